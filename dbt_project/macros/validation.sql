@@ -1,0 +1,70 @@
+{#-
+  Validation: each model lists its checks in order; the first that fails names the row's column,
+  value and reason. A row with no failing check is valid and goes to core; any other goes to
+  audit.rejected_rows. Helpers build the common checks so their wording is the same everywhere.
+-#}
+
+{% macro reject_columns(checks) -%}
+    case {%- for c in checks %} when {{ c.when }} then '{{ c.column }}'{% endfor %} end as reject_column,
+    case {%- for c in checks %} when {{ c.when }} then {{ c.get('value', c.column ~ '_raw') }}{% endfor %} end as reject_value,
+    case {%- for c in checks %} when {{ c.when }} then {{ c.reason }}{% endfor %} end as reject_reason
+{%- endmacro %}
+
+{% macro check_required(column) -%}
+    {{ return({'column': column, 'when': column ~ '_raw is null', 'reason': "'" ~ column ~ " is empty'"}) }}
+{%- endmacro %}
+
+{#- the text is present but did not parse: '<column> '<value>' is not <expected>' -#}
+{% macro check_parsed(column, expected) -%}
+    {{ return({'column': column, 'when': column ~ '_raw is not null and ' ~ column ~ ' is null',
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not " ~ expected ~ "'"}) }}
+{%- endmacro %}
+
+{% macro check_range(column, low, high) -%}
+    {{ return({'column': column, 'when': column ~ ' < ' ~ low ~ ' or ' ~ column ~ ' > ' ~ high,
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' must be between " ~ low ~ " and " ~ high ~ "'"}) }}
+{%- endmacro %}
+
+{% macro check_finess(column) -%}
+    {{ return({'column': column,
+               'when': column ~ '_raw is not null and not ' ~ serafin.matches(column ~ '_raw', '^(2A|2B|[0-9]{2})[0-9]{7}$'),
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || case when length(" ~ column
+                         ~ "_raw) <> 9 then ' must have 9 characters' else ' must be 9 digits (2A or 2B allowed for Corsica)' end"}) }}
+{%- endmacro %}
+
+{% macro check_known_establishment(column='finess_et') -%}
+    {{ return({'column': column, 'when': 'known_esms.finess_et is null',
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not in establishments'"}) }}
+{%- endmacro %}
+
+{#- codes: the SERAFIN-PH code (after aliases) must exist and be of the expected kinds -#}
+{% macro check_code(column, kinds, expected) -%}
+    {{ return({'column': column,
+               'when': column ~ '_raw is not null and (' ~ column ~ '_kind is null or ' ~ column ~ "_kind not in ('" ~ kinds | join("', '") ~ "'))",
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || case when " ~ column
+                         ~ "_kind is null then ' is not a SERAFIN-PH code' else ' is a ' || replace(" ~ column
+                         ~ "_kind, '_', ' ') || ' code, " ~ expected ~ " is expected' end"}) }}
+{%- endmacro %}
+
+{% macro check_allowed(column, values) -%}
+    {{ return({'column': column, 'when': column ~ '_raw is not null and ' ~ column ~ " not in ('" ~ values | join("', '") ~ "')",
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not one of " ~ values | join(', ') ~ "'"}) }}
+{%- endmacro %}
+
+{#- keys: the first row (by file, line) is kept, later ones are rejected and point to it -#}
+{% macro check_duplicate(key_label) -%}
+    {{ return({'column': key_label.split(',')[0] | trim, 'when': 'dup_rank > 1',
+               'reason': "'duplicate " ~ key_label ~ ": first given on line ' || cast(first_line as " ~ dbt.type_string() ~ ") || ' of ' || first_file"}) }}
+{%- endmacro %}
+
+{% macro duplicate_window(keys) -%}
+    row_number() over (partition by {{ keys | join(', ') }} order by _file nulls last, _line nulls last) as dup_rank,
+    first_value(_line) over (partition by {{ keys | join(', ') }} order by _file nulls last, _line nulls last) as first_line,
+    first_value(_file) over (partition by {{ keys | join(', ') }} order by _file nulls last, _line nulls last) as first_file
+{%- endmacro %}
+
+{#- a code column resolved through the alias seed: <col> the official code, <col>_kind its kind -#}
+{% macro code_join(alias, column) -%}
+    left join {{ ref('code_aliases') }} as {{ alias }}_alias on {{ alias }}_alias.alias = {{ serafin.leading_code(column) }}
+    left join {{ ref('serafin_codes') }} as {{ alias }} on {{ alias }}.code = coalesce({{ alias }}_alias.code, {{ serafin.leading_code(column) }})
+{%- endmacro %}

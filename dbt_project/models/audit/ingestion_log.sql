@@ -1,0 +1,35 @@
+{#- One row per landing file: what was read, loaded and rejected, and how it was read. Every row read
+    is either loaded (in core) or rejected (in audit.rejected_rows): a test checks the sum. -#}
+{% set tables = ['establishments', 'persons', 'stays', 'needs', 'plans', 'activity', 'staff', 'ledger', 'partners', 'conventions'] %}
+
+with loaded as (
+    {% for t in tables %}
+    select _file as file, count(*) as rows_loaded from {{ ref(t) }} group by _file
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+rejected as (
+    select file, count(*) as rows_rejected, sum(case when line is null then 1 else 0 end) as file_rejections
+    from {{ ref('rejected_rows') }}
+    group by file
+)
+
+select
+    f.file,
+    f.source_table,
+    f.sha256,
+    f.format,
+    f.encoding,
+    f.delimiter,
+    f.status,
+    f.message,
+    f.rows_read,
+    cast(coalesce(l.rows_loaded, 0) as bigint) as rows_loaded,
+    cast(case when f.status = 'rejected' then f.rows_read
+              else coalesce(r.rows_rejected, 0) end as bigint) as rows_rejected,
+    f.columns_dropped_personal,
+    f.columns_ignored
+from {{ source('raw', 'ingested_files') }} as f
+left join loaded as l on l.file = f.file
+left join rejected as r on r.file = f.file

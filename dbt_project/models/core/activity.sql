@@ -1,0 +1,19 @@
+{#- The valid rows of landing table activity: canonical names, typed values, official codes, source file and line. -#}
+select
+    event_id,
+    person_id,
+    finess_et,
+    professional_id,
+    prestation_code,
+    started_at,
+    ended_at,
+    duration_min,
+    setting,
+    partner_id,
+    status,
+    need_code,
+    outside_plan,
+    _file,
+    _line
+from {{ ref('int_activity__checked') }}
+where reject_reason is null

@@ -1,0 +1,37 @@
+{% set modalities = ['internat', 'semi_internat', 'externat', 'ambulatoire', 'accueil_de_jour', 'accueil_temporaire', 'hebergement'] %}
+{% set checks = [
+    serafin.check_required('stay_id'),
+    serafin.check_required('person_id'),
+    serafin.check_required('finess_et'),
+    serafin.check_finess('finess_et'),
+    serafin.check_required('start_date'),
+    serafin.check_parsed('start_date', 'a date (YYYY-MM-DD or DD/MM/YYYY)'),
+    serafin.check_parsed('end_date', 'a date (YYYY-MM-DD or DD/MM/YYYY)'),
+    {'column': 'end_date', 'when': 'end_date < start_date',
+     'reason': "'end_date before start_date (' || end_date_raw || ' < ' || start_date_raw || ')'"},
+    serafin.check_required('modality'),
+    serafin.check_allowed('modality', modalities),
+    serafin.check_known_establishment(),
+    serafin.check_duplicate('stay_id'),
+] %}
+
+with staged as (
+    select
+        stg.*,
+        {{ serafin.duplicate_window(['stg.stay_id_raw']) }}
+    from {{ ref('stg_landing__stays') }} as stg
+)
+
+select
+    staged.stay_id_raw as stay_id,
+    staged.person_id_raw as person_id,
+    staged.finess_et_raw as finess_et,
+    staged.start_date,
+    staged.end_date,
+    staged.modality,
+    staged.exit_reason_raw as exit_reason,
+    staged._file,
+    staged._line,
+    {{ serafin.reject_columns(checks) }}
+from staged
+left join (select finess_et from {{ ref('establishments') }}) as known_esms on known_esms.finess_et = staged.finess_et_raw

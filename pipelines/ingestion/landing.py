@@ -1,0 +1,253 @@
+"""Land a folder of exports into the warehouse's `raw` schema, one file at a time.
+
+Each landing file becomes rows of `raw.<table>`: canonical column names, text values as written,
+the source file (relative to the landing folder) and its line. Nothing is typed or judged here
+beyond what needs the file itself: encoding, delimiter, header mapping, required columns, malformed
+lines, personal data. Value rules are the dbt validation models' job.
+
+Loads are idempotent and incremental: a file whose sha256 (and the pseudonym key and the ingestion
+version) did not change since the last run is not read again; a changed file replaces its rows; a
+file gone from the folder has its rows removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingestion import readers
+from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
+from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
+from pipelines.ingestion.schema import TABLES, Table
+
+log = logging.getLogger("serafin.ingestion")
+
+INGEST_VERSION = "1"
+CONFIG_FILES = {"cooperation.yaml", "mappings.yaml", "readme.md", "readme.txt"}
+CONFIG_DIRS = {"scenarios"}
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    table: str
+    status: str  # loaded, unchanged, rejected
+    rows_read: int = 0
+    message: str = ""
+
+
+@dataclass
+class LandingSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def per_table(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for o in self.outcomes:
+            t = out.setdefault(o.table, {"files": 0, "read": 0, "unchanged": 0, "rejected_files": 0})
+            t["files"] += 1
+            t["read"] += o.rows_read
+            t["unchanged"] += o.status == "unchanged"
+            t["rejected_files"] += o.status == "rejected"
+        return out
+
+
+def raw_ddl() -> list[str]:
+    statements = ["create schema if not exists raw"]
+    for table in TABLES.values():
+        cols = ", ".join(f"{c} varchar" for c in table.column_names)
+        statements.append(f"create table if not exists raw.{table.name} ({cols}, _file varchar, _line bigint)")
+    statements += [
+        "create table if not exists raw.ingested_files (file varchar primary key, source_table varchar, "
+        "sha256 varchar, format varchar, encoding varchar, delimiter varchar, rows_read bigint, status varchar, "
+        "message varchar, columns_dropped_personal varchar, columns_ignored varchar, key_fingerprint varchar, "
+        "ingest_version varchar)",
+        "create table if not exists raw.row_rejections (source_table varchar, file varchar, line bigint, "
+        "column_name varchar, value varchar, reason varchar)",
+    ]
+    return statements
+
+
+def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
+    """The (table, file) pairs of a landing folder, and the files that belong to no table."""
+    found: list[tuple[str, Path]] = []
+    unknown: list[Path] = []
+    for entry in sorted(landing.iterdir()):
+        name = entry.name
+        if name.startswith(".") or name.lower() in CONFIG_FILES or name in CONFIG_DIRS:
+            continue
+        table = entry.stem.lower() if entry.is_file() else name.lower()
+        if entry.is_file():
+            if table in TABLES and entry.suffix.lower() in readers.SUPPORTED:
+                found.append((table, entry))
+            else:
+                unknown.append(entry)
+        elif table in TABLES:
+            for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                (found.append((table, sub)) if sub.suffix.lower() in readers.SUPPORTED else unknown.append(sub))
+        else:
+            unknown.extend(sorted(p for p in entry.rglob("*") if p.is_file()))
+    return found, unknown
+
+
+def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes) -> LandingSummary:
+    """Bring the raw schema in line with the landing folder; returns what happened to each file."""
+    landing = Path(landing)
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing folder {landing} does not exist")
+    for statement in raw_ddl():
+        con.execute(statement)
+    fingerprint = key_fingerprint(key)
+    known = {row[0]: row[1:] for row in con.execute(
+        "select file, sha256, key_fingerprint, ingest_version from raw.ingested_files").fetchall()}
+    custom, mapping_problems = load_custom_mappings(landing)
+    for problem in mapping_problems:
+        log.warning(problem)
+    files, unknown = discover(landing)
+    for path in unknown:
+        log.warning("ignored %s: not a landing table (expected one of %s)",
+                    path.relative_to(landing), ", ".join(TABLES))
+    summary = LandingSummary()
+    present = {p.relative_to(landing).as_posix() for _, p in files}
+    for gone in sorted(set(known) - present):
+        _forget(con, gone)
+        summary.removed.append(gone)
+        log.info("%s is no longer in the landing folder: its rows were removed", gone)
+
+    with tempfile.TemporaryDirectory(prefix="serafin-") as tmp, ThreadPoolExecutor(max_workers=1) as pool:
+        hashes = {rel: pool.submit(readers.sha256_of, path) for rel, path in
+                  ((p.relative_to(landing).as_posix(), p) for _, p in files)}
+        for number, (table_name, path) in enumerate(files):
+            rel = path.relative_to(landing).as_posix()
+            sha = hashes[rel].result()
+            if known.get(rel) == (sha, fingerprint, INGEST_VERSION):
+                summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
+                log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
+                continue
+            outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
+                                 custom.get(table_name, {}), Path(tmp), number)
+            summary.outcomes.append(outcome)
+    return summary
+
+
+def _forget(con: duckdb.DuckDBPyConnection, rel: str) -> None:
+    for table in TABLES:
+        con.execute(f"delete from raw.{table} where _file = ?", [rel])
+    con.execute("delete from raw.row_rejections where file = ?", [rel])
+    con.execute("delete from raw.ingested_files where file = ?", [rel])
+
+
+def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fingerprint: str,
+               custom: dict[str, str], workdir: Path, number: int) -> FileOutcome:
+    tmp = f"__landing_{number}"
+    try:
+        try:
+            result = readers.read_any(con, path, tmp, workdir)
+        except readers.UnreadableFile as exc:
+            with _transaction(con):
+                _forget(con, rel)
+                return _reject_file(con, table, rel, sha, fingerprint, 0, f"file could not be read: {exc}")
+        mapping = map_headers(result.headers, table, custom)
+        meta = dict(format=result.fmt, encoding=result.encoding, delimiter=result.delimiter,
+                    dropped=", ".join(mapping.personal), ignored=", ".join(mapping.ignored))
+        if mapping.personal:
+            log.warning("%s: personal-data columns never loaded: %s", rel, ", ".join(mapping.personal))
+        with _transaction(con):
+            _forget(con, rel)
+            if mapping.missing_required:
+                missing = ", ".join(mapping.missing_required)
+                found = ", ".join(result.headers)
+                return _reject_file(con, table, rel, sha, fingerprint, result.rows + len(result.malformed),
+                                    f"required column(s) {missing} missing; the file's headers are: {found}",
+                                    **meta)
+            _insert_rows(con, table, result, mapping, rel, key)
+            for line, text, reason in result.malformed:
+                con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
+                            [table.name, rel, line, None, text[:500], reason])
+            rows_read = result.rows + len(result.malformed)
+            _record(con, rel, table.name, sha, rows_read, "loaded", "", fingerprint, **meta)
+        log.info("%s → raw.%s: %d rows read%s (%s%s)", rel, table.name, rows_read,
+                 f", {len(result.malformed)} malformed" if result.malformed else "", result.fmt,
+                 f", {result.encoding}, '{result.delimiter}'" if result.fmt == "csv" else "")
+        return FileOutcome(rel, table.name, "loaded", rows_read)
+    finally:
+        con.execute(f"drop table if exists {tmp}; drop table if exists {tmp}_shifts")
+
+
+@contextlib.contextmanager
+def _transaction(con):
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def _insert_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str,
+                 key: bytes) -> None:
+    selects, joins = [], []
+    for column in table.columns:
+        source = mapping.columns.get(column.name)
+        if source is None:
+            selects.append("null")
+            continue
+        expr = f"nullif(trim(cast(t.{_q(source)} as varchar)), '')"
+        if column.pseudonymise:
+            alias = f"ps_{column.name}"
+            _register_pseudonyms(con, result.table, source, key, alias)
+            joins.append(f"left join {alias} on {alias}.original = {expr}")
+            expr = f"{alias}.pseudonym"
+        elif column.year_only:
+            expr = f"nullif(regexp_extract({expr}, '([0-9]{{4}})', 1), '')"
+        selects.append(expr)
+    con.execute(
+        f"insert into raw.{table.name} ({', '.join(table.column_names)}, _file, _line) "
+        f"select {', '.join(selects)}, ?, {result.line_expr} from {result.table} t {' '.join(joins)}",
+        [rel],
+    )
+    for column in table.columns:
+        if column.pseudonymise:
+            con.execute(f"drop table if exists ps_{column.name}")
+
+
+def _register_pseudonyms(con, tmp: str, source: str, key: bytes, alias: str) -> None:
+    originals = [r[0] for r in con.execute(
+        f"select distinct nullif(trim(cast({_q(source)} as varchar)), '') from {tmp} "
+        f"where nullif(trim(cast({_q(source)} as varchar)), '') is not null").fetchall()]
+    con.execute(f"create or replace temp table {alias} (original varchar, pseudonym varchar)")
+    if originals:
+        import pyarrow as pa
+        frame = pa.table({"original": originals, "pseudonym": [pseudonymise(key, o) for o in originals]})
+        con.register("__pseudonyms", frame)
+        con.execute(f"insert into {alias} select * from __pseudonyms")
+        con.unregister("__pseudonyms")
+
+
+def _reject_file(con, table: Table, rel: str, sha: str, fingerprint: str, rows: int, reason: str,
+                 **meta: str) -> FileOutcome:
+    log.error("%s rejected whole: %s", rel, reason)
+    con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                [table.name, rel, f"whole file rejected: {reason}"])
+    _record(con, rel, table.name, sha, rows, "rejected", reason, fingerprint, **meta)
+    return FileOutcome(rel, table.name, "rejected", rows, reason)
+
+
+def _record(con, rel: str, table: str, sha: str, rows: int, status: str, message: str, fingerprint: str,
+            format: str = "", encoding: str = "", delimiter: str = "", dropped: str = "", ignored: str = "") -> None:
+    con.execute("insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [rel, table, sha, format, encoding, delimiter, rows, status, message, dropped, ignored,
+                 fingerprint, INGEST_VERSION])
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
