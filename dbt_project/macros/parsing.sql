@@ -109,3 +109,24 @@
 {% macro matches(col, pattern) %}{{ return(adapter.dispatch('matches', 'serafin')(col, pattern)) }}{% endmacro %}
 {% macro default__matches(col, pattern) %}regexp_matches({{ col }}, '{{ pattern }}'){% endmacro %}
 {% macro spark__matches(col, pattern) %}({{ col }} rlike '{{ pattern }}'){% endmacro %}
+
+{#- Step 5 of cost-method.md: direct (2.x), person-attached logistics (3.2.1.1, 3.2.2, 3.2.3, 3.2.4 and
+    below) or overhead (every other 3.x code). -#}
+{% macro section_kind(col) -%}
+    case
+        when substr({{ col }}, 1, 2) = '2.' or {{ col }} = '2' then 'direct'
+        when {{ col }} in ('3.2.1.1', '3.2.2', '3.2.3', '3.2.4')
+          or substr({{ col }}, 1, 8) = '3.2.1.1.'
+          or substr({{ col }}, 1, 6) in ('3.2.2.', '3.2.3.', '3.2.4.') then 'logistics'
+        else 'overhead'
+    end
+{%- endmacro %}
+
+{#- Step 9: logistics spread by nights (3.2.1.1 héberger, 3.2.3 linge) or by presence days (3.2.2 repas, 3.2.4 transports) -#}
+{% macro logistics_basis(col) -%}
+    case when {{ col }} = '3.2.1.1' or substr({{ col }}, 1, 8) = '3.2.1.1.'
+           or {{ col }} = '3.2.3' or substr({{ col }}, 1, 6) = '3.2.3.' then 'nights' else 'presence_days' end
+{%- endmacro %}
+
+{% macro year_start(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-01-01' as date){%- endmacro %}
+{% macro year_end(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-12-31' as date){%- endmacro %}

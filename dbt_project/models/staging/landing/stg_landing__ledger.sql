@@ -15,7 +15,7 @@ select
     -- explicit section: a SERAFIN-PH code (aliases resolved) or hors_champ
     source.section as section_raw,
     case when {{ serafin.fold('source.section') }} in ('hors_champ', 'horschamp') then 'hors_champ'
-         else section.code end as section,
+         when section.kind in ('prestation_directe', 'prestation_indirecte') then section.code end as section,
     section.kind as section_kind,
     source._file,
     source._line

@@ -1,0 +1,15 @@
+{#- Realised activity rows with the year of their start (an event at 23:30 lasting two hours counts
+    in the year it starts). Cancelled and planned events are left out. -#}
+select
+    event_id,
+    person_id,
+    finess_et,
+    professional_id,
+    prestation_code,
+    cast(extract(year from started_at) as integer) as year,
+    cast(started_at as date) as activity_date,
+    cast(duration_min as double) as duration_min,
+    setting,
+    partner_id
+from {{ ref('activity') }}
+where status = 'realise'

@@ -1,0 +1,23 @@
+{#- One row per ESMS × year × direct prestation (2.x, at the depth recorded): hours, persons who
+    received it, own cost, overhead share, full cost and cost per professional hour. -#}
+with persons as (
+    select finess_et, year, prestation_code, cast(count(distinct person_id) as bigint) as persons
+    from {{ ref('int_person_hours') }}
+    group by finess_et, year, prestation_code
+)
+
+select
+    f.finess_et,
+    f.year,
+    f.prestation_code,
+    c.label as prestation_label,
+    f.professional_hours,
+    coalesce(p.persons, 0) as persons,
+    f.direct_cost,
+    f.overhead_cost,
+    f.full_cost,
+    f.full_cost / nullif(f.professional_hours, 0) as cost_per_hour
+from {{ ref('int_direct_full_cost') }} as f
+left join persons as p
+    on p.finess_et = f.finess_et and p.year = f.year and p.prestation_code = f.prestation_code
+left join {{ ref('serafin_codes') }} as c on c.code = f.prestation_code

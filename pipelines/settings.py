@@ -1,0 +1,47 @@
+"""Every environment switch and project path, in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = ROOT / "dbt_project"
+NOMENCLATURES_DIR = ROOT / "nomenclatures"
+DAGSTER_HOME = ROOT / ".dagster_home"
+
+WAREHOUSE_ENV = "SERAFIN_WAREHOUSE"  # the DuckDB file, for Dagster, dbt and the CLI alike
+LANDING_ENV = "SERAFIN_LANDING"
+REPORTS_ENV = "SERAFIN_REPORTS"
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get(WAREHOUSE_ENV, "warehouse.duckdb")).resolve()
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def quiet_telemetry() -> None:
+    """No machine here reaches the internet: switch off dbt's and Dagster's usage reporting."""
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+def manifest_is_stale(manifest: Path) -> bool:
+    """True when the dbt manifest is missing or older than any model, macro, seed or config file."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    watched = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder, patterns in ((DBT_PROJECT_DIR / "models", ("*.sql", "*.yml")),
+                             (DBT_PROJECT_DIR / "macros", ("*.sql",)),
+                             (DBT_PROJECT_DIR / "tests", ("*.sql", "*.yml")),
+                             (NOMENCLATURES_DIR, ("*.csv", "*.yml"))):
+        for pattern in patterns:
+            watched.extend(folder.rglob(pattern))
+    return any(p.stat().st_mtime > built for p in watched if p.exists())
