@@ -5,8 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 
-@dg.definitions
-def defs() -> dg.Definitions:
+def build_definitions(landing: str | None = None, warehouse: str | None = None,
+                      reports: str | None = None) -> dg.Definitions:
+    """The project's Definitions; paths default to the SERAFIN_* environment variables."""
+    import os
+
     from dagster_dbt import DbtCliResource
 
     from pipelines import settings
@@ -22,9 +25,14 @@ def defs() -> dg.Definitions:
         resources={
             "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=settings.dbt_executable()),
             "paths": SerafinPaths(
-                landing=dg.EnvVar(settings.LANDING_ENV).get_value("landing") or "landing",
-                warehouse=str(settings.warehouse_path()),
-                reports=dg.EnvVar(settings.REPORTS_ENV).get_value("reports/output") or "reports/output",
+                landing=landing or os.environ.get(settings.LANDING_ENV, "landing"),
+                warehouse=warehouse or str(settings.warehouse_path()),
+                reports=reports or os.environ.get(settings.REPORTS_ENV, "reports/output"),
             ),
         },
     )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -1,6 +1,5 @@
 """The dbt project (seeds, staging, validation, core, costs, marts, audit) as Dagster assets."""
 
-from __future__ import annotations
 
 import functools
 import json

@@ -1,6 +1,5 @@
 """Landing → raw: every file of the landing folder read, mapped, pseudonymised into `raw.*`."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -1,0 +1,252 @@
+"""The `serafin` command: demo, generate, run, validate, ui."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from pipelines import settings
+
+VALIDATION_GROUPS = ["landing", "nomenclatures", "staging", "validation", "core", "audit"]
+
+
+def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(show_time=False, show_path=False, markup=False)
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
+    logging.getLogger("serafin").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def _years(text: str | None) -> list[int]:
+    if not text:
+        return []
+    years: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            low, high = (int(x) for x in part.split("-", 1))
+            years.extend(range(low, high + 1))
+        elif part.strip():
+            years.append(int(part))
+    return years
+
+
+def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
+            years: list[int] | None = None, verbose: bool = False):
+    """Materialise the pipeline in-process with Dagster; returns (success, one-line reason)."""
+    import dagster as dg
+
+    from pipelines.defs.project import prepare_manifest
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    os.environ[settings.WAREHOUSE_ENV] = str(warehouse)
+    settings.quiet_telemetry()
+    prepare_manifest()
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(str(landing), str(warehouse), str(reports))
+    selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
+    run_config = {
+        "ops": {"serafin_dbt": {"config": {"years": years or []}}},
+        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}},
+    }
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
+    result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
+                                    raise_on_error=False)
+    if result.success:
+        return True, ""
+    return False, _failure_reason(result, warehouse)
+
+
+def _failure_reason(result, warehouse: Path) -> str:
+    import duckdb
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                "select finess_et, year, delta + scope_delta from marts.cost_reconciliation "
+                "where abs(delta) > 0.01 or abs(scope_delta) > 0.01 order by finess_et, year").fetchall()
+        if rows:
+            finess, year, gap = rows[0]
+            more = f" (and {len(rows) - 1} more ESMS-years)" if len(rows) > 1 else ""
+            return f"reconciliation failed for ESMS {finess} year {year}: gap {gap:,.2f} EUR{more}"
+    except duckdb.Error:
+        pass
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            message = event.step_failure_data.error.message.strip().splitlines()
+            return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}"
+    return "the run failed (see the log above)"
+
+
+def print_counts(warehouse: Path) -> None:
+    import duckdb
+    from rich.console import Console
+    from rich.table import Table
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select source_table, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected), "
+            "sum(case when status = 'rejected' then 1 else 0 end) from audit.ingestion_log "
+            "group by source_table order by source_table").fetchall()
+    table = Table(title="Ingestion: rows loaded and rejected per table")
+    for col in ("table", "files", "read", "loaded", "rejected", "files quarantined"):
+        table.add_column(col, justify="right" if col != "table" else "left")
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    Console().print(table)
+
+
+def print_cost_summary(warehouse: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from reports.cost_report import cost_summary
+
+    table = Table(title="Costs per ESMS and year (cost-method v1), reconciled with the ledger")
+    for col in ("FINESS", "ESMS", "cat.", "year", "charges in scope", "to persons", "unallocated", "persons",
+                "cost/place", "sector range"):
+        table.add_column(col, justify="left" if col in ("FINESS", "ESMS", "cat.") else "right")
+    for s in cost_summary(warehouse):
+        band = (f"{s['cost_per_place_min'] / 1000:.0f}–{s['cost_per_place_max'] / 1000:.0f}k"
+                if s["cost_per_place_min"] else "")
+        per_place = s["cost_per_place"]
+        flag = ""
+        if per_place is not None and s["cost_per_place_min"] and not (
+                s["cost_per_place_min"] <= per_place <= s["cost_per_place_max"]):
+            flag = " !"
+        table.add_row(str(s["finess_et"]), str(s["name"] or "")[:28], str(s["category"] or ""), str(s["year"]),
+                      f"{s['charges_in_scope']:,.0f}", f"{s['allocated_to_persons']:,.0f}",
+                      f"{s['unallocated']:,.0f}", str(s["persons"]),
+                      (f"{per_place:,.0f}{flag}" if per_place is not None else ""), band)
+    Console().print(table)
+
+
+def cmd_run(args) -> int:
+    ok, reason = execute(Path(args.landing).resolve(), Path(args.warehouse).resolve(),
+                         Path(args.reports).resolve(), years=_years(args.years), verbose=args.verbose)
+    if not ok:
+        print(f"serafin run failed: {reason}", file=sys.stderr)
+        return 1
+    print_counts(Path(args.warehouse))
+    print_cost_summary(Path(args.warehouse))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    with tempfile.TemporaryDirectory(prefix="serafin-validate-") as tmp:
+        warehouse = Path(args.warehouse).resolve() if args.warehouse else Path(tmp) / "validate.duckdb"
+        ok, reason = execute(Path(args.landing).resolve(), warehouse, Path(tmp) / "reports",
+                             validate_only=True, verbose=args.verbose)
+        if not ok:
+            print(f"serafin validate failed: {reason}", file=sys.stderr)
+            return 1
+        print_counts(warehouse)
+    return 0
+
+
+def cmd_generate(args) -> int:
+    from pipelines.demo.generate import GeneratorConfig, generate
+
+    years = _years(args.years)
+    config = GeneratorConfig(persons=args.persons, years=years, seed=args.seed,
+                             activity_rows=int(float(args.activity_rows)) if args.activity_rows else None,
+                             esms=args.esms)
+    counts = generate(Path(args.out), config)
+    print(f"landing folder written to {Path(args.out).resolve()}: " +
+          ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from pipelines.demo.generate import GeneratorConfig, generate
+
+    out = Path(args.out).resolve()
+    landing, warehouse, reports = out / "landing", out / "warehouse.duckdb", out / "reports"
+    print(f"Generating demo landing data in {landing} …")
+    generate(landing, GeneratorConfig(persons=args.persons, years=_years(args.years), seed=args.seed))
+    print("Running the pipeline (Dagster + dbt on DuckDB) …")
+    ok, reason = execute(landing, warehouse, reports, verbose=args.verbose)
+    if not ok:
+        print(f"serafin demo failed: {reason}", file=sys.stderr)
+        return 1
+    print_counts(warehouse)
+    print_cost_summary(warehouse)
+    print(f"\nLanding data : {landing}\nWarehouse    : {warehouse}  (DuckDB: core.*, marts.*, audit.*)\n"
+          f"Reports      : {reports / 'couts.html'}\n"
+          f"Rejected rows: select * from audit.rejected_rows  (file, line, column, value, reason)")
+    return 0
+
+
+def cmd_ui(args) -> int:
+    import shutil
+    import subprocess
+
+    home = settings.DAGSTER_HOME
+    home.mkdir(exist_ok=True)
+    shutil.copyfile(settings.ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    if args.landing:
+        env[settings.LANDING_ENV] = str(Path(args.landing).resolve())
+    if args.warehouse:
+        env[settings.WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
+    settings.quiet_telemetry()
+    from pipelines.defs.project import prepare_manifest
+
+    prepare_manifest()
+    dagster = Path(sys.executable).parent / "dagster"
+    return subprocess.call([str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(args.port)],
+                           env={**env, **{k: v for k, v in os.environ.items() if k.startswith("DBT_")}})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="serafin", description="SERAFIN-PH analytics and cost pipeline")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the pipeline's progress log")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="generate demo data, run the whole pipeline, print where to look")
+    p.add_argument("--out", default="serafin-demo")
+    p.add_argument("--persons", type=int, default=600)
+    p.add_argument("--years", default="2023-2025")
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("generate", help="write a synthetic landing folder")
+    p.add_argument("--out", required=True)
+    p.add_argument("--persons", type=int, default=600)
+    p.add_argument("--years", default="2023-2025")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--esms", type=int, default=6, help="number of ESMS (6 by default; 20 for a large gestionnaire)")
+    p.add_argument("--activity-rows", default=None, help="target number of activity rows (e.g. 5e6)")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("run", help="the whole pipeline, orchestrated by Dagster in-process")
+    p.add_argument("--landing", required=True)
+    p.add_argument("--warehouse", default=os.environ.get(settings.WAREHOUSE_ENV, "warehouse.duckdb"))
+    p.add_argument("--reports", default="reports/output")
+    p.add_argument("--years", default=None, help="e.g. 2024-2025 (all years by default)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="ingestion and validation only; prints loaded/rejected counts")
+    p.add_argument("--landing", required=True)
+    p.add_argument("--warehouse", default=None, help="keep the warehouse here (a temporary one by default)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ui", help="the Dagster web UI on this project")
+    p.add_argument("--landing", default=None)
+    p.add_argument("--warehouse", default=None)
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
