@@ -20,6 +20,7 @@ def _setup_logging(verbose: bool) -> None:
     handler = RichHandler(show_time=False, show_path=False, markup=False)
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("serafin").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("dagster").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _years(text: str | None) -> list[int]:
@@ -99,7 +100,7 @@ def print_counts(warehouse: Path) -> None:
         table.add_column(col, justify="right" if col != "table" else "left")
     for row in rows:
         table.add_row(*(str(v) for v in row))
-    Console().print(table)
+    Console(width=150).print(table)
 
 
 def print_cost_summary(warehouse: Path) -> None:
@@ -124,7 +125,7 @@ def print_cost_summary(warehouse: Path) -> None:
                       f"{s['charges_in_scope']:,.0f}", f"{s['allocated_to_persons']:,.0f}",
                       f"{s['unallocated']:,.0f}", str(s["persons"]),
                       (f"{per_place:,.0f}{flag}" if per_place is not None else ""), band)
-    Console().print(table)
+    Console(width=150).print(table)
 
 
 def cmd_run(args) -> int:

@@ -22,10 +22,10 @@ from stdnum import luhn
 # category: (code, places, staff FTE per place, persons per place over a year, modality, weekly
 #            individual events, weekly collective events, settings of direct work)
 CATEGORIES = {
-    "IME": ("183", 40, 0.62, 1.15, "semi_internat", 2, 3, ["structure", "structure", "ecole", "cite"]),
-    "SESSAD": ("182", 45, 0.27, 1.3, "ambulatoire", 3, 0, ["ecole", "domicile", "structure", "cite"]),
-    "MAS": ("255", 40, 1.45, 1.05, "internat", 3, 3, ["structure", "structure", "structure", "cite"]),
-    "FAM": ("437", 35, 0.95, 1.05, "internat", 2, 3, ["structure", "structure", "cite", "domicile"]),
+    "IME": ("183", 40, 0.40, 1.15, "semi_internat", 2, 3, ["structure", "structure", "ecole", "cite"]),
+    "SESSAD": ("182", 45, 0.20, 1.3, "ambulatoire", 3, 0, ["ecole", "domicile", "structure", "cite"]),
+    "MAS": ("255", 40, 1.05, 1.05, "internat", 3, 3, ["structure", "structure", "structure", "cite"]),
+    "FAM": ("437", 35, 0.75, 1.05, "internat", 2, 3, ["structure", "structure", "cite", "domicile"]),
     "ESAT": ("246", 80, 0.19, 1.1, "externat", 1, 2, ["structure", "entreprise", "entreprise", "structure"]),
     "SAVS": ("446", 60, 0.095, 1.3, "ambulatoire", 1, 0, ["domicile", "cite", "cite", "domicile"]),
 }
@@ -404,7 +404,7 @@ def _add_bad_rows(out: Path, esms, staff_ids) -> None:
     pro = staff_ids[e["finess_et"]][0][0]
     first_file = sorted((out / "activity").glob("*.csv"))[1]
     with first_file.open("a", encoding="utf-8", newline="") as handle:
-        w = csv.writer(handle)
+        w = csv.writer(handle, lineterminator="\n")
         day = first_file.stem.split("_")[1] + "-15T10:00:00"
         w.writerow(["BAD1", "U000001", e["finess_et"], pro, "2.9.9", day, "", "30", "structure", "", "realise", "0"])
         w.writerow(["BAD2", "U000001", "690999999", pro, "2.2.1", day, "", "30", "structure", "", "realise", "0"])

@@ -96,9 +96,26 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
                 return _duck_read_csv(con, source, table, "cp1252", delimiter)
             except duckdb.Error as exc2:
                 raise UnreadableFile(_first_line(exc2)) from exc2
-        raise UnreadableFile(_first_line(exc)) from exc
+        # mixed line endings (rows appended by another tool) confuse the parser: normalise, read again
+        fixed = workdir / (table + ".lf.csv")
+        _normalise_newlines(source, fixed)
+        try:
+            return _duck_read_csv(con, fixed, table, encoding, delimiter)
+        except duckdb.Error as exc2:
+            raise UnreadableFile(_first_line(exc2)) from exc2
     except duckdb.Error as exc:
         raise UnreadableFile(_first_line(exc)) from exc
+
+
+def _normalise_newlines(src: Path, dst: Path) -> None:
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        pending = b""
+        while chunk := fin.read(CHUNK):
+            data = pending + chunk
+            pending = b"\r" if data.endswith(b"\r") else b""
+            data = data[:-1] if pending else data
+            fout.write(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        fout.write(pending.replace(b"\r", b"\n"))
 
 
 def _first_line(exc: Exception) -> str:

@@ -97,7 +97,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("reviewed_on", "date_revision", "revise_le"),
     )),
     Table("activity", (
-        C("event_id", "evenement_id", "id_evenement", "id_acte", "num_evenement", required=True),
+        C("event_id", "evenement_id", "id_evenement", "id_acte", "num_evenement", "n_evenement", "no_evenement",
+          "numero_evenement", required=True),
         OPTIONAL_PERSON,
         FINESS,
         C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "id_professionnel",
@@ -107,7 +108,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("ended_at", "end", "fin", "date_fin", "date_heure_fin"),
         C("duration_min", "duree_min", "duree", "duree_minutes"),
         C("setting", "lieu"),
-        C("partner_id", "partenaire_id", "id_partenaire"),
+        C("partner_id", "partenaire_id", "id_partenaire", "partenaire"),
         C("status", "statut"),
         C("need_code", "code_besoin"),
         C("outside_plan", "hors_projet"),

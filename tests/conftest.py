@@ -1,0 +1,46 @@
+"""Shared fixtures: each landing folder is built once per session and run through the real pipeline
+(Python ingestion, dbt on a DuckDB file, orchestrated by Dagster in-process)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+WORKED_EXAMPLE = SHARED / "examples" / "worked-example"
+
+os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret")
+
+
+def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False):
+    from pipelines.cli import execute
+
+    warehouse = workdir / "warehouse.duckdb"
+    ok, reason = execute(landing, warehouse, workdir / "reports", validate_only=validate_only)
+    return ok, reason, warehouse
+
+
+class Warehouse:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def rows(self, sql: str, params=None):
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params=None):
+        return self.rows(sql, params)[0][0]
+
+
+@pytest.fixture(scope="session")
+def worked_example(tmp_path_factory) -> Warehouse:
+    work = tmp_path_factory.mktemp("worked")
+    landing = work / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    ok, reason, warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    return Warehouse(warehouse)

@@ -1,0 +1,102 @@
+"""cost-method.md, "Worked example": every expected figure, to the cent, through the real pipeline."""
+
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE
+
+ESMS = "690000013"
+
+
+def cents(x):
+    return round(x, 2)
+
+
+def test_reconciliation(worked_example):
+    row = worked_example.rows(
+        "select charges_total, charges_excluded, charges_hors_champ, charges_in_scope, personnel_ledger, staff_cost, "
+        "personnel_gap, allocated_to_persons, unallocated, delta from marts.cost_reconciliation "
+        "where finess_et = ? and year = 2025", [ESMS])
+    assert [cents(v) for v in row[0]] == [251000.00, 8000.00, 0.00, 243000.00, 196000.00, 198000.00, -2000.00,
+                                         243000.00, 0.00, 0.00]
+
+
+@pytest.mark.parametrize("section, expected", [
+    ("2.1.2.1", 29696.97), ("2.2.1", 19006.06), ("2.3.3.1", 19006.06), ("3.1.1.1", 89090.91),
+    ("3.1.4.2", 9503.03), ("3.2.1", 24000.00), ("3.2.2.1", 41696.97), ("3.2.4.1", 9000.00),
+])
+def test_section_costs(worked_example, section, expected):
+    assert cents(worked_example.scalar(
+        "select cost from marts.section_cost where finess_et = ? and year = 2025 and section = ?",
+        [ESMS, section])) == expected
+
+
+def test_supplies_go_to_an_overhead_section_and_overhead_total(worked_example):
+    # 6063 fournitures 2 000: to 3.1 or any overhead section; O_total is 124 593.94 either way
+    assert cents(worked_example.scalar(
+        "select sum(cost) from marts.section_cost where year = 2025 and section_kind = 'overhead'")) == 124593.94
+    assert worked_example.scalar(
+        "select section from intermediate.int_charges_classified where account = '6063'") in ("3.1", "3.2.1.5")
+
+
+@pytest.mark.parametrize("code, full_cost, hours", [
+    ("2.1.2.1", 84343.43, 2.0), ("2.2.1", 53979.80, 2.0), ("2.3.3.1", 53979.80, 2.0)])
+def test_full_cost_per_prestation(worked_example, code, full_cost, hours):
+    row = worked_example.rows(
+        "select full_cost, professional_hours, cost_per_hour from marts.cost_per_prestation "
+        "where finess_et = ? and year = 2025 and prestation_code = ?", [ESMS, code])[0]
+    assert cents(row[0]) == full_cost
+    assert row[1] == hours
+    assert abs(row[2] * hours - row[0]) < 1e-6
+
+
+def test_person_costs(worked_example):
+    from pipelines.ingestion.pseudonym import pseudonymise
+    import os
+
+    key = os.environ["SERAFIN_PSEUDONYM_KEY"].encode()
+    expected = {"A": (96151.52, 20278.79, 116430.30), "B": (53979.80, 20278.79, 74258.59),
+                "C": (42171.72, 10139.39, 52311.11)}
+    for person, figures in expected.items():
+        row = worked_example.rows(
+            "select direct_cost, logistics_cost, total_cost from marts.person_cost where person_id = ?",
+            [pseudonymise(key, person)])
+        assert [cents(v) for v in row[0]] == list(figures), person
+
+
+def test_nothing_unallocated_and_cancelled_event_ignored(worked_example):
+    assert worked_example.scalar("select count(*) from marts.unallocated_cost") == 0
+    # ev8 (annule) is loaded but carries no hours: 2.1.2.1 has 45 + 45 + 30 minutes, not 165
+    assert worked_example.scalar("select count(*) from core.activity where status = 'annule'") == 1
+
+
+def test_every_input_row_loaded(worked_example):
+    rows = worked_example.rows("select file, rows_read, rows_loaded, rows_rejected from audit.ingestion_log")
+    assert {r[0] for r in rows} == {p.name for p in WORKED_EXAMPLE.glob("*.csv")}
+    assert all(r[1] == r[2] and r[3] == 0 for r in rows)
+
+
+def test_cost_parameters_recorded(worked_example):
+    assert worked_example.scalar(
+        "select value_ from marts.cost_parameters where parameter = 'method'") == "cost-method v1"
+    assert worked_example.scalar(
+        "select value_ from marts.cost_parameters where parameter = 'account_section' and key_ = '6242'") == "3.2.4.1"
+
+
+def test_contract_tables_of_foundation_and_costs(worked_example):
+    import subprocess
+    import sys
+
+    from tests.conftest import SHARED
+
+    out = subprocess.run([sys.executable, str(SHARED / "tools" / "contract_check.py"), str(worked_example.path),
+                          "--only", "marts.cost_per_prestation", "marts.person_cost", "marts.cost_reconciliation",
+                          "marts.unallocated_cost", "core.establishments", "core.persons", "core.stays", "core.needs",
+                          "core.plans", "core.activity", "core.staff", "core.ledger", "core.partners",
+                          "core.conventions", "ref.serafin_codes", "ref.code_aliases", "audit.rejected_rows",
+                          "audit.unmapped_events", "audit.ingestion_log"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout
+
+
+def test_official_codes(worked_example):
+    counts = dict(worked_example.rows("select kind, count(*) from ref.serafin_codes group by kind"))
+    assert counts == {"besoin": 35, "prestation_directe": 37, "prestation_indirecte": 35}
