@@ -18,7 +18,10 @@ def dbt_project():
 
 def prepare_manifest() -> None:
     """Parse the dbt project when its manifest is missing or older than its sources (a few seconds)."""
+    from dagster_dbt import DbtCliResource
+
     project = dbt_project()
     if settings.manifest_is_stale(project.manifest_path):
         settings.quiet_telemetry()
-        project.preparer.prepare(project)
+        dbt = DbtCliResource(project_dir=project, dbt_executable=settings.dbt_executable())
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()

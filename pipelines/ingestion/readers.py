@@ -136,7 +136,7 @@ def _duck_read_csv(con, source: Path, table: str, encoding: str, delimiter: str)
     malformed = [
         (int(line), str(text or ""), f"malformed line: {message}")
         for line, text, message in con.execute(
-            f"select line, csv_line, error_message from {rejects} order by line").fetchall()
+            f"select line, min(csv_line), min(error_message) from {rejects} group by line order by line").fetchall()
     ]
     con.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
     headers = [row[0] for row in con.execute(f"select column_name from (describe {table})").fetchall()]
