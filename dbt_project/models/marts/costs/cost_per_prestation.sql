@@ -1,5 +1,6 @@
 {#- One row per ESMS × year × direct prestation (2.x, at the depth recorded): hours, persons who
-    received it, own cost, overhead share, full cost and cost per professional hour. -#}
+    received it, own cost, overhead share, full cost and cost per professional hour. In a year with
+    activity but no ledger the hours are listed and the costs are null (unknown, not zero). -#}
 with persons as (
     select finess_et, year, prestation_code, cast(count(distinct person_id) as bigint) as persons
     from {{ ref('int_person_hours') }}
@@ -13,11 +14,12 @@ select
     c.label as prestation_label,
     f.professional_hours,
     coalesce(p.persons, 0) as persons,
-    f.direct_cost,
-    f.overhead_cost,
-    f.full_cost,
-    f.full_cost / nullif(f.professional_hours, 0) as cost_per_hour
+    case when ey.has_ledger then f.direct_cost end as direct_cost,
+    case when ey.has_ledger then f.overhead_cost end as overhead_cost,
+    case when ey.has_ledger then f.full_cost end as full_cost,
+    case when ey.has_ledger then f.full_cost / nullif(f.professional_hours, 0) end as cost_per_hour
 from {{ ref('int_direct_full_cost') }} as f
+inner join {{ ref('int_esms_years') }} as ey on ey.finess_et = f.finess_et and ey.year = f.year
 left join persons as p
     on p.finess_et = f.finess_et and p.year = f.year and p.prestation_code = f.prestation_code
 left join {{ ref('serafin_codes') }} as c on c.code = f.prestation_code

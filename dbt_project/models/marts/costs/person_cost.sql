@@ -1,5 +1,6 @@
 {#- One row per ESMS × year × person (pseudonymised): direct cost of the prestations received,
-    person-attached logistics (lodging, laundry by nights; meals, transport by presence days), total. -#}
+    person-attached logistics (lodging, laundry by nights; meals, transport by presence days), total.
+    Only ESMS-years with a ledger: without charges there is no cost to give a person. -#}
 with direct as (
     select finess_et, year, person_id, sum(direct_cost) as direct_cost, sum(hours) as direct_hours
     from {{ ref('int_person_direct_cost') }}
@@ -23,3 +24,6 @@ select
 from direct as d
 full outer join logistics as l
     on l.finess_et = d.finess_et and l.year = d.year and l.person_id = d.person_id
+inner join {{ ref('int_esms_years') }} as ey
+    on ey.finess_et = coalesce(d.finess_et, l.finess_et) and ey.year = coalesce(d.year, l.year)
+where ey.has_ledger
