@@ -38,10 +38,17 @@ def _years(text: str | None) -> list[int]:
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
             years: list[int] | None = None, verbose: bool = False):
-    """Materialise the pipeline in-process with Dagster; returns (success, one-line reason)."""
+    """Materialise the pipeline in-process with Dagster; returns (success, reason: one line, then the
+    list of problems when the parameter files in nomenclatures/ are wrong)."""
     import dagster as dg
 
     from pipelines.defs.project import prepare_manifest
+    from pipelines.parameters import check_parameters, summary
+
+    problems = check_parameters()
+    if problems:  # fail before reading a single landing file
+        details = "".join(f"\n  - {p}" for p in problems) if len(problems) > 1 else ""
+        return False, summary(problems) + details
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ[settings.WAREHOUSE_ENV] = str(warehouse)

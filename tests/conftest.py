@@ -24,6 +24,28 @@ def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False):
     return ok, reason, warehouse
 
 
+def run_dbt(warehouse: Path, args: list[str], workdir: Path) -> tuple[bool, dict[str, str]]:
+    """Run the real dbt CLI (through dagster-dbt's resource) against a warehouse: success, and the
+    status of each node run (e.g. {"test.serafin.assert_costs_reconcile_to_ledger": "fail"})."""
+    from dagster_dbt import DbtCliResource
+
+    from pipelines import settings
+
+    previous = os.environ.get(settings.WAREHOUSE_ENV)
+    os.environ[settings.WAREHOUSE_ENV] = str(warehouse)
+    try:
+        dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
+        invocation = dbt.cli(args, raise_on_error=False, target_path=workdir / "target")
+        invocation.wait()
+        results = invocation.get_artifact("run_results.json")["results"]
+        return invocation.is_successful(), {r["unique_id"]: r["status"] for r in results}
+    finally:
+        if previous is None:
+            os.environ.pop(settings.WAREHOUSE_ENV, None)
+        else:
+            os.environ[settings.WAREHOUSE_ENV] = previous
+
+
 class Warehouse:
     def __init__(self, path: Path):
         self.path = path

@@ -18,7 +18,7 @@ import os
 
 import pytest
 
-from tests.conftest import Warehouse, run_pipeline
+from tests.conftest import Warehouse, run_dbt, run_pipeline
 
 P, Q, R = "690000039", "690000047", "690000054"
 
@@ -250,3 +250,23 @@ def test_errd_split(edge):
                      "from marts.cost_reconciliation_errd where finess_et = ? and year = 2024 order by 1", [P])
     assert [(r[0], *cents(r[1:])) for r in rows] == [
         ("I", 7300.00, 0.00, 7300.00), ("II", 60000.00, 0.00, 60000.00), ("III", 19900.00, -500.00, 20400.00)]
+
+
+def test_years_option_costs_only_the_selected_years(edge, tmp_path):
+    """`serafin run --years 2025` passes {"years": [2025]} to dbt (pipelines/defs/dbt.py:dbt_vars): rebuild
+    the cost models of a copy of the warehouse that way; 2025 figures stay, 2024 disappears."""
+    import shutil
+
+    from pipelines.defs.dbt import DbtRunConfig, dbt_vars
+
+    args = dbt_vars(DbtRunConfig(years=[2025, 2025]))
+    assert args == ["--vars", '{"years": [2025]}']
+    warehouse = tmp_path / "years.duckdb"
+    shutil.copyfile(edge.path, warehouse)
+    ok, statuses = run_dbt(warehouse, ["build", "--select", "path:models/intermediate/costs+", *args], tmp_path)
+    assert ok and "model.serafin.cost_reconciliation" in statuses
+    rebuilt = Warehouse(warehouse)
+    assert rebuilt.rows("select distinct year from marts.cost_reconciliation") == [(2025,)]
+    assert cents(rebuilt.rows(RECONCILIATION, [P, 2025])[0]) == [
+        64000, 0, 3000, 61000, 60000, 65000, -5000, 46000, 15000, 0]
+    assert rebuilt.scalar("select count(*) from marts.person_cost where year = 2024") == 0

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.project import dbt_project
+from pipelines.parameters import check_parameters, summary
 
 
 class SerafinTranslator(DagsterDbtTranslator):
@@ -51,6 +52,10 @@ def serafin_dbt_assets():
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=SerafinTranslator(),
                 name="serafin_dbt", pool="warehouse")
     def serafin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+        problems = check_parameters()
+        if problems:
+            raise dg.Failure(description=summary(problems),
+                             metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
         yield from dbt.cli(["build", *dbt_vars(config)], context=context).stream()
 
     return serafin_dbt

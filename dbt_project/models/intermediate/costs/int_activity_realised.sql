@@ -13,3 +13,4 @@ select
     partner_id
 from {{ ref('activity') }}
 where status = 'realise'
+  and {{ serafin.selected_years('extract(year from started_at)') }}

@@ -6,6 +6,7 @@ with charges as (
     select finess_et, year, account, label, cast(amount as double) as amount, section, _file, _line
     from {{ ref('ledger') }}
     where substr(account, 1, 1) = '6'
+      and {{ serafin.selected_years('year') }}
 ),
 
 excluded as (

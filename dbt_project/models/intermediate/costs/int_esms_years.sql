@@ -2,9 +2,9 @@
     has_ledger is false when the year has staff or activity but no class 6 charge: such a year is listed
     (marts.cost_reconciliation, marts.cost_quality) but no cost is computed for it. -#}
 with years as (
-    select finess_et, year from {{ ref('ledger') }}
+    select finess_et, year from {{ ref('ledger') }} where {{ serafin.selected_years('year') }}
     union
-    select finess_et, year from {{ ref('staff') }}
+    select finess_et, year from {{ ref('staff') }} where {{ serafin.selected_years('year') }}
     union
     select finess_et, year from {{ ref('int_activity_realised') }}
 ),

@@ -10,6 +10,7 @@ with ledger_personnel as (
 staff as (
     select finess_et, year, sum(cast(annual_cost as double)) as staff_cost, sum(cast(fte as double)) as fte
     from {{ ref('staff') }}
+    where {{ serafin.selected_years('year') }}
     group by finess_et, year
 )
 

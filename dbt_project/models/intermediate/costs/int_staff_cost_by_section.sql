@@ -4,6 +4,7 @@
 with staff as (
     select finess_et, year, professional_id, profession, cast(annual_cost as double) as annual_cost, fte
     from {{ ref('staff') }}
+    where {{ serafin.selected_years('year') }}
 ),
 
 time_total as (

@@ -1,0 +1,67 @@
+"""The built-in demo data through the real pipeline: every ESMS-year reconciles with its ledger, the
+cost per place lies in the sector's range for its category (nomenclatures/esms_categories.csv), and the
+planted bad rows are quarantined, not lost."""
+
+import pytest
+
+from tests.conftest import Warehouse, run_pipeline
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Warehouse:
+    from pipelines.demo.generate import GeneratorConfig, generate
+
+    work = tmp_path_factory.mktemp("demo")
+    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7))
+    ok, reason, warehouse = run_pipeline(work / "landing", work)
+    assert ok, reason
+    return Warehouse(warehouse)
+
+
+def test_every_esms_year_reconciles(demo):
+    rows = demo.rows("select finess_et, year, charges_in_scope, allocated_to_persons, unallocated, delta, "
+                     "charges_total - charges_excluded - charges_hors_champ - charges_in_scope "
+                     "from marts.cost_reconciliation")
+    assert len(rows) == 6 * 2
+    for finess, year, in_scope, allocated, unallocated, delta, scope_gap in rows:
+        assert in_scope > 0, (finess, year)
+        assert abs(in_scope - allocated - unallocated) <= 0.01 and abs(delta) <= 0.01, (finess, year)
+        assert abs(scope_gap) <= 0.01, (finess, year)
+        # a working ESMS gives nearly all its cost to the persons it supports
+        assert unallocated <= 0.01 * in_scope, (finess, year, unallocated)
+
+
+def test_cost_per_place_in_sector_range(demo):
+    from reports.cost_report import cost_summary
+
+    summary = cost_summary(demo.path)
+    assert {s["category"] for s in summary} == {"IME", "SESSAD", "MAS", "FAM", "ESAT", "SAVS"}
+    for s in summary:
+        assert s["cost_per_place_min"] <= s["cost_per_place"] <= s["cost_per_place_max"], s
+
+
+def test_person_costs_add_up_to_the_allocated_total(demo):
+    # an independent sum over the person mart and the per-prestation mart (full cost reaches persons)
+    by_person = demo.scalar("select sum(total_cost) from marts.person_cost")
+    allocated = demo.scalar("select sum(allocated_to_persons) from marts.cost_reconciliation")
+    assert abs(by_person - allocated) < 0.01
+    direct = demo.scalar("select sum(direct_cost) from marts.person_cost")
+    full = demo.scalar("select sum(full_cost) from marts.cost_per_prestation")
+    unreceived = demo.scalar("select coalesce(sum(amount), 0) from marts.unallocated_cost "
+                             "where reason = 'no_person_received'")
+    assert abs(direct - (full - unreceived)) < 0.01
+
+
+def test_planted_bad_rows_are_quarantined(demo):
+    log = demo.rows("select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from audit.ingestion_log")[0]
+    assert log[0] == log[1] + log[2] and log[2] > 0
+    assert demo.scalar("select count(*) from audit.rejected_rows") >= log[2]
+
+
+def test_cost_summary_fits_one_screen(demo, capsys):
+    from pipelines.cli import print_cost_summary
+
+    print_cost_summary(demo.path)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) <= 40 and all(len(line) <= 150 for line in lines)
+    assert sum("IME" in line for line in lines) == 2  # one row per ESMS-year
