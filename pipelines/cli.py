@@ -40,15 +40,25 @@ def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: boo
             years: list[int] | None = None, verbose: bool = False):
     """Materialise the pipeline in-process with Dagster; returns (success, reason: one line, then the
     list of problems when the parameter files in nomenclatures/ are wrong)."""
-    import dagster as dg
-
-    from pipelines.defs.project import prepare_manifest
     from pipelines.parameters import check_parameters, summary
 
     problems = check_parameters()
     if problems:  # fail before reading a single landing file
         details = "".join(f"\n  - {p}" for p in problems) if len(problems) > 1 else ""
         return False, summary(problems) + details
+    result, _, _ = run_job(landing, warehouse, reports, validate_only=validate_only, years=years, verbose=verbose)
+    if result.success:
+        return True, ""
+    return False, _failure_reason(result, warehouse)
+
+
+def run_job(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
+            years: list[int] | None = None, verbose: bool = False, instance=None):
+    """The Dagster run itself: (ExecuteInProcessResult, instance, definitions). The instance keeps the
+    event log (benchmarks/run.py reads each step's timestamps from it)."""
+    import dagster as dg
+
+    from pipelines.defs.project import prepare_manifest
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ[settings.WAREHOUSE_ENV] = str(warehouse)
@@ -64,11 +74,9 @@ def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: boo
     }
     job = defs.resolve_implicit_global_asset_job_def().get_subset(
         asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
-    result = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
-                                    raise_on_error=False)
-    if result.success:
-        return True, ""
-    return False, _failure_reason(result, warehouse)
+    instance = instance or dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    return result, instance, defs
 
 
 def _failure_reason(result, warehouse: Path) -> str:

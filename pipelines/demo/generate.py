@@ -304,8 +304,17 @@ def _generate_activity(out: Path, esms, stays, staff_ids, partners, years, confi
           on w.week_start between s.start_date and coalesce(s.end_date, date '{last}')
         where not (e.category in ('IME', 'SESSAD') and extract(week from w.week_start) in (1, 8, 16, 28, 29, 30, 31, 32, 33, 52))
     """)
+    # rows at the natural rhythm of each category; a target size scales it by a whole factor, then keeps
+    # a share of the events (by hash, deterministic) so that the total lands close to the target
     base = con.execute("""select sum(c.ind) + sum(c.col) from person_weeks p join cat c using (category)""").fetchone()[0] or 1
-    factor = max(1, round((config.activity_rows or 0) / base)) if config.activity_rows else 1
+    indirect = con.execute(f"""select count(*) * (select count(*) from range(date '{first}', date '{last}', interval 14 day))
+                               from pros""").fetchone()[0]
+    factor, keep = 1, 1.0
+    if config.activity_rows:
+        wanted = max(1, config.activity_rows - indirect)
+        factor = max(1, -(-wanted // base))
+        keep = min(1.0, wanted / (base * factor))
+    kept = f"h % 1000000 < {int(keep * 1_000_000)}"
     con.execute(f"""
         create table events as
         with ind as (
@@ -314,6 +323,7 @@ def _generate_activity(out: Path, esms, stays, staff_ids, partners, years, confi
                    abs(hash(p.person_id, p.week_start, k, {seed})) as h
             from person_weeks p join cat c using (category), range(c.ind * {factor}) r(k)
         ),
+        ind_kept as (select * from ind where {kept}),
         col as (
             select distinct p.finess_et, p.category, p.week_start, p.grp, k
             from person_weeks p join cat c using (category), range(c.col * {factor}) r(k)
@@ -323,10 +333,10 @@ def _generate_activity(out: Path, esms, stays, staff_ids, partners, years, confi
                    abs(hash(c.finess_et, c.grp, c.week_start, c.k, {seed})) as h
             from col c
         )
-        select i.event_id, i.person_id, i.finess_et, i.category, i.week_start, i.h, false as collective from ind i
+        select i.event_id, i.person_id, i.finess_et, i.category, i.week_start, i.h, false as collective from ind_kept i
         union all
         select ce.event_id, p.person_id, ce.finess_et, ce.category, ce.week_start, ce.h, true
-        from col_events ce join person_weeks p
+        from (select * from col_events where {kept}) ce join person_weeks p
           on p.finess_et = ce.finess_et and p.week_start = ce.week_start and p.grp = ce.grp
     """)
     con.execute(f"""

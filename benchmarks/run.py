@@ -1,0 +1,323 @@
+"""Benchmark of the whole pipeline on a large gestionnaire (issue 5).
+
+For each size: generate a landing folder with `serafin generate` (20 ESMS, about 5,000 persons, 3 years,
+half the monthly activity files written as French exports: `;`, Windows-1252, decimal comma), run the
+whole pipeline once in a fresh process, and print, per stage, wall time and peak memory (RSS of the
+process and its children, the dbt subprocess included), rows per second for ingestion and, on the same
+files in the same run, a bare DuckDB baseline: transcode the Windows-1252 files, `read_csv` the activity
+files into a table, one GROUP BY. The figure to watch is our ingestion time over that bare read.
+
+    python benchmarks/run.py --activity-rows 1e6 2.5e6 5e6
+    python benchmarks/run.py --activity-rows 5e6 --markdown      # also print the table as Markdown
+
+Targets (5 M rows, 2 cores): whole pipeline < 60 s, peak RSS < 3 GB, ingestion ≤ 1.5 × bare read,
+time growing linearly with rows. Results are recorded in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "reports"]
+# Dagster asset groups → stage (the dbt groups follow the model folders, see pipelines/defs/dbt.py)
+GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validation": "dbt models",
+               "core": "dbt models", "audit": "dbt models", "costs": "cost marts", "marts": "cost marts",
+               "indicators": "indicators", "quality": "indicators"}
+TARGETS = {"total_s": 60.0, "peak_rss_mb": 3072.0, "ingestion_ratio": 1.5}
+
+
+# ---------------------------------------------------------------- memory: RSS of a process tree
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(c) for c in handle.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _rss_kb(current)
+        stack.extend(_children(current))
+    return total / 1024
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS of this process and its children every `interval` seconds."""
+
+    def __init__(self, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.interval, self.samples, self._halt = interval, [], threading.Event()
+
+    def run(self) -> None:
+        pid = os.getpid()
+        while not self._halt.is_set():
+            self.samples.append((time.time(), tree_rss_mb(pid)))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+        self.samples.append((time.time(), tree_rss_mb(os.getpid())))
+
+    def peak(self, start: float, end: float) -> float:
+        inside = [mb for t, mb in self.samples if start - self.interval <= t <= end + self.interval]
+        return max(inside, default=0.0)
+
+
+# ---------------------------------------------------------------- the bare DuckDB baseline
+
+def bare_read(activity: Path, workdir: Path) -> dict:
+    """What DuckDB alone does with the same files: transcode the cp1252 files to UTF-8 (as the pipeline
+    must), read_csv every activity file into a table of a DuckDB file, one GROUP BY."""
+    import duckdb
+
+    sys.path.insert(0, str(ROOT))
+    from pipelines.ingestion.readers import detect_encoding, sniff_delimiter, transcode_to_utf8
+
+    start = time.time()
+    sources: dict[str, list[str]] = {",": [], ";": []}
+    for path in sorted(activity.glob("*.csv")):
+        if detect_encoding(path) != "utf-8":
+            target = workdir / (path.name + ".utf8")
+            transcode_to_utf8(path, target)
+            path = target
+        sources.setdefault(sniff_delimiter(path), []).append(str(path))
+    con = duckdb.connect(str(workdir / "bare.duckdb"))
+    con.execute("set threads = 2; set enable_progress_bar = false")
+    rows = 0
+    for i, (delimiter, files) in enumerate((d, f) for d, f in sources.items() if f):
+        con.execute(f"create table activity_{i} as select * from read_csv(?, delim = ?, header = true, "
+                     "union_by_name = true, all_varchar = true)", [files, delimiter])
+        rows += con.execute(f"select count(*) from activity_{i}").fetchone()[0]
+    groups = 0
+    for i in range(len([f for f in sources.values() if f])):
+        first = con.execute(f"select column_name from (describe activity_{i}) limit 1 offset 2").fetchone()[0]
+        groups += len(con.execute(f'select "{first}", count(*) from activity_{i} group by 1').fetchall())
+    con.close()
+    return {"seconds": time.time() - start, "rows": rows, "groups": groups}
+
+
+# ---------------------------------------------------------------- one pipeline run, stage by stage
+
+def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
+    """Run the whole pipeline once (in this process, as `serafin run` does) and time each stage from the
+    Dagster event log: step start/success, and the materialisation time of each dbt node."""
+    t0 = time.time()
+    sampler = RssSampler()
+    sampler.start()
+    sys.path.insert(0, str(ROOT))
+    import dagster as dg
+
+    from pipelines.cli import run_job
+
+    result, instance, defs = run_job(landing, warehouse, reports)
+    end = time.time()
+    sampler.stop()
+    graph = defs.resolve_asset_graph()
+    step_start, step_end, stage_end = {}, {}, {}
+    for record in instance.get_records_for_run(result.run_id).records:
+        entry = record.event_log_entry
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            step_start[event.step_key] = entry.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            step_end[event.step_key] = entry.timestamp
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "serafin_dbt":
+            group = graph.get(event.asset_key).group_name
+            stage = GROUP_STAGE.get(group, "dbt models")
+            stage_end[stage] = max(stage_end.get(stage, 0.0), entry.timestamp)
+            stage_end.setdefault("dbt first", entry.timestamp)
+            stage_end["dbt first"] = min(stage_end["dbt first"], entry.timestamp)
+    spans: dict[str, tuple[float, float]] = {}
+    first_step = min(step_start.values(), default=end)
+    spans["start-up"] = (t0, first_step)
+    if "landing_files" in step_start:
+        spans["ingestion"] = (step_start["landing_files"], step_end.get("landing_files", end))
+    if "serafin_dbt" in step_start:
+        dbt_start, dbt_end = step_start["serafin_dbt"], step_end.get("serafin_dbt", end)
+        first = stage_end.get("dbt first", dbt_end)
+        spans["dbt start-up"] = (dbt_start, first)
+        previous = first
+        for stage in sorted((s for s in ("dbt models", "cost marts", "indicators") if s in stage_end),
+                            key=lambda s: stage_end[s]):
+            spans[stage] = (previous, stage_end[stage])
+            previous = stage_end[stage]
+        # the tests that follow the last model belong to it
+        last = max((s for s in spans if s in ("dbt models", "cost marts", "indicators")),
+                   key=lambda s: spans[s][1], default=None)
+        if last:
+            spans[last] = (spans[last][0], dbt_end)
+    report_steps = [k for k in step_start if k not in ("landing_files", "serafin_dbt")]
+    if report_steps:
+        spans["reports"] = (min(step_start[k] for k in report_steps),
+                            max(step_end.get(k, end) for k in report_steps))
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        counts = dict(con.execute("select source_table, sum(rows_read) from audit.ingestion_log "
+                                  "group by source_table").fetchall())
+        reconciled = con.execute("select count(*), sum(case when abs(delta) <= 0.01 then 1 else 0 end) "
+                                 "from marts.cost_reconciliation").fetchone()
+    return {
+        "success": result.success,
+        "total_s": end - t0,
+        "peak_rss_mb": sampler.peak(t0, end),
+        "stages": {name: {"seconds": b - a, "peak_rss_mb": sampler.peak(a, b)} for name, (a, b) in spans.items()},
+        "rows": {k: int(v) for k, v in counts.items()},
+        "esms_years": reconciled[0], "esms_years_reconciled": reconciled[1],
+    }
+
+
+# ---------------------------------------------------------------- driver
+
+def _child(mode: str, *args: str) -> dict:
+    """Run one measurement in a fresh Python process, so each peak RSS is its own."""
+    out = subprocess.run([sys.executable, __file__, f"--{mode}", *args], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if out.returncode != 0:
+        raise RuntimeError(f"{mode} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(rows: int, workdir: Path, esms: int, persons: int, years: str, seed: int) -> dict:
+    landing = workdir / f"landing-{rows}"
+    t = time.time()
+    gen = subprocess.run([sys.executable, "-m", "pipelines.cli", "generate", "--out", str(landing), "--esms",
+                          str(esms), "--persons", str(persons), "--years", years, "--seed", str(seed),
+                          "--activity-rows", str(rows)], capture_output=True, text=True, cwd=ROOT)
+    if gen.returncode != 0:
+        raise RuntimeError(gen.stderr[-3000:])
+    generated = time.time() - t
+    size_mb = sum(p.stat().st_size for p in (landing / "activity").glob("*.csv")) / 1e6
+    scratch = workdir / f"bare-{rows}"
+    scratch.mkdir()
+    bare = _child("bare-read", str(landing / "activity"), str(scratch))
+    run = _child("pipeline", str(landing), str(workdir / f"warehouse-{rows}.duckdb"), str(workdir / f"reports-{rows}"))
+    ingestion = run["stages"].get("ingestion", {}).get("seconds", 0.0)
+    return {"target_rows": rows, "activity_rows": run["rows"].get("activity", 0),
+            "input_rows": sum(run["rows"].values()), "activity_mb": size_mb, "generate_s": generated,
+            "bare": bare, "run": run, "ingestion_ratio": ingestion / bare["seconds"] if bare["seconds"] else None}
+
+
+def render(results: list[dict], markdown: bool = False) -> str:
+    header = ["stage"] + [f"{r['activity_rows'] / 1e6:.2f} M rows: s | peak MB" for r in results]
+    lines: list[list[str]] = []
+    for stage in STAGES:
+        cells = []
+        for r in results:
+            s = r["run"]["stages"].get(stage)
+            cells.append("—" if s is None else f"{s['seconds']:6.1f} | {s['peak_rss_mb']:6.0f}")
+        lines.append([stage, *cells])
+    lines.append(["whole pipeline", *(f"{r['run']['total_s']:6.1f} | {r['run']['peak_rss_mb']:6.0f}" for r in results)])
+    lines.append(["ingestion rows/s (all tables)", *(
+        f"{r['input_rows'] / max(r['run']['stages'].get('ingestion', {}).get('seconds', 1e-9), 1e-9):,.0f}"
+        for r in results)])
+    lines.append(["bare DuckDB read + GROUP BY (s)", *(f"{r['bare']['seconds']:6.1f}" for r in results)])
+    lines.append(["ingestion / bare read", *(f"{r['ingestion_ratio']:.2f} ×" for r in results)])
+    lines.append(["pipeline s per M activity rows", *(
+        f"{r['run']['total_s'] / (r['activity_rows'] / 1e6):.1f}" for r in results)])
+    lines.append(["ESMS-years reconciled", *(
+        f"{r['run']['esms_years_reconciled']}/{r['run']['esms_years']}" for r in results)])
+    if markdown:
+        out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(c.replace("|", "\\|").strip() for c in row) + " |" for row in lines]
+        return "\n".join(out)
+    widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
+    fmt = lambda row: "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row))  # noqa: E731
+    return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *(fmt(r) for r in lines)])
+
+
+def verdict(result: dict) -> list[str]:
+    run = result["run"]
+    checks = [
+        ("whole pipeline", run["total_s"], TARGETS["total_s"], "s"),
+        ("peak RSS", run["peak_rss_mb"], TARGETS["peak_rss_mb"], "MB"),
+        ("ingestion / bare read", result["ingestion_ratio"], TARGETS["ingestion_ratio"], "×"),
+    ]
+    return [f"{'met ' if value <= target else 'MISSED'} {name}: {value:,.2f} {unit} (target ≤ {target:,.2f})"
+            for name, value, target, unit in checks]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--activity-rows", nargs="+", default=["1e6"], help="one or more sizes, e.g. 1e6 2.5e6 5e6")
+    parser.add_argument("--esms", type=int, default=20)
+    parser.add_argument("--persons", type=int, default=5000)
+    parser.add_argument("--years", default="2023-2025")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", default=None, help="keep the generated data and warehouses here")
+    parser.add_argument("--json", default=None, help="also write the measures to this JSON file")
+    parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
+    parser.add_argument("--bare-read", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.bare_read:
+        print(json.dumps(bare_read(Path(args.bare_read[0]), Path(args.bare_read[1]))))
+        return 0
+    if args.pipeline:
+        print(json.dumps(pipeline(*(Path(p) for p in args.pipeline))))
+        return 0
+
+    os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "benchmark-key-not-secret")
+    sizes = [int(float(s)) for s in args.activity_rows]
+    with tempfile.TemporaryDirectory(prefix="serafin-bench-") as tmp:
+        workdir = Path(args.workdir).resolve() if args.workdir else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        results = []
+        for rows in sizes:
+            print(f"… {rows:,} activity rows: generating, bare read, pipeline", file=sys.stderr, flush=True)
+            results.append(measure(rows, workdir, args.esms, args.persons, args.years, args.seed))
+    cpus = os.cpu_count()
+    with open("/proc/meminfo") as handle:
+        mem_gb = int(handle.readline().split()[1]) / 1024 / 1024
+    print(f"\nserafin benchmark, {time.strftime('%Y-%m-%d')}, {platform.machine()} {cpus} cores {mem_gb:.0f} GB, "
+          f"Python {platform.python_version()}; {args.esms} ESMS, {args.persons:,} persons, years {args.years}\n")
+    print(render(results))
+    print()
+    for line in verdict(results[-1]):
+        print(line)
+    if len(results) > 1:
+        per_m = [r["run"]["total_s"] / (r["activity_rows"] / 1e6) for r in results]
+        print(f"growth: {' → '.join(f'{v:.1f}' for v in per_m)} s per million rows "
+              f"(linear when these stay flat; the fixed start-up makes small sizes look dearer)")
+    if args.markdown:
+        print()
+        print(render(results, markdown=True))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0 if all(r["run"]["success"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
