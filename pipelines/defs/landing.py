@@ -25,7 +25,9 @@ def landing_files(context: dg.AssetExecutionContext, paths: SerafinPaths):
     from pipelines.ingestion.landing import land_folder
     from pipelines.ingestion.pseudonym import load_key
 
-    with duckdb.connect(paths.warehouse) as con:
+    from pipelines import settings
+
+    with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
         summary = land_folder(con, Path(paths.landing), load_key())
     per_table = summary.per_table()
     for name in RAW_TABLES:

@@ -1,4 +1,7 @@
-{#- The valid rows of landing table activity: canonical names, typed values, official codes, source file and line. -#}
+{#- The valid rows of landing table activity: canonical names, typed values, official codes, source file and line.
+    A view: the large table is written once, by int_activity__checked (every row with its verdict); a
+    second copy of millions of rows would cost seconds for nothing (benchmarks/RESULTS.md). -#}
+{{ config(materialized='view') }}
 select
     event_id,
     person_id,

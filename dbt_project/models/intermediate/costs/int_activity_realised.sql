@@ -1,3 +1,4 @@
+{{ config(materialized="view") }}
 {#- Realised activity rows with the year of their start (an event at 23:30 lasting two hours counts
     in the year it starts). Cancelled and planned events are left out. -#}
 select

@@ -55,17 +55,64 @@ with normalised as (
     from {{ ref('stg_landing__activity') }}
 ),
 
+-- Duplicates and per-event consistency (the large table): aggregates find the few groups that need a
+-- look; the ordered windows that name the first line run on those groups' rows only.
+keyed as (
+    select normalised.*, coalesce(person_id_raw, '') as person_key
+    from normalised
+),
+
+repeated as (
+    select event_id_raw, professional_id_raw, person_key
+    from keyed
+    group by event_id_raw, professional_id_raw, person_key
+    having count(*) > 1
+),
+
+inconsistent as (
+    select event_id_raw, professional_id_raw
+    from keyed
+    group by event_id_raw, professional_id_raw
+    having min(coalesce(prestation_code, '?')) <> max(coalesce(prestation_code, '?'))
+        or min(coalesce(duration_min, -1)) <> max(coalesce(duration_min, -1))
+),
+
+flags as (
+    select keyed.*,
+           (r.event_id_raw is not null or i.event_id_raw is not null) as needs_window
+    from keyed
+    left join repeated as r
+        on r.event_id_raw = keyed.event_id_raw and r.professional_id_raw = keyed.professional_id_raw
+        and r.person_key = keyed.person_key
+    left join inconsistent as i
+        on i.event_id_raw = keyed.event_id_raw and i.professional_id_raw = keyed.professional_id_raw
+),
+
 staged as (
     select
-        normalised.*,
-        {{ serafin.duplicate_window(['event_id_raw', 'professional_id_raw', 'person_id_raw']) }},
+        flags.*,
+        cast(1 as bigint) as dup_rank,
+        _line as first_line,
+        _file as first_file,
+        prestation_code as event_prestation_code,
+        duration_min as event_duration_min,
+        _line as event_first_line
+    from flags
+    where not needs_window
+
+    union all
+
+    select
+        flags.*,
+        {{ serafin.duplicate_window(['event_id_raw', 'professional_id_raw', 'person_key']) }},
         first_value(prestation_code) over (
             partition by event_id_raw, professional_id_raw order by _file nulls last, _line nulls last) as event_prestation_code,
         first_value(duration_min) over (
             partition by event_id_raw, professional_id_raw order by _file nulls last, _line nulls last) as event_duration_min,
         first_value(_line) over (
             partition by event_id_raw, professional_id_raw order by _file nulls last, _line nulls last) as event_first_line
-    from normalised
+    from flags
+    where needs_window
 )
 
 select

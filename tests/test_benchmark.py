@@ -1,0 +1,33 @@
+"""benchmarks/run.py at a tiny size, so the benchmark's code path cannot rot (no timing is asserted)."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import SHARED  # noqa: F401  (same sys.path set-up as the other tests)
+
+
+def test_benchmark_code_path(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "run.py"), "--activity-rows", "20000", "--esms", "2",
+         "--persons", "150", "--years", "2025", "--workdir", str(tmp_path / "work"), "--json", str(out)],
+        capture_output=True, text=True, cwd=root, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [result] = json.loads(out.read_text())
+    # the generator lands close to the requested size, and both sides read the same activity rows
+    assert abs(result["activity_rows"] - 20000) <= 1000
+    assert result["bare"]["rows"] == result["activity_rows"]
+    stages = result["run"]["stages"]
+    for stage in ("start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "reports"):
+        assert stages[stage]["seconds"] > 0, stage
+        assert stages[stage]["peak_rss_mb"] > 50, stage  # a Python process with DuckDB loaded
+    assert result["ingestion_ratio"] > 0
+    assert result["run"]["esms_years"] == result["run"]["esms_years_reconciled"] == 2
+    # the printed table carries every stage and the figure to watch
+    for label in ("ingestion", "cost marts", "whole pipeline", "bare DuckDB read", "ingestion / bare read"):
+        assert label in run.stdout, label
+    assert "target ≤ 60.00" in run.stdout
