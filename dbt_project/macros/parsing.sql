@@ -130,3 +130,14 @@
 
 {% macro year_start(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-01-01' as date){%- endmacro %}
 {% macro year_end(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-12-31' as date){%- endmacro %}
+
+{#- A 64-bit hash of several columns, used only to find candidate groups cheaply (duplicates, events
+    whose rows disagree) before an exact comparison on the columns themselves: a collision costs a
+    little time, never a wrong verdict. -#}
+{% macro key_hash(cols) %}{{ return(adapter.dispatch('key_hash', 'serafin')(cols)) }}{% endmacro %}
+{% macro duckdb__key_hash(cols) -%}
+    hash({{ cols | join(', ') }})
+{%- endmacro %}
+{% macro spark__key_hash(cols) -%}
+    xxhash64({{ cols | join(', ') }})
+{%- endmacro %}

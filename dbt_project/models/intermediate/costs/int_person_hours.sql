@@ -1,7 +1,9 @@
 {#- Step 8. One row per ESMS × year × person × prestation: attributed hours; in an (event,
     professional) with n persons each person receives duration / n. -#}
 with event_persons as (
-    select distinct finess_et, year, event_id, professional_id, prestation_code, person_id, duration_min
+    -- core.activity holds each (event_id, professional_id, person_id) once, with one prestation and one
+    -- duration per (event_id, professional_id): the validation rejects the rest
+    select finess_et, year, event_id, professional_id, prestation_code, person_id, duration_min
     from {{ ref('int_activity_realised') }}
     where person_id is not null
 ),

@@ -31,7 +31,10 @@
      'reason': "'duration ' || cast(duration_min as " ~ dbt.type_string() ~ ") || ' min differs from ' || cast(event_duration_min as " ~ dbt.type_string() ~ ") || ' min given on line ' || cast(event_first_line as " ~ dbt.type_string() ~ ") || ' for the same event_id and professional_id'"},
 ] %}
 
-with normalised as (
+
+{#- The parsed and normalised rows. Inlined (not a CTE) where it is used twice: DuckDB would otherwise
+    materialise millions of wide rows to read them twice (measured 27 s for 5 M rows, benchmarks/RESULTS.md). -#}
+{% set normalised %}
     select
         *,
         case
@@ -53,66 +56,62 @@ with normalised as (
             cast({{ dbt.datediff('started_at', 'ended_at', 'second') }} as decimal(18, 4)) / 60
         ) as duration_min
     from {{ ref('stg_landing__activity') }}
-),
+{% endset %}
 
--- Duplicates and per-event consistency (the large table): aggregates find the few groups that need a
--- look; the ordered windows that name the first line run on those groups' rows only.
-keyed as (
-    select normalised.*, coalesce(person_id_raw, '') as person_key
-    from normalised
-),
-
-repeated as (
-    select event_id_raw, professional_id_raw, person_key
-    from keyed
-    group by event_id_raw, professional_id_raw, person_key
+{#- Duplicates (same event_id, professional_id, person_id) and events whose rows disagree (prestation or
+    duration) are rare: two narrow aggregates over a 64-bit hash of the raw keys find the candidate
+    groups; the exact, ordered windows that name the first line run on those groups' rows only. Raw
+    values that agree parse the same, so comparing raw text finds every candidate; a hash collision
+    only adds a candidate, which the exact comparison then clears. -#}
+with repeated as (
+    select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }} as row_key
+    from {{ ref('stg_landing__activity') }}
+    group by {{ serafin.key_hash(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }}
     having count(*) > 1
 ),
 
 inconsistent as (
-    select event_id_raw, professional_id_raw
-    from keyed
-    group by event_id_raw, professional_id_raw
-    having min(coalesce(prestation_code, '?')) <> max(coalesce(prestation_code, '?'))
-        or min(coalesce(duration_min, -1)) <> max(coalesce(duration_min, -1))
+    select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} as event_key
+    from {{ ref('stg_landing__activity') }}
+    group by {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }}
+    -- rows that agree on the raw prestation and times have one hash (a difference hiding in a 64-bit
+    -- collision is a chance of about 1 in 10^19 per pair of rows)
+    having min({{ serafin.key_hash(['prestation_code_raw', 'duration_min_raw', 'started_at_raw', 'ended_at_raw']) }})
+        <> max({{ serafin.key_hash(['prestation_code_raw', 'duration_min_raw', 'started_at_raw', 'ended_at_raw']) }})
 ),
 
-flags as (
-    select keyed.*,
-           (r.event_id_raw is not null or i.event_id_raw is not null) as needs_window
-    from keyed
-    left join repeated as r
-        on r.event_id_raw = keyed.event_id_raw and r.professional_id_raw = keyed.professional_id_raw
-        and r.person_key = keyed.person_key
-    left join inconsistent as i
-        on i.event_id_raw = keyed.event_id_raw and i.professional_id_raw = keyed.professional_id_raw
+candidates as (
+    select n.*
+    from ({{ normalised }}) as n
+    where {{ serafin.key_hash(['n.event_id_raw', 'n.professional_id_raw', "coalesce(n.person_id_raw, '')"]) }} in (select row_key from repeated)
+       or {{ serafin.key_hash(['n.event_id_raw', 'n.professional_id_raw']) }} in (select event_key from inconsistent)
 ),
 
-staged as (
+windowed as (
     select
-        flags.*,
-        cast(1 as bigint) as dup_rank,
-        _line as first_line,
-        _file as first_file,
-        prestation_code as event_prestation_code,
-        duration_min as event_duration_min,
-        _line as event_first_line
-    from flags
-    where not needs_window
-
-    union all
-
-    select
-        flags.*,
-        {{ serafin.duplicate_window(['event_id_raw', 'professional_id_raw', 'person_key']) }},
+        _file,
+        _line,
+        {{ serafin.duplicate_window(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }},
         first_value(prestation_code) over (
             partition by event_id_raw, professional_id_raw order by _file nulls last, _line nulls last) as event_prestation_code,
         first_value(duration_min) over (
             partition by event_id_raw, professional_id_raw order by _file nulls last, _line nulls last) as event_duration_min,
         first_value(_line) over (
             partition by event_id_raw, professional_id_raw order by _file nulls last, _line nulls last) as event_first_line
-    from flags
-    where needs_window
+    from candidates
+),
+
+staged as (
+    select
+        n.*,
+        coalesce(w.dup_rank, 1) as dup_rank,
+        coalesce(w.first_line, n._line) as first_line,
+        coalesce(w.first_file, n._file) as first_file,
+        case when w._line is null then n.prestation_code else w.event_prestation_code end as event_prestation_code,
+        case when w._line is null then n.duration_min else w.event_duration_min end as event_duration_min,
+        coalesce(w.event_first_line, n._line) as event_first_line
+    from ({{ normalised }}) as n
+    left join windowed as w on w._file = n._file and w._line = n._line
 )
 
 select
