@@ -8,12 +8,21 @@ lines, personal data. Value rules are the dbt validation models' job.
 Loads are idempotent and incremental: a file whose sha256 (and the pseudonym key and the ingestion
 version) did not change since the last run is not read again; a changed file replaces its rows; a
 file gone from the folder has its rows removed.
+
+Storage: the rows of each landing file are one Parquet file in the raw folder beside the warehouse
+(`warehouse.duckdb` → `warehouse.raw/<table>/<file key>.parquet`), and `raw.<table>` is a view over
+them. Replacing or forgetting a file is then a file operation, and writing millions of rows costs
+about what reading them does (benchmarks/RESULTS.md: 2.3× a bare DuckDB read when the rows went
+into DuckDB tables, about 1.3× as Parquet). The bookkeeping (`raw.ingested_files`,
+`raw.row_rejections`) stays in DuckDB tables.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,7 +37,7 @@ from pipelines.ingestion.schema import TABLES, Table
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"  # 2: rows stored as Parquet beside the warehouse
 CONFIG_FILES = {"cooperation.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
@@ -59,11 +68,8 @@ class LandingSummary:
 
 
 def raw_ddl() -> list[str]:
-    statements = ["create schema if not exists raw"]
-    for table in TABLES.values():
-        cols = ", ".join(f"{c} varchar" for c in table.column_names)
-        statements.append(f"create table if not exists raw.{table.name} ({cols}, _file varchar, _line bigint)")
-    statements += [
+    return [
+        "create schema if not exists raw",
         "create table if not exists raw.ingested_files (file varchar primary key, source_table varchar, "
         "sha256 varchar, format varchar, encoding varchar, delimiter varchar, rows_read bigint, status varchar, "
         "message varchar, columns_dropped_personal varchar, columns_ignored varchar, key_fingerprint varchar, "
@@ -71,7 +77,37 @@ def raw_ddl() -> list[str]:
         "create table if not exists raw.row_rejections (source_table varchar, file varchar, line bigint, "
         "column_name varchar, value varchar, reason varchar)",
     ]
-    return statements
+
+
+def raw_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """The folder of Parquet row files that belongs to the connection's warehouse file."""
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    if not path:
+        raise ValueError("the warehouse must be a DuckDB file (the raw rows are kept beside it)")
+    warehouse = Path(path).resolve()
+    return warehouse.with_name(warehouse.stem + ".raw")
+
+
+def _row_file(raw: Path, table: str, rel: str) -> Path:
+    return raw / table / (hashlib.sha256(rel.encode("utf-8")).hexdigest()[:24] + ".parquet")
+
+
+def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
+    """raw.<table>: a view over the table's Parquet row files (an empty typed view when it has none)."""
+    for table in TABLES.values():
+        kind = con.execute("select table_type from information_schema.tables where table_schema = 'raw' "
+                           "and table_name = ?", [table.name]).fetchone()
+        if kind and kind[0] == "BASE TABLE":  # a warehouse from before the Parquet storage
+            con.execute(f"drop table raw.{table.name}")
+        columns = [*table.column_names, "_file", "_line"]
+        if any((raw / table.name).glob("*.parquet")):
+            pattern = str(raw / table.name / "*.parquet").replace("'", "''")
+            body = f"select {', '.join(columns)} from read_parquet('{pattern}')"
+        else:
+            body = "select " + ", ".join(
+                [f"cast(null as varchar) as {c}" for c in table.column_names]
+                + ["cast(null as varchar) as _file", "cast(null as bigint) as _line"]) + " where 1 = 0"
+        con.execute(f"create or replace view raw.{table.name} as {body}")
 
 
 def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
@@ -103,21 +139,27 @@ def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes) -> La
         raise FileNotFoundError(f"landing folder {landing} does not exist")
     for statement in raw_ddl():
         con.execute(statement)
-    # one checkpoint at the end rather than one each time the write-ahead log passes 16 MB (each file
-    # commits on its own): measured 2.9 s → 1.2 s of commits for 1 M activity rows
-    previous_threshold = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
-    con.execute("set checkpoint_threshold = '4GB'")
+    raw = raw_folder(con)
+    for table in TABLES:
+        (raw / table).mkdir(parents=True, exist_ok=True)
+    # a warehouse from before the Parquet storage: its raw tables go, every file is read again
+    old_tables = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE' "
+        "and table_name not in ('ingested_files', 'row_rejections')").fetchall()]
+    if old_tables:
+        con.execute("delete from raw.ingested_files")
+        con.execute("delete from raw.row_rejections")
     try:
-        return _land(con, landing, key)
+        return _land(con, landing, key, raw)
     finally:
-        con.execute(f"set checkpoint_threshold = '{previous_threshold}'")
-        con.execute("checkpoint")
+        _refresh_views(con, raw)
 
 
-def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes) -> LandingSummary:
+def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) -> LandingSummary:
     fingerprint = key_fingerprint(key)
     known = {row[0]: row[1:] for row in con.execute(
-        "select file, sha256, key_fingerprint, ingest_version from raw.ingested_files").fetchall()}
+        "select file, sha256, key_fingerprint, ingest_version, source_table, status from raw.ingested_files"
+    ).fetchall()}
     custom, mapping_problems = load_custom_mappings(landing)
     for problem in mapping_problems:
         log.warning(problem)
@@ -128,7 +170,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes) -> LandingS
     summary = LandingSummary()
     present = {p.relative_to(landing).as_posix() for _, p in files}
     for gone in sorted(set(known) - present):
-        _forget(con, gone)
+        _forget(con, raw, gone)
         summary.removed.append(gone)
         log.info("%s is no longer in the landing folder: its rows were removed", gone)
 
@@ -138,58 +180,67 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes) -> LandingS
         for number, (table_name, path) in enumerate(files):
             rel = path.relative_to(landing).as_posix()
             sha = hashes[rel].result()
-            if known.get(rel) == (sha, fingerprint, INGEST_VERSION):
+            seen = known.get(rel)
+            if (seen and seen[:3] == (sha, fingerprint, INGEST_VERSION)
+                    and (seen[4] == "rejected" or _row_file(raw, seen[3], rel).exists())):
                 summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
                 log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
                 continue
             outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
-                                 custom.get(table_name, {}), Path(tmp), number)
+                                 custom.get(table_name, {}), Path(tmp), number, raw)
             summary.outcomes.append(outcome)
     return summary
 
 
-def _forget(con: duckdb.DuckDBPyConnection, rel: str) -> None:
+def _forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     for table in TABLES:
-        con.execute(f"delete from raw.{table} where _file = ?", [rel])
+        _row_file(raw, table, rel).unlink(missing_ok=True)
     con.execute("delete from raw.row_rejections where file = ?", [rel])
     con.execute("delete from raw.ingested_files where file = ?", [rel])
 
 
 def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fingerprint: str,
-               custom: dict[str, str], workdir: Path, number: int) -> FileOutcome:
+               custom: dict[str, str], workdir: Path, number: int, raw: Path) -> FileOutcome:
     tmp = f"__landing_{number}"
     try:
         try:
             result = readers.read_any(con, path, tmp, workdir)
         except readers.UnreadableFile as exc:
             with _transaction(con):
-                _forget(con, rel)
+                _forget(con, raw, rel)
                 return _reject_file(con, table, rel, sha, fingerprint, 0, f"file could not be read: {exc}")
         mapping = map_headers(result.headers, table, custom)
         meta = dict(format=result.fmt, encoding=result.encoding, delimiter=result.delimiter,
                     dropped=", ".join(mapping.personal), ignored=", ".join(mapping.ignored))
         if mapping.personal:
             log.warning("%s: personal-data columns never loaded: %s", rel, ", ".join(mapping.personal))
-        with _transaction(con):
-            _forget(con, rel)
-            if mapping.missing_required:
-                missing = ", ".join(mapping.missing_required)
-                found = ", ".join(result.headers)
+        if mapping.missing_required:
+            missing = ", ".join(mapping.missing_required)
+            found = ", ".join(result.headers)
+            with _transaction(con):
+                _forget(con, raw, rel)
                 return _reject_file(con, table, rel, sha, fingerprint, result.rows + len(result.malformed),
                                     f"required column(s) {missing} missing; the file's headers are: {found}",
                                     **meta)
-            _insert_rows(con, table, result, mapping, rel, key)
+        target = _row_file(raw, table.name, rel)
+        pending = target.with_name(target.name + ".tmp")
+        _write_rows(con, table, result, mapping, rel, key, pending)
+        with _transaction(con):
+            _forget(con, raw, rel)
             for line, text, reason in result.malformed:
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [table.name, rel, line, None, text[:500], reason])
             rows_read = result.rows + len(result.malformed)
             _record(con, rel, table.name, sha, rows_read, "loaded", "", fingerprint, **meta)
+        os.replace(pending, target)  # after the commit: a crash before it leaves the file to be read again
         log.info("%s → raw.%s: %d rows read%s (%s%s)", rel, table.name, rows_read,
                  f", {len(result.malformed)} malformed" if result.malformed else "", result.fmt,
                  f", {result.encoding}, '{result.delimiter}'" if result.fmt == "csv" else "")
         return FileOutcome(rel, table.name, "loaded", rows_read)
     finally:
         con.execute(f"drop table if exists {tmp}; drop table if exists {tmp}_shifts")
+        for table_name in TABLES:  # a row file written for a load that did not commit
+            _row_file(raw, table_name, rel).with_suffix(".parquet.tmp").unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -203,13 +254,14 @@ def _transaction(con):
     con.execute("commit")
 
 
-def _insert_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str,
-                 key: bytes) -> None:
+def _write_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str,
+                key: bytes, target: Path) -> None:
+    """The file's rows, mapped to the table's canonical columns and pseudonymised, as one Parquet file."""
     selects, joins = [], []
     for column in table.columns:
         source = mapping.columns.get(column.name)
         if source is None:
-            selects.append("null")
+            selects.append(f"cast(null as varchar) as {column.name}")
             continue
         expr = f"nullif(trim(cast(t.{_q(source)} as varchar)), '')"
         if column.pseudonymise:
@@ -219,10 +271,13 @@ def _insert_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderM
             expr = f"{alias}.pseudonym"
         elif column.year_only:
             expr = f"nullif(regexp_extract({expr}, '([0-9]{{4}})', 1), '')"
-        selects.append(expr)
+        selects.append(f"{expr} as {column.name}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # uncompressed (dictionary-encoded all the same): measured 11.9 s for 5 M rows against 15.5 s with snappy
     con.execute(
-        f"insert into raw.{table.name} ({', '.join(table.column_names)}, _file, _line) "
-        f"select {', '.join(selects)}, ?, {result.line_expr} from {result.table} t {' '.join(joins)}",
+        f"copy (select {', '.join(selects)}, cast(? as varchar) as _file, cast({result.line_expr} as bigint) as _line "
+        f"from {result.table} t {' '.join(joins)}) to '{str(target).replace(chr(39), chr(39) * 2)}' "
+        "(format parquet, compression uncompressed)",
         [rel],
     )
     for column in table.columns:
