@@ -231,16 +231,25 @@ def measure(rows: int, workdir: Path, esms: int, persons: int, years: str, seed:
 
 
 def _measure_on(landing: Path, rows: int, workdir: Path, generated: float) -> dict:
-    for stale in (workdir / f"bare-{rows}", workdir / f"reports-{rows}"):
+    for stale in (workdir / f"reports-{rows}",):
         shutil.rmtree(stale, ignore_errors=True)
     (workdir / f"warehouse-{rows}.duckdb").unlink(missing_ok=True)
     shutil.rmtree(workdir / f"warehouse-{rows}.raw", ignore_errors=True)
     size_mb = sum(p.stat().st_size for p in (landing / "activity").glob("*.csv")) / 1e6
-    scratch = workdir / f"bare-{rows}"
-    scratch.mkdir()
-    bare = _child("bare-read", str(landing / "activity"), str(scratch))
-    warehouse, reports = str(workdir / f"warehouse-{rows}.duckdb"), str(workdir / f"reports-{rows}")
-    run = _child("pipeline", str(landing), warehouse, reports)
+    # the bare read twice, before and after the pipeline, and the faster one kept: on a shared machine a
+    # single read varies by ±25 %, and the practical limit is the best the machine does
+    bare_runs = []
+    for attempt in range(2):
+        scratch = workdir / f"bare-{rows}-{attempt}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir()
+        if attempt == 1:
+            warehouse, reports = str(workdir / f"warehouse-{rows}.duckdb"), str(workdir / f"reports-{rows}")
+            run = _child("pipeline", str(landing), warehouse, reports)
+        bare_runs.append(_child("bare-read", str(landing / "activity"), str(scratch)))
+        shutil.rmtree(scratch, ignore_errors=True)
+    bare = min(bare_runs, key=lambda b: b["seconds"])
+    bare["all_seconds"] = [b["seconds"] for b in bare_runs]
     # the same files again on the same warehouse: ingestion only hashes them (incremental by sha256)
     rerun = _child("pipeline", str(landing), warehouse, reports)
     ingestion = run["stages"].get("ingestion", {}).get("seconds", 0.0)
@@ -268,6 +277,8 @@ def _rows(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
         f"{r['input_rows'] / max(r['run']['stages'].get('ingestion', {}).get('seconds', 1e-9), 1e-9):,.0f}", "")
         for r in results]))
     out.append(("bare DuckDB read + GROUP BY (s)", [(f"{r['bare']['seconds']:.1f}", "") for r in results]))
+    out.append(("  (the two bare reads, s)", [
+        (" / ".join(f"{v:.1f}" for v in r["bare"].get("all_seconds", [r["bare"]["seconds"]])), "") for r in results]))
     out.append(("ingestion / bare read", [(f"{r['ingestion_ratio']:.2f} ×", "") for r in results]))
     out.append(("ESMS-years reconciled", [
         (f"{r['run']['esms_years_reconciled']}/{r['run']['esms_years']}", "") for r in results]))
