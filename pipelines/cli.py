@@ -21,6 +21,8 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[handler], format="%(message)s", force=True)
     logging.getLogger("serafin").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("dagster").setLevel(logging.INFO if verbose else logging.WARNING)
+    # dagster-dbt logs each dbt command it starts through Dagster's own logger
+    logging.getLogger("dagster.builtin").setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _years(text: str | None) -> list[int]:
@@ -60,8 +62,11 @@ def run_job(landing: Path, warehouse: Path, reports: Path, *, validate_only: boo
 
     from pipelines.defs.project import prepare_manifest
 
+    from pipelines.defs.dbt import QUIET_ENV
+
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ[settings.WAREHOUSE_ENV] = str(warehouse)
+    os.environ[QUIET_ENV] = "0" if verbose else "1"
     settings.quiet_telemetry()
     prepare_manifest()
     from pipelines.definitions import build_definitions

@@ -1,8 +1,11 @@
 """The dbt project (seeds, staging, validation, core, costs, marts, audit) as Dagster assets."""
 
 
+import contextlib
 import functools
+import io
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +34,24 @@ class SerafinTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
+QUIET_ENV = "SERAFIN_QUIET_DBT"  # set by `serafin` unless --verbose
+
+
+class _DebugLog(io.TextIOBase):
+    """A text stream that sends each line to a Dagster logger at debug level."""
+
+    def __init__(self, log):
+        self._log, self._pending = log, ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line.strip():
+                self._log.debug(line)
+        return len(text)
+
+
 class DbtRunConfig(dg.Config):
     """Run options, turned into dbt --vars by `dbt_vars`."""
 
@@ -56,6 +77,12 @@ def serafin_dbt_assets():
         if problems:
             raise dg.Failure(description=summary(problems),
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
-        yield from dbt.cli(["build", *dbt_vars(config)], context=context).stream()
+        invocation = dbt.cli(["build", *dbt_vars(config)], context=context)
+        if os.environ.get(QUIET_ENV) == "1":
+            # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log instead
+            with contextlib.redirect_stdout(_DebugLog(context.log)):
+                yield from invocation.stream()
+        else:
+            yield from invocation.stream()
 
     return serafin_dbt
