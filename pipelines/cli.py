@@ -149,6 +149,8 @@ def print_cost_summary(warehouse: Path) -> None:
 
 
 def cmd_run(args) -> int:
+    print(f"Running the pipeline on {Path(args.landing).resolve()} (ingestion, dbt build, reports; "
+          "-v shows each step) …", file=sys.stderr, flush=True)
     ok, reason = execute(Path(args.landing).resolve(), Path(args.warehouse).resolve(),
                          Path(args.reports).resolve(), years=_years(args.years), verbose=args.verbose)
     if not ok:

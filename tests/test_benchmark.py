@@ -3,13 +3,10 @@
 import json
 import subprocess
 import sys
-
-from tests.conftest import SHARED  # noqa: F401  (same sys.path set-up as the other tests)
+from pathlib import Path
 
 
 def test_benchmark_code_path(tmp_path):
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "bench.json"
     run = subprocess.run(

@@ -54,7 +54,8 @@ def test_bad_parameter_edit_fails_the_run(bad_nomenclatures, tmp_path, capsys):
                  "--reports", str(tmp_path / "reports")])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("serafin run failed: bad parameter edit: nomenclatures/account_sections.csv")
+    assert err.splitlines()[0].startswith("Running the pipeline on")  # the progress line, then the verdict
+    assert err.splitlines()[1].startswith("serafin run failed: bad parameter edit: nomenclatures/account_sections.csv")
     assert "'3.9.9' is not a SERAFIN-PH code" in err and "astronaute" in err
     assert not (tmp_path / "w.duckdb").exists()  # stopped before anything was computed
 

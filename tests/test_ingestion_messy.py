@@ -2,7 +2,6 @@
 real pipeline, with counts worked out by hand; then a second run that must change nothing."""
 
 import datetime as dt
-import os
 
 import pytest
 

@@ -79,8 +79,6 @@ def finess(rng: random.Random, dept: str = "69") -> str:
 
 
 def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]:
-    import duckdb
-
     config = config or GeneratorConfig()
     if not config.years:
         config.years = [2023, 2024, 2025]
