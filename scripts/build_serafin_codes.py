@@ -1,8 +1,8 @@
 """Re-derive nomenclatures/serafin_codes.csv from the official ANS value sets.
 
 Usage: python scripts/build_serafin_codes.py [REFERENCE_DIR]
-REFERENCE_DIR defaults to ../shared/reference/serafin-ph (the FHIR ValueSet JSON files
-J283 prestations indirectes, J284 prestations directes, J285 besoins).
+REFERENCE_DIR defaults to nomenclatures/source/ (copies of the ANS FHIR ValueSet JSON files
+J283 prestations indirectes, J284 prestations directes, J285 besoins, as published).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def read_value_sets(ref_dir: Path) -> list[dict[str, object]]:
 
 
 def main(argv: list[str]) -> int:
-    ref_dir = Path(argv[0]) if argv else ROOT.parent / "shared" / "reference" / "serafin-ph"
+    ref_dir = Path(argv[0]) if argv else ROOT / "nomenclatures" / "source"
     rows = read_value_sets(ref_dir)
     out = ROOT / "nomenclatures" / "serafin_codes.csv"
     with out.open("w", encoding="utf-8", newline="") as handle:

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-WORKED_EXAMPLE = SHARED / "examples" / "worked-example"
+# the landing folder of the cost method's worked example (ESMS 690000013, year 2025), kept in the repository
+WORKED_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "worked_example"
 
 os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret")
 
