@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "reports"]
+STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "reports", "swap"]
 # Dagster asset groups → stage (the dbt groups follow the model folders, see pipelines/defs/dbt.py)
 GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validation": "dbt models",
                "core": "dbt models", "audit": "dbt models", "costs": "cost marts", "marts": "cost marts",
@@ -137,9 +137,12 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
     sys.path.insert(0, str(ROOT))
     import dagster as dg
 
-    from pipelines.cli import run_job
+    from pipelines.run import execute
 
-    result, instance, defs = run_job(landing, warehouse, reports)
+    outcome = execute(landing, warehouse, reports)
+    if not outcome.success:
+        raise SystemExit(f"the pipeline failed: {outcome.reason}")
+    result, instance, defs = outcome.result, outcome.instance, outcome.definitions
     end = time.time()
     sampler.stop()
     graph = defs.resolve_asset_graph()
@@ -182,12 +185,10 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
     if report_steps:
         spans["reports"] = (min(step_start[k] for k in report_steps),
                             max(step_end.get(k, end) for k in report_steps))
+    if outcome.timings:  # the new warehouse put in place of the old one, and unused row files removed
+        spans["swap"] = (outcome.timings["swap_start"], outcome.timings["swap_end"])
     import duckdb
 
-    if not result.success:
-        from pipelines.cli import _failure_reason
-
-        raise SystemExit(f"the pipeline failed: {_failure_reason(result, warehouse)}")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         counts = dict(con.execute("select source_table, sum(rows_read) from audit.ingestion_log "
                                   "group by source_table").fetchall())
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(pipeline(*(Path(p) for p in args.pipeline))))
         return 0
 
-    os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "benchmark-key-not-secret")
+    os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "benchmark-key-not-secret-32-bytes-long")
     sizes = [int(float(s)) for s in args.activity_rows]
     with tempfile.TemporaryDirectory(prefix="serafin-bench-") as tmp:
         workdir = Path(args.workdir).resolve() if args.workdir else Path(tmp)

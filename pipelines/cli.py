@@ -11,9 +11,6 @@ from pathlib import Path
 
 from pipelines import settings
 
-VALIDATION_GROUPS = ["landing", "nomenclatures", "staging", "validation", "core", "audit"]
-
-
 def _setup_logging(verbose: bool) -> None:
     from rich.logging import RichHandler
 
@@ -39,70 +36,12 @@ def _years(text: str | None) -> list[int]:
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
-            years: list[int] | None = None, verbose: bool = False):
-    """Materialise the pipeline in-process with Dagster; returns (success, reason: one line, then the
-    list of problems when the parameter files in nomenclatures/ are wrong)."""
-    from pipelines.parameters import check_parameters, summary
+            years: list[int] | None = None, verbose: bool = False) -> tuple[bool, str]:
+    """One atomic run (pipelines/run.py): (success, one-line reason)."""
+    from pipelines.run import execute as run
 
-    problems = check_parameters()
-    if problems:  # fail before reading a single landing file
-        details = "".join(f"\n  - {p}" for p in problems) if len(problems) > 1 else ""
-        return False, summary(problems) + details
-    result, _, _ = run_job(landing, warehouse, reports, validate_only=validate_only, years=years, verbose=verbose)
-    if result.success:
-        return True, ""
-    return False, _failure_reason(result, warehouse)
-
-
-def run_job(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
-            years: list[int] | None = None, verbose: bool = False, instance=None):
-    """The Dagster run itself: (ExecuteInProcessResult, instance, definitions). The instance keeps the
-    event log (benchmarks/run.py reads each step's timestamps from it)."""
-    import dagster as dg
-
-    from pipelines.defs.project import prepare_manifest
-
-    from pipelines.defs.dbt import QUIET_ENV
-
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    os.environ[settings.WAREHOUSE_ENV] = str(warehouse)
-    os.environ[QUIET_ENV] = "0" if verbose else "1"
-    settings.quiet_telemetry()
-    prepare_manifest()
-    from pipelines.definitions import build_definitions
-
-    defs = build_definitions(str(landing), str(warehouse), str(reports))
-    selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
-    run_config = {
-        "ops": {"serafin_dbt": {"config": {"years": years or []}}},
-        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}},
-    }
-    job = defs.resolve_implicit_global_asset_job_def().get_subset(
-        asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
-    instance = instance or dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
-    return result, instance, defs
-
-
-def _failure_reason(result, warehouse: Path) -> str:
-    import duckdb
-
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            rows = con.execute(
-                "select finess_et, year, delta + scope_delta from marts.cost_reconciliation "
-                "where abs(delta) > 0.01 or abs(scope_delta) > 0.01 order by finess_et, year").fetchall()
-        if rows:
-            finess, year, gap = rows[0]
-            more = f" (and {len(rows) - 1} more ESMS-years)" if len(rows) > 1 else ""
-            return f"reconciliation failed for ESMS {finess} year {year}: gap {gap:,.2f} EUR{more}"
-    except duckdb.Error:
-        pass
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            message = event.step_failure_data.error.message.strip().splitlines()
-            return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}"
-    return "the run failed (see the log above)"
+    outcome = run(landing, warehouse, reports, validate_only=validate_only, years=years, verbose=verbose)
+    return outcome.success, outcome.reason
 
 
 def print_counts(warehouse: Path) -> None:
@@ -210,9 +149,12 @@ def cmd_ui(args) -> int:
     import shutil
     import subprocess
 
-    home = settings.DAGSTER_HOME
-    home.mkdir(exist_ok=True)
-    shutil.copyfile(settings.ROOT / "dagster.yaml", home / "dagster.yaml")
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    if (settings.ROOT / "dagster.yaml").exists():  # a development install: the repository's settings
+        shutil.copyfile(settings.ROOT / "dagster.yaml", home / "dagster.yaml")
+    elif not (home / "dagster.yaml").exists():  # an installed wheel: no telemetry (no machine here reaches it)
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     if args.landing:
         env[settings.LANDING_ENV] = str(Path(args.landing).resolve())
@@ -268,7 +210,23 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"serafin {args.command} interrupted: the last good warehouse is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a last resort: one sentence, the details with -v
+        if args.verbose:
+            raise
+        print(f"serafin {args.command} failed: {_sentence(exc)} (run again with -v for the details)", file=sys.stderr)
+        return 1
+
+
+def _sentence(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 if __name__ == "__main__":

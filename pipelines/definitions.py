@@ -5,9 +5,10 @@ from __future__ import annotations
 import dagster as dg
 
 
-def build_definitions(landing: str | None = None, warehouse: str | None = None,
-                      reports: str | None = None) -> dg.Definitions:
-    """The project's Definitions; paths default to the SERAFIN_* environment variables."""
+def build_definitions(landing: str | None = None, warehouse: str | None = None, reports: str | None = None,
+                      raw: str | None = None, work: str | None = None) -> dg.Definitions:
+    """The project's Definitions. `serafin run` passes every path (pipelines/run.py); under `serafin ui`
+    they default to the SERAFIN_* environment variables, and the UI's runs write the warehouse in place."""
     import os
 
     from dagster_dbt import DbtCliResource
@@ -18,15 +19,19 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None,
     from pipelines.defs.project import dbt_project
     from pipelines.defs.reports import cost_report
     from pipelines.defs.resources import SerafinPaths
+    from pipelines.ingestion.landing import raw_folder
 
     settings.quiet_telemetry()
+    warehouse = warehouse or str(settings.warehouse_path())
     return dg.Definitions(
         assets=[landing_files, serafin_dbt_assets(), cost_report],
         resources={
             "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=settings.dbt_executable()),
             "paths": SerafinPaths(
                 landing=landing or os.environ.get(settings.LANDING_ENV, "landing"),
-                warehouse=warehouse or str(settings.warehouse_path()),
+                warehouse=warehouse,
+                raw=raw or str(raw_folder(warehouse)),
+                work=work or str(settings.cache_dir() / "ui-work"),
                 reports=reports or os.environ.get(settings.REPORTS_ENV, "reports/output"),
             ),
         },

@@ -6,10 +6,12 @@ import os
 import sys
 from pathlib import Path
 
+# the package folder: the repository in a development install, site-packages in a wheel install; the dbt
+# project, the nomenclatures and the reports are package data beside `pipelines/` and are only read
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = ROOT / "dbt_project"
 NOMENCLATURES_DIR = ROOT / "nomenclatures"
-DAGSTER_HOME = ROOT / ".dagster_home"
+CACHE_ENV = "SERAFIN_CACHE_DIR"
 
 WAREHOUSE_ENV = "SERAFIN_WAREHOUSE"  # the DuckDB file, for Dagster, dbt and the CLI alike
 LANDING_ENV = "SERAFIN_LANDING"
@@ -33,9 +35,32 @@ def warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV, "warehouse.duckdb")).resolve()
 
 
+def cache_dir() -> Path:
+    """Where the parsed dbt project (manifest) and the Dagster UI's home live: SERAFIN_CACHE_DIR, else
+    $XDG_CACHE_HOME/serafin, else ~/.cache/serafin. Never inside the installed package."""
+    base = os.environ.get(CACHE_ENV)
+    if base:
+        return Path(base).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache").resolve() / "serafin"
+
+
+def dbt_cache_dir() -> Path:
+    """The dbt target folder of `dbt parse` (manifest.json, partial parse) for this install of the project."""
+    import hashlib
+
+    tag = hashlib.sha256(str(DBT_PROJECT_DIR).encode("utf-8")).hexdigest()[:12]
+    return cache_dir() / f"dbt-{tag}"
+
+
+def dagster_home() -> Path:
+    return cache_dir() / "dagster_home"
+
+
 def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """`serafin-dbt`, dbt's command line that ends with its parent (pipelines/dbt_child.py)."""
+    candidate = Path(sys.executable).parent / "serafin-dbt"
+    return str(candidate) if candidate.exists() else "serafin-dbt"
 
 
 def quiet_telemetry() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,9 @@ import pytest
 # the landing folder of the cost method's worked example (ESMS 690000013, year 2025), kept in the repository
 WORKED_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "worked_example"
 
-os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret")
+os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long")
+# the parsed dbt project goes to a cache folder of the test session, not to the user's
+os.environ.setdefault("SERAFIN_CACHE_DIR", tempfile.mkdtemp(prefix="serafin-test-cache-"))
 
 
 def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False):
@@ -27,23 +30,20 @@ def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False):
 def run_dbt(warehouse: Path, args: list[str], workdir: Path) -> tuple[bool, dict[str, str]]:
     """Run the real dbt CLI (through dagster-dbt's resource) against a warehouse: success, and the
     status of each node run (e.g. {"test.serafin.assert_costs_reconcile_to_ledger": "fail"})."""
+    import json
+
     from dagster_dbt import DbtCliResource
 
     from pipelines import settings
 
-    previous = os.environ.get(settings.WAREHOUSE_ENV)
-    os.environ[settings.WAREHOUSE_ENV] = str(warehouse)
-    try:
-        dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
-        invocation = dbt.cli(args, raise_on_error=False, target_path=workdir / "target")
-        invocation.wait()
-        results = invocation.get_artifact("run_results.json")["results"]
-        return invocation.is_successful(), {r["unique_id"]: r["status"] for r in results}
-    finally:
-        if previous is None:
-            os.environ.pop(settings.WAREHOUSE_ENV, None)
-        else:
-            os.environ[settings.WAREHOUSE_ENV] = previous
+    dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
+    if "--vars" not in args:  # the warehouse file is a dbt var (profiles.yml reads it)
+        args = [*args, "--vars", json.dumps({"warehouse": str(warehouse)})]
+    invocation = dbt.cli(args, raise_on_error=False,
+                         target_path=workdir / "target")
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    return invocation.is_successful(), {r["unique_id"]: r["status"] for r in results}
 
 
 class Warehouse:

@@ -14,6 +14,7 @@ Three ESMS, each year isolating a case of cost-method.md (expected values worked
   (overhead: no_direct_cost; meals: no_units).
 """
 
+import json
 import os
 
 import pytest
@@ -259,10 +260,10 @@ def test_years_option_costs_only_the_selected_years(edge, tmp_path):
 
     from pipelines.defs.dbt import DbtRunConfig, dbt_vars
 
-    args = dbt_vars(DbtRunConfig(years=[2025, 2025]))
-    assert args == ["--vars", '{"years": [2025]}']
     # same file name: dbt-duckdb's views name their catalog after the file (core.activity is a view)
     warehouse = tmp_path / edge.path.name
+    args = dbt_vars(DbtRunConfig(years=[2025, 2025]), str(warehouse))
+    assert args == ["--vars", json.dumps({"warehouse": str(warehouse), "years": [2025]})]
     shutil.copyfile(edge.path, warehouse)
     ok, statuses = run_dbt(warehouse, ["build", "--select", "path:models/intermediate/costs+", *args], tmp_path)
     assert ok and "model.serafin.cost_reconciliation" in statuses

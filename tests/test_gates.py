@@ -65,7 +65,7 @@ def test_reconciliation_gate_fails_with_one_line(worked_example, tmp_path):
     severity error) must fail, and the run's reason must name the ESMS, the year and the gap."""
     import duckdb
 
-    from pipelines.cli import _failure_reason
+    from pipelines.run import gate_reason
     from tests.conftest import run_dbt
 
     warehouse = tmp_path / "tampered.duckdb"
@@ -76,6 +76,6 @@ def test_reconciliation_gate_fails_with_one_line(worked_example, tmp_path):
     ok, statuses = run_dbt(warehouse, ["test", "--select", "assert_costs_reconcile_to_ledger"], tmp_path)
     assert not ok
     assert statuses == {"test.serafin.assert_costs_reconcile_to_ledger": "fail"}
-    reason = _failure_reason(None, warehouse)
+    reason = gate_reason(warehouse)  # the test's own message, from the failing rows it stored
     assert reason == "reconciliation failed for ESMS 690000013 year 2025: gap 1,234.56 EUR"
     assert "\n" not in reason

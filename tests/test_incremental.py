@@ -18,7 +18,7 @@ def _land(landing, warehouse):
     from pipelines.ingestion.landing import land_folder
 
     with duckdb.connect(str(warehouse)) as con:
-        summary = land_folder(con, landing, b"test-key")
+        summary = land_folder(con, landing, b"test-key-for-incremental-runs-32-bytes")
         rows = dict(con.execute("select _file, count(*) from raw.activity group by _file").fetchall())
     return {o.file: o.status for o in summary.outcomes}, summary.removed, rows
 

@@ -141,3 +141,8 @@
 {% macro spark__key_hash(cols) -%}
     xxhash64({{ cols | join(', ') }})
 {%- endmacro %}
+
+{# an amount as people read it in a message: 1,234.56 #}
+{% macro format_amount(col) %}{{ return(adapter.dispatch('format_amount', 'serafin')(col)) }}{% endmacro %}
+{% macro duckdb__format_amount(col) %}format('{:,.2f}', cast({{ col }} as double)){% endmacro %}
+{% macro spark__format_amount(col) %}format_number(cast({{ col }} as double), 2){% endmacro %}

@@ -5,14 +5,16 @@ import contextlib
 import functools
 import io
 import json
-import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.defs.project import dbt_project
+from pipelines.defs.resources import SerafinPaths
 from pipelines.parameters import check_parameters, summary
 
 
@@ -34,9 +36,6 @@ class SerafinTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else None
 
 
-QUIET_ENV = "SERAFIN_QUIET_DBT"  # set by `serafin` unless --verbose
-
-
 class _DebugLog(io.TextIOBase):
     """A text stream that sends each line to a Dagster logger at debug level."""
 
@@ -53,17 +52,28 @@ class _DebugLog(io.TextIOBase):
 
 
 class DbtRunConfig(dg.Config):
-    """Run options, turned into dbt --vars by `dbt_vars`."""
+    """Run options: `years` becomes a dbt var (`dbt_vars`); `quiet` keeps dbt's log lines in the debug log."""
 
     years: list[int] = []
+    quiet: bool = True
 
 
-def dbt_vars(config: DbtRunConfig) -> list[str]:
-    """dbt CLI arguments for the run options (pure, unit-tested)."""
-    values: dict[str, Any] = {}
+def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
+    """dbt CLI arguments for the run: the warehouse file (profiles.yml reads it) and the run options."""
+    values: dict[str, Any] = {"warehouse": warehouse}
     if config.years:
         values["years"] = sorted(set(config.years))
-    return ["--vars", json.dumps(values)] if values else []
+    return ["--vars", json.dumps(values)]
+
+
+def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
+    """Where the parse of a run with this warehouse file and these arguments is kept between runs."""
+    import hashlib
+
+    from pipelines import settings
+
+    tag = hashlib.sha256("\x00".join([warehouse, *args]).encode("utf-8")).hexdigest()[:16]
+    return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
 
 
 @functools.cache
@@ -72,17 +82,27 @@ def serafin_dbt_assets():
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=SerafinTranslator(),
                 name="serafin_dbt", pool="warehouse")
-    def serafin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    def serafin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: SerafinPaths,
+                    config: DbtRunConfig):
         problems = check_parameters()
         if problems:
             raise dg.Failure(description=summary(problems),
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
-        invocation = dbt.cli(["build", *dbt_vars(config)], context=context)
-        if os.environ.get(QUIET_ENV) == "1":
+        args = ["build", *dbt_vars(config, paths.warehouse)]
+        target = Path(paths.work) / "dbt"
+        saved = _partial_parse_file(paths.warehouse, args)
+        if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved, target / "partial_parse.msgpack")
+        invocation = dbt.cli(args, context=context, target_path=target)
+        if config.quiet:
             # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log instead
             with contextlib.redirect_stdout(_DebugLog(context.log)):
                 yield from invocation.stream()
         else:
             yield from invocation.stream()
+        if (target / "partial_parse.msgpack").exists():
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target / "partial_parse.msgpack", saved)
 
     return serafin_dbt

@@ -28,7 +28,7 @@ def landing_files(context: dg.AssetExecutionContext, paths: SerafinPaths):
     from pipelines import settings
 
     with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
-        summary = land_folder(con, Path(paths.landing), load_key())
+        summary = land_folder(con, Path(paths.landing), load_key(), Path(paths.raw))
     per_table = summary.per_table()
     for name in RAW_TABLES:
         stats = per_table.get(name, {})

@@ -1,4 +1,4 @@
-"""Run settings shared by the landing and report assets."""
+"""Run settings shared by the landing, dbt and report assets."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import dagster as dg
 
 
 class SerafinPaths(dg.ConfigurableResource):
-    """Where a run reads and writes: the landing folder, the DuckDB warehouse and the reports folder."""
+    """Where a run reads and writes. `warehouse` is the DuckDB file the run builds (pipelines/run.py
+    builds a new one beside the current warehouse and swaps it in at the end); `raw` is the folder of
+    Parquet row files beside the current warehouse; `work` holds dbt's working files for this run."""
 
     landing: str
     warehouse: str
+    raw: str
+    work: str
     reports: str = "reports/output"

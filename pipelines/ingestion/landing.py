@@ -10,17 +10,26 @@ version) did not change since the last run is not read again; a changed file rep
 file gone from the folder has its rows removed.
 
 Storage: the rows of each landing file are one Parquet file in the raw folder beside the warehouse
-(`warehouse.duckdb` → `warehouse.raw/<table>/<file key>.parquet`), and `raw.<table>` is a view over
-them. Replacing or forgetting a file is then a file operation, and writing millions of rows costs
-about what reading them does (benchmarks/RESULTS.md: 2.3× a bare DuckDB read when the rows went
-into DuckDB tables, about 1.3× as Parquet). The bookkeeping (`raw.ingested_files`,
-`raw.row_rejections`) stays in DuckDB tables.
+(`warehouse.duckdb` → `warehouse.raw/<table>/<row file>.parquet`), and `raw.<table>` is a view over
+the row files its warehouse lists. Writing millions of rows costs about what reading them does
+(benchmarks/RESULTS.md: 2.3× a bare DuckDB read when the rows went into DuckDB tables, about 1.3×
+as Parquet). A row file is named after the landing file, its sha256 and the key, and never
+rewritten: a run builds a new warehouse (pipelines/run.py) whose views list the row files it uses,
+so the last good warehouse keeps reading its own until the new one replaces it; row files no
+warehouse lists any more are deleted after the swap (`collect_garbage`). The bookkeeping
+(`raw.ingested_files`, `raw.row_rejections`) stays in DuckDB tables, copied from the last good
+warehouse at the start of a run (`carry_over`).
+
+Privacy: a malformed line's text is never stored. `raw.row_rejections.value` holds the fields of a
+line cut short that can be matched to their headers, without the person id and the personal-data
+columns; a line with too many fields or a broken quote has no value, only its line and reason.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -33,11 +42,11 @@ import duckdb
 from pipelines.ingestion import readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
 from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
-from pipelines.ingestion.schema import TABLES, Table
+from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "2"  # 2: rows stored as Parquet beside the warehouse
+INGEST_VERSION = "3"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text
 CONFIG_FILES = {"cooperation.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
@@ -79,30 +88,67 @@ def raw_ddl() -> list[str]:
     ]
 
 
-def raw_folder(con: duckdb.DuckDBPyConnection) -> Path:
-    """The folder of Parquet row files that belongs to the connection's warehouse file."""
-    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    if not path:
-        raise ValueError("the warehouse must be a DuckDB file (the raw rows are kept beside it)")
-    warehouse = Path(path).resolve()
+def raw_folder(warehouse: Path) -> Path:
+    """The folder of Parquet row files that belongs to a warehouse file (`w.duckdb` → `w.raw`)."""
+    warehouse = Path(warehouse).resolve()
     return warehouse.with_name(warehouse.stem + ".raw")
 
 
-def _row_file(raw: Path, table: str, rel: str) -> Path:
-    return raw / table / (hashlib.sha256(rel.encode("utf-8")).hexdigest()[:24] + ".parquet")
+def _row_file(raw: Path, table: str, rel: str, sha: str, fingerprint: str) -> Path:
+    key = hashlib.sha256("\x00".join((rel, sha, fingerprint, INGEST_VERSION)).encode("utf-8")).hexdigest()
+    return raw / table / (key[:32] + ".parquet")
+
+
+def _listed_row_files(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, list[Path]]:
+    """The row files of the loaded files this warehouse lists, per table."""
+    out: dict[str, list[Path]] = {}
+    for rel, table, sha, fingerprint in con.execute(
+            "select file, source_table, sha256, key_fingerprint from raw.ingested_files where status = 'loaded' "
+            "order by file").fetchall():
+        out.setdefault(table, []).append(_row_file(raw, table, rel, sha, fingerprint))
+    return out
+
+
+def carry_over(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
+    """Start a new warehouse with the bookkeeping of the last good one, so unchanged landing files are
+    not read again (their row files are shared)."""
+    for statement in raw_ddl():
+        con.execute(statement)
+    if not Path(previous).exists():
+        return
+    con.execute("attach '" + str(previous).replace("'", "''") + "' as previous (read_only)")
+    try:
+        tables = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'previous' and schema_name = 'raw'"
+        ).fetchall()}
+        if {"ingested_files", "row_rejections"} <= tables:
+            con.execute("insert into raw.ingested_files by name select * from previous.raw.ingested_files")
+            con.execute("insert into raw.row_rejections by name select * from previous.raw.row_rejections")
+    finally:
+        con.execute("detach previous")
+
+
+def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
+    """Delete the row files the warehouse does not list (a changed or removed landing file's old rows,
+    rows of a run that failed); returns how many went."""
+    keep = {p for files in _listed_row_files(con, raw).values() for p in files}
+    removed = 0
+    for table in TABLES:
+        for path in (raw / table).glob("*.parquet*"):
+            if path not in keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
-    """raw.<table>: a view over the table's Parquet row files (an empty typed view when it has none)."""
+    """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
+    listed = _listed_row_files(con, raw)
     for table in TABLES.values():
-        kind = con.execute("select table_type from information_schema.tables where table_schema = 'raw' "
-                           "and table_name = ?", [table.name]).fetchone()
-        if kind and kind[0] == "BASE TABLE":  # a warehouse from before the Parquet storage
-            con.execute(f"drop table raw.{table.name}")
         columns = [*table.column_names, "_file", "_line"]
-        if any((raw / table.name).glob("*.parquet")):
-            pattern = str(raw / table.name / "*.parquet").replace("'", "''")
-            body = f"select {', '.join(columns)} from read_parquet('{pattern}')"
+        files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(table.name, []) if p.exists()]
+        if files:
+            body = f"select {', '.join(columns)} from read_parquet([{', '.join(files)}])"
         else:
             body = "select " + ", ".join(
                 [f"cast(null as varchar) as {c}" for c in table.column_names]
@@ -118,37 +164,42 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         name = entry.name
         if name.startswith(".") or name.lower() in CONFIG_FILES or name in CONFIG_DIRS:
             continue
-        table = entry.stem.lower() if entry.is_file() else name.lower()
+        table = _plain_name(entry).rsplit(".", 1)[0].lower() if entry.is_file() else name.lower()
         if entry.is_file():
-            if table in TABLES and entry.suffix.lower() in readers.SUPPORTED:
+            if table in TABLES and _supported(entry):
                 found.append((table, entry))
             else:
                 unknown.append(entry)
         elif table in TABLES:
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                (found.append((table, sub)) if sub.suffix.lower() in readers.SUPPORTED else unknown.append(sub))
+                (found.append((table, sub)) if _supported(sub) else unknown.append(sub))
         else:
             unknown.extend(sorted(p for p in entry.rglob("*") if p.is_file()))
     return found, unknown
 
 
-def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes) -> LandingSummary:
-    """Bring the raw schema in line with the landing folder; returns what happened to each file."""
+def _plain_name(path: Path) -> str:
+    """The file name without a trailing .gz (`activity.csv.gz` is read as `activity.csv`)."""
+    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+
+
+def _supported(path: Path) -> bool:
+    return Path(_plain_name(path)).suffix.lower() in readers.SUPPORTED
+
+
+def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path | None = None) -> LandingSummary:
+    """Bring the raw schema in line with the landing folder; returns what happened to each file.
+    `raw` is the folder of row files (by default the one beside the connection's warehouse file)."""
     landing = Path(landing)
     if not landing.is_dir():
         raise FileNotFoundError(f"landing folder {landing} does not exist")
     for statement in raw_ddl():
         con.execute(statement)
-    raw = raw_folder(con)
+    if raw is None:
+        path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+        raw = raw_folder(Path(path))
     for table in TABLES:
         (raw / table).mkdir(parents=True, exist_ok=True)
-    # a warehouse from before the Parquet storage: its raw tables go, every file is read again
-    old_tables = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE' "
-        "and table_name not in ('ingested_files', 'row_rejections')").fetchall()]
-    if old_tables:
-        con.execute("delete from raw.ingested_files")
-        con.execute("delete from raw.row_rejections")
     try:
         return _land(con, landing, key, raw)
     finally:
@@ -181,8 +232,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
             rel = path.relative_to(landing).as_posix()
             sha = hashes[rel].result()
             seen = known.get(rel)
-            if (seen and seen[:3] == (sha, fingerprint, INGEST_VERSION)
-                    and (seen[4] == "rejected" or _row_file(raw, seen[3], rel).exists())):
+            if (seen and seen[:3] == (sha, fingerprint, INGEST_VERSION) and seen[3] == table_name
+                    and (seen[4] == "rejected" or _row_file(raw, table_name, rel, sha, fingerprint).exists())):
                 summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
                 log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
                 continue
@@ -193,8 +244,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
 
 
 def _forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
-    for table in TABLES:
-        _row_file(raw, table, rel).unlink(missing_ok=True)
+    """Forget a landing file in this warehouse (its row file stays for the last good warehouse)."""
     con.execute("delete from raw.row_rejections where file = ?", [rel])
     con.execute("delete from raw.ingested_files where file = ?", [rel])
 
@@ -204,7 +254,7 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
     tmp = f"__landing_{number}"
     try:
         try:
-            result = readers.read_any(con, path, tmp, workdir)
+            result = readers.read_any(con, path, tmp, workdir, header_score(table))
         except readers.UnreadableFile as exc:
             with _transaction(con):
                 _forget(con, raw, rel)
@@ -212,6 +262,8 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
         mapping = map_headers(result.headers, table, custom)
         meta = dict(format=result.fmt, encoding=result.encoding, delimiter=result.delimiter,
                     dropped=", ".join(mapping.personal), ignored=", ".join(mapping.ignored))
+        if result.note:
+            log.info("%s: %s", rel, result.note)
         if mapping.personal:
             log.warning("%s: personal-data columns never loaded: %s", rel, ", ".join(mapping.personal))
         if mapping.missing_required:
@@ -222,16 +274,16 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
                 return _reject_file(con, table, rel, sha, fingerprint, result.rows + len(result.malformed),
                                     f"required column(s) {missing} missing; the file's headers are: {found}",
                                     **meta)
-        target = _row_file(raw, table.name, rel)
+        target = _row_file(raw, table.name, rel, sha, fingerprint)
         pending = target.with_name(target.name + ".tmp")
         _write_rows(con, table, result, mapping, rel, key, pending)
         with _transaction(con):
             _forget(con, raw, rel)
             for line, text, reason in result.malformed:
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
-                            [table.name, rel, line, None, text[:500], reason])
+                            [table.name, rel, line, None, safe_fields(text, result, mapping, table), reason])
             rows_read = result.rows + len(result.malformed)
-            _record(con, rel, table.name, sha, rows_read, "loaded", "", fingerprint, **meta)
+            _record(con, rel, table.name, sha, rows_read, "loaded", result.note, fingerprint, **meta)
         os.replace(pending, target)  # after the commit: a crash before it leaves the file to be read again
         log.info("%s → raw.%s: %d rows read%s (%s%s)", rel, table.name, rows_read,
                  f", {len(result.malformed)} malformed" if result.malformed else "", result.fmt,
@@ -239,8 +291,28 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
         return FileOutcome(rel, table.name, "loaded", rows_read)
     finally:
         con.execute(f"drop table if exists {tmp}; drop table if exists {tmp}_shifts")
-        for table_name in TABLES:  # a row file written for a load that did not commit
-            _row_file(raw, table_name, rel).with_suffix(".parquet.tmp").unlink(missing_ok=True)
+        # a row file written for a load that did not commit
+        _row_file(raw, table.name, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
+
+
+def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, table: Table) -> str | None:
+    """What of a malformed line may be stored: when the line has no more fields than the header, the
+    fields under a known, non-personal column (`event_id=e8, finess_et=690000013`); the person id and
+    every column the personal-data rule drops are left out. A line with more fields than the header
+    (a stray delimiter in a name shifts every field after it) or an unreadable one: nothing."""
+    import csv
+
+    delimiter = {"tab": "\t"}.get(result.delimiter, result.delimiter) or ","
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error:
+        return None
+    if len(rows) != 1 or len(rows[0]) > len(result.headers):
+        return None
+    safe = {source: column for column, source in mapping.columns.items()
+            if not next(c for c in table.columns if c.name == column).pseudonymise}
+    kept = [f"{safe[h]}={v.strip()}" for h, v in zip(result.headers, rows[0]) if h in safe and v.strip()]
+    return ", ".join(kept)[:500] or None
 
 
 @contextlib.contextmanager

@@ -41,109 +41,142 @@ def C(name: str, *aliases: str, required: bool = False, **kw: bool) -> Column:
     return Column(name=name, required=required, aliases=aliases, **kw)
 
 
-PERSON = C("person_id", "usager_id", "id_usager", "identifiant_usager", "num_usager", "id_personne",
-           "numero_usager", required=True, pseudonymise=True)
+# The French headers users write, per column. Headers are compared folded (header_key): case, accents,
+# punctuation, typographic apostrophes and the little words de/du/des/d'/l'/la/le/les/en/a/au/aux are
+# ignored, so `Date de sortie`, `date_sortie` and `DATE  SORTIE` are one alias.
+PERSON_ALIASES = ("usager_id", "id_usager", "identifiant_usager", "num_usager", "numero_usager", "n_usager",
+                  "id_personne", "identifiant_personne", "personne_id", "beneficiaire_id",
+                  "id_beneficiaire", "identifiant_beneficiaire", "n_dossier", "numero_dossier",
+                  "id_patient", "patient_id")
+PERSON = C("person_id", *PERSON_ALIASES, required=True, pseudonymise=True)
 OPTIONAL_PERSON = Column(name=PERSON.name, required=False, aliases=PERSON.aliases, pseudonymise=True)
-FINESS = C("finess_et", "finess", "n_finess", "no_finess", "numero_finess", "finess_etablissement", required=True)
+FINESS_ALIASES = ("finess", "n_finess", "no_finess", "numero_finess", "num_finess", "finess_et",
+                  "finess_etablissement", "finess_geographique", "n_finess_etablissement", "code_finess",
+                  "etablissement_finess", "finess_esms")
+FINESS = C("finess_et", *FINESS_ALIASES, required=True)
+PARTNER_ALIASES = ("partenaire_id", "id_partenaire", "code_partenaire", "n_partenaire", "identifiant_partenaire")
+DEPARTMENT = C("department", "departement", "dept", "dep", "code_departement", "n_departement")
+START = ("date_debut", "debut", "date_de_debut", "date_effet", "date_ouverture")
+END = ("date_fin", "fin", "date_de_fin", "date_echeance", "date_cloture")
+YEAR = ("annee", "exercice", "annee_exercice", "exercice_comptable", "an")
 
 TABLES: dict[str, Table] = {t.name: t for t in [
     Table("establishments", (
-        C("finess_et", "finess", "n_finess", "no_finess", "numero_finess", "finess_etablissement", required=True),
-        C("name", "raison_sociale", "nom", "nom_etablissement", "libelle", required=True),
-        C("category", "categorie", "categorie_finess", "type_esms", required=True),
-        C("gestionnaire", "finess_ej", "organisme_gestionnaire"),
-        C("department", "departement", "dept"),
-        C("authorized_places", "places", "capacite", "places_autorisees", "capacite_autorisee"),
-        C("days_open", "jours_ouverture", "jours_d_ouverture", "nb_jours_ouverture"),
-        C("funder", "financeur"),
+        FINESS,
+        C("name", "raison_sociale", "nom", "nom_etablissement", "libelle", "libelle_etablissement",
+          "denomination", "etablissement", "nom_esms", required=True),
+        C("category", "categorie", "categorie_finess", "categorie_etablissement", "type_esms", "type_etablissement",
+          "code_categorie", "type", required=True),
+        C("gestionnaire", "finess_ej", "organisme_gestionnaire", "finess_juridique", "n_finess_ej",
+          "entite_juridique"),
+        DEPARTMENT,
+        C("authorized_places", "places", "capacite", "places_autorisees", "capacite_autorisee", "nb_places",
+          "nombre_places", "capacite_totale"),
+        C("days_open", "jours_ouverture", "nb_jours_ouverture", "nombre_jours_ouverture", "jours_ouvres",
+          "jours_fonctionnement"),
+        C("funder", "financeur", "autorite_tarification", "tarificateur", "financement"),
     ), names_allowed=True),
     Table("persons", (
         PERSON,
-        C("birth_year", "annee_naissance", "annee_de_naissance"),
-        C("birth_date", "date_naissance", "date_de_naissance", year_only=True),
+        C("birth_year", "annee_naissance", "an_naissance", "annee_de_naissance"),
+        C("birth_date", "date_naissance", "ne_le", "nee_le", "date_de_naissance", year_only=True),
         C("sex", "sexe", "genre"),
-        C("main_disability", "deficience_principale", "handicap_principal"),
-        C("department", "departement", "dept"),
+        C("main_disability", "deficience_principale", "handicap_principal", "deficience", "type_handicap",
+          "handicap", "type_deficience"),
+        DEPARTMENT,
     )),
     Table("stays", (
-        C("stay_id", "sejour_id", "id_sejour", "num_sejour", "accompagnement_id", required=True),
+        C("stay_id", "sejour_id", "id_sejour", "num_sejour", "n_sejour", "numero_sejour", "accompagnement_id",
+          "id_accompagnement", "n_accompagnement", "numero_accompagnement", "id_admission", required=True),
         PERSON,
         FINESS,
-        C("start_date", "date_entree", "date_debut", "entree", "debut", required=True),
-        C("end_date", "date_sortie", "date_fin", "sortie", "fin"),
-        C("modality", "mode_accueil", "modalite", "mode_d_accueil", required=True),
-        C("exit_reason", "motif_sortie"),
+        C("start_date", "date_entree", "entree", "date_admission", "admission", "admis_le", "date_arrivee",
+          *START, required=True),
+        C("end_date", "date_sortie", "sortie", "sorti_le", "date_depart", *END),
+        C("modality", "mode_accueil", "modalite", "modalite_accueil", "modalite_accompagnement",
+          "mode_accompagnement", "type_accueil", required=True),
+        C("exit_reason", "motif_sortie", "motif_fin", "orientation_sortie", "motif_depart"),
     )),
     Table("needs", (
         PERSON,
-        C("assessed_on", "date_evaluation", "date_d_evaluation", "evalue_le", required=True),
-        C("need_code", "code_besoin", "besoin", required=True),
-        C("level", "niveau", "intensite"),
-        C("source", "origine"),
+        C("assessed_on", "date_evaluation", "evalue_le", "date_bilan", "date_evaluation_besoins", "date",
+          required=True),
+        C("need_code", "code_besoin", "besoin", "code_besoin_serafin", "besoin_serafin", required=True),
+        C("level", "niveau", "intensite", "niveau_besoin", "cotation"),
+        C("source", "origine", "evaluateur", "source_evaluation"),
     )),
     Table("plans", (
-        C("plan_id", "projet_id", "id_projet", "num_projet", required=True),
+        C("plan_id", "projet_id", "id_projet", "num_projet", "n_projet", "numero_projet", "id_pp",
+          "projet_personnalise", required=True),
         PERSON,
-        C("finess_et", "finess", "n_finess", "numero_finess"),
-        C("partner_id", "partenaire_id", "id_partenaire"),
-        C("prestation_code", "code_prestation", "prestation", required=True),
-        C("planned_hours_per_week", "heures_prevues_semaine", "heures_hebdo", "heures_par_semaine"),
-        C("start_date", "date_debut", "debut", required=True),
-        C("end_date", "date_fin", "fin"),
-        C("need_codes", "codes_besoins", "besoins"),
-        C("is_pag", "pag"),
-        C("co_built", "co_construit", "coconstruit"),
-        C("signed_on", "date_signature", "signe_le"),
-        C("reviewed_on", "date_revision", "revise_le"),
+        C("finess_et", *FINESS_ALIASES),
+        C("partner_id", *PARTNER_ALIASES),
+        C("prestation_code", "code_prestation", "prestation", "code_prestation_serafin", "prestation_serafin",
+          required=True),
+        C("planned_hours_per_week", "heures_prevues_semaine", "heures_hebdo", "heures_par_semaine",
+          "heures_prevues", "volume_hebdomadaire", "heures_semaine"),
+        C("start_date", *START, required=True),
+        C("end_date", *END),
+        C("need_codes", "codes_besoins", "besoins", "besoins_couverts"),
+        C("is_pag", "pag", "plan_accompagnement_global"),
+        C("co_built", "co_construit", "coconstruit", "co_construction", "elabore_avec_usager"),
+        C("signed_on", "date_signature", "signe_le", "signature"),
+        C("reviewed_on", "date_revision", "revise_le", "date_reevaluation", "revision", "date_actualisation"),
     )),
     Table("activity", (
         C("event_id", "evenement_id", "id_evenement", "id_acte", "num_evenement", "n_evenement", "no_evenement",
-          "numero_evenement", required=True),
+          "numero_evenement", "n_acte", "id_intervention", "n_intervention", "id_rdv", required=True),
         OPTIONAL_PERSON,
         FINESS,
         C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "id_professionnel",
-          required=True),
-        C("prestation_code", "code_prestation", "prestation", required=True),
-        C("started_at", "start", "debut", "date_debut", "date_heure_debut", required=True),
-        C("ended_at", "end", "fin", "date_fin", "date_heure_fin"),
-        C("duration_min", "duree_min", "duree", "duree_minutes"),
-        C("setting", "lieu"),
-        C("partner_id", "partenaire_id", "id_partenaire", "partenaire"),
-        C("status", "statut"),
-        C("need_code", "code_besoin"),
-        C("outside_plan", "hors_projet"),
+          "matricule", "matricule_intervenant", "code_intervenant", required=True),
+        C("prestation_code", "code_prestation", "prestation", "code_prestation_serafin", "prestation_serafin",
+          "code_acte", required=True),
+        C("started_at", "start", "debut", "date_debut", "date_heure_debut", "heure_debut", "date_intervention",
+          "date_acte", "date_heure", "date", required=True),
+        C("ended_at", "end", "fin", "date_fin", "date_heure_fin", "heure_fin"),
+        C("duration_min", "duree_min", "duree", "duree_minutes", "duree_mn", "temps", "temps_min"),
+        C("setting", "lieu", "lieu_intervention", "lieu_realisation", "milieu"),
+        C("partner_id", *PARTNER_ALIASES, "partenaire"),
+        C("status", "statut", "etat", "statut_evenement"),
+        C("need_code", "code_besoin", "besoin"),
+        C("outside_plan", "hors_projet", "hors_projet_personnalise", "hors_pp"),
     )),
     Table("staff", (
-        C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "matricule", required=True),
+        C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "id_professionnel", "matricule",
+          "code_intervenant", "id_salarie", "matricule_salarie", required=True),
         FINESS,
-        C("year", "annee", "exercice", required=True),
-        C("profession", "metier", "emploi", required=True),
-        C("fte", "etp"),
-        C("annual_cost", "cout_annuel", "cout_annuel_charge", "cout", required=True),
+        C("year", *YEAR, required=True),
+        C("profession", "metier", "emploi", "qualification", "fonction", "poste", required=True),
+        C("fte", "etp", "equivalent_temps_plein", "etp_moyen", "etp_annuel"),
+        C("annual_cost", "cout_annuel", "cout_annuel_charge", "cout", "cout_charge", "masse_salariale",
+          "salaire_charge", "cout_total", required=True),
     )),
     Table("ledger", (
         FINESS,
-        C("year", "exercice", "annee", required=True),
-        C("account", "compte", "numero_compte", "n_compte", required=True),
-        C("label", "libelle", "intitule"),
-        C("amount", "montant", "solde", required=True),
-        C("section", "section_serafin"),
+        C("year", *YEAR, required=True),
+        C("account", "compte", "numero_compte", "n_compte", "num_compte", "compte_pcg", "code_compte",
+          required=True),
+        C("label", "libelle", "intitule", "libelle_compte", "intitule_compte"),
+        C("amount", "montant", "solde", "montant_euros", "realise", "montant_realise", required=True),
+        C("section", "section_serafin", "affectation", "section_analytique"),
     )),
     Table("partners", (
-        C("partner_id", "partenaire_id", "id_partenaire", required=True),
-        C("name", "nom", "raison_sociale", required=True),
-        C("kind", "type", "nature", "type_partenaire", required=True),
-        C("finess", "n_finess"),
-        C("department", "departement", "dept"),
+        C("partner_id", *PARTNER_ALIASES, required=True),
+        C("name", "nom", "raison_sociale", "nom_partenaire", "denomination", "libelle", required=True),
+        C("kind", "type", "nature", "type_partenaire", "categorie", "secteur", required=True),
+        C("finess", "n_finess", "numero_finess", "finess_et", "no_finess"),
+        DEPARTMENT,
     ), names_allowed=True),
     Table("conventions", (
-        C("convention_id", "id_convention", "num_convention", required=True),
-        C("partner_id", "partenaire_id", "id_partenaire", required=True),
+        C("convention_id", "id_convention", "num_convention", "n_convention", "numero_convention",
+          "reference_convention", required=True),
+        C("partner_id", *PARTNER_ALIASES, required=True),
         FINESS,
-        C("start_date", "date_debut", "debut", required=True),
-        C("end_date", "date_fin", "fin"),
-        C("kind", "type", "nature", "type_convention"),
-        C("prestation_codes", "codes_prestations", "prestations"),
+        C("start_date", "date_signature", *START, required=True),
+        C("end_date", *END),
+        C("kind", "type", "nature", "type_convention", "objet"),
+        C("prestation_codes", "codes_prestations", "prestations", "prestations_concernees"),
     )),
 ]}
 
@@ -153,22 +186,44 @@ PERSONAL_WORDS = {"nir", "ins", "nss", "secu", "nom", "prenom", "prenoms", "name
                   "numerosecu", "insnir", "matriculeins"}
 
 
-def header_key(header: str) -> str:
-    """Compare headers with case, accents, spaces, punctuation and elided articles ignored.
+APOSTROPHES = "\u2019\u2018\u02bc\u00b4\u0060\u2032"
+# French little words ignored in headers (whole words only): `date de sortie` is `date_sortie`
+STOP_WORDS = {"d", "l", "de", "du", "des", "la", "le", "les", "en", "a", "au", "aux"}
 
-    `Date d'entrée`, `date_entree` and `DATE ENTREE` all give `dateentree`.
+
+def _ascii_words(header: str) -> list[str]:
+    text = header.replace("\ufeff", "")
+    for mark in APOSTROPHES:
+        text = text.replace(mark, "'")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return [w for w in re.split(r"[^a-z0-9]+", text) if w]
+
+
+def header_key(header: str) -> str:
+    """Compare headers with case, accents, spaces, punctuation, apostrophes and little words ignored.
+
+    `Date d’entrée`, `date_entree`, `DATE ENTREE` and `Date de l'entrée` all give `dateentree`.
     """
-    text = unicodedata.normalize("NFKD", header.replace("\ufeff", "")).encode("ascii", "ignore").decode()
-    text = text.lower().strip()
-    text = re.sub(r"\b[dl]\s*['’`]\s*", "", text)
-    return re.sub(r"[^a-z0-9]", "", text)
+    return "".join(w for w in _ascii_words(header) if w not in STOP_WORDS)
 
 
 def header_words(header: str) -> set[str]:
-    text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
-    words = {w for w in re.split(r"[^a-z0-9]+", text) if w}
-    return words | {header_key(header)}
+    return set(_ascii_words(header)) | {header_key(header)}
 
 
 def looks_personal(header: str) -> bool:
     return bool(header_words(header) & PERSONAL_WORDS)
+
+
+def header_score(table: Table):
+    """A scorer of candidate header rows for `table` (readers.read_xlsx): how many of the table's
+    columns the cells name, required ones counting double."""
+    lookup: dict[str, Column] = {}
+    for column in table.columns:
+        for name in (column.name, *column.aliases):
+            lookup.setdefault(header_key(name), column)
+
+    def score(cells: list[str]) -> int:
+        found = {lookup[k].name: lookup[k].required for k in map(header_key, cells) if k in lookup}
+        return sum(2 if required else 1 for required in found.values())
+    return score

@@ -1,0 +1,29 @@
+"""`serafin-dbt`: dbt's own command line, which ends when the process that started it ends.
+
+dagster-dbt starts dbt as a child process. If `serafin` is killed, an ordinary `dbt build` would go on
+writing; this entry point watches its parent and exits as soon as it is gone (it is reparented)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+
+def _watch(parent: int) -> None:
+    while True:
+        time.sleep(0.25)
+        if os.getppid() != parent:
+            os._exit(143)  # the status of a process ended by SIGTERM
+
+
+def main() -> int:
+    threading.Thread(target=_watch, args=(os.getppid(),), daemon=True, name="serafin-parent-watch").start()
+    from dbt.cli.main import cli
+
+    return cli()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
