@@ -15,10 +15,11 @@ APRIL = "event_id,person_id,finess_et,professional_id,prestation_code,start,end,
 
 
 def _land(landing, warehouse):
-    from pipelines.ingestion.landing import land_folder
+    from pipelines.ingestion.landing import collect_garbage, land_folder, raw_folder
 
     with duckdb.connect(str(warehouse)) as con:
         summary = land_folder(con, landing, b"test-key-for-incremental-runs-32-bytes")
+        collect_garbage(con, raw_folder(warehouse))  # as a run does once its warehouse is swapped in
         rows = dict(con.execute("select _file, count(*) from raw.activity group by _file").fetchall())
     return {o.file: o.status for o in summary.outcomes}, summary.removed, rows
 

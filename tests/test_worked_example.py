@@ -83,18 +83,13 @@ def test_cost_parameters_recorded(worked_example):
 
 
 def test_contract_tables_of_foundation_and_costs(worked_example):
-    import subprocess
-    import sys
+    from tests.contract import shortfalls
 
-    from tests.conftest import SHARED
-
-    out = subprocess.run([sys.executable, str(SHARED / "tools" / "contract_check.py"), str(worked_example.path),
-                          "--only", "marts.cost_per_prestation", "marts.person_cost", "marts.cost_reconciliation",
-                          "marts.unallocated_cost", "core.establishments", "core.persons", "core.stays", "core.needs",
-                          "core.plans", "core.activity", "core.staff", "core.ledger", "core.partners",
-                          "core.conventions", "ref.serafin_codes", "ref.code_aliases", "audit.rejected_rows",
-                          "audit.unmapped_events", "audit.ingestion_log"], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout
+    assert shortfalls(worked_example.path, [
+        "marts.cost_per_prestation", "marts.person_cost", "marts.cost_reconciliation", "marts.unallocated_cost",
+        "core.establishments", "core.persons", "core.stays", "core.needs", "core.plans", "core.activity",
+        "core.staff", "core.ledger", "core.partners", "core.conventions", "ref.serafin_codes", "ref.code_aliases",
+        "audit.rejected_rows", "audit.unmapped_events", "audit.ingestion_log"]) == []
 
 
 def test_official_codes(worked_example):
