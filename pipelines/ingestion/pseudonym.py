@@ -60,9 +60,10 @@ def load_key() -> bytes:
 def _create_key_file(path: Path) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # created meanwhile by another process: use it
-        return
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # created meanwhile by another process: use it
+            return
     except OSError as exc:
         raise KeyProblem(f"cannot create the pseudonymisation key file {path} ({exc.strerror}): make "
                          f"{path.parent} writable, or set {KEY_FILE_ENV} to a key file in a writable folder "

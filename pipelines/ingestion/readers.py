@@ -158,6 +158,18 @@ def sniff_delimiter(path: Path) -> str:
     return next(d for d in (",", ";", "\t") if counts[d] == best)
 
 
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _header_cells(path: Path, delimiter: str) -> list[str]:
+    """The header line's cells, read with the CSV rules (UTF-8 text)."""
+    import csv
+
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        return next(csv.reader(handle, delimiter=delimiter), [])
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -237,7 +249,7 @@ _INVALID_ENCODING = "malformed line: not valid UTF-8 text"
 _REJECT_REASONS = {
     "INVALID ENCODING": _INVALID_ENCODING,
     "UNQUOTED VALUE": "malformed line: a quote inside an unquoted value",
-    "UNTERMINATED QUOTES": "malformed line: a quoted value is never closed",
+    "UNTERMINATED QUOTES": "malformed line: a quoted value is never closed (the lines after it are read as part of it)",
     "LINE SIZE OVER MAXIMUM": f"malformed line: longer than {MAX_RECORD_BYTES >> 20} MB",
 }
 
@@ -246,18 +258,27 @@ def _duck_read_csv(con, source: Path, table: str, encoding: str, delimiter: str)
     if source.stat().st_size == 0:
         raise UnreadableFile("the file is empty (no header line)")
     rejects, scans = f"{table}_rejects", f"{table}_scans"
-    for max_line in (None, MAX_RECORD_BYTES):  # a record over DuckDB's 2 MB default: read again, allowing more
+    options = ""
+    for attempt in range(3):
         con.execute(f"drop table if exists {table}; drop table if exists {rejects}; drop table if exists {scans}")
         try:
             con.execute(
                 f"create temp table {table} as select * from read_csv(?, delim=?, quote='\"', escape='\"', "
                 f"header=true, all_varchar=true, skip=0, store_rejects=true, rejects_table='{rejects}', "
-                f"rejects_scan='{scans}'{f', max_line_size={max_line}' if max_line else ''})",
+                f"rejects_scan='{scans}'{options})",
                 [str(source), delimiter],
             )
             break
         except duckdb.InvalidInputException as exc:
-            if max_line or "maximum line size" not in str(exc).lower():
+            problem = str(exc).lower()
+            if attempt < 2 and "maximum line size" in problem and "max_line_size" not in options:
+                # a record over DuckDB's 2 MB default: read again, allowing more
+                options += f", max_line_size={MAX_RECORD_BYTES}"
+            elif attempt < 2 and "sniffing" in problem and "auto_detect" not in options:
+                # a broken quote can defeat the dialect sniffer: the dialect is known, give the header too
+                columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'" for n in _dedupe(_header_cells(source, delimiter)))
+                options += f", auto_detect=false, columns={{{columns}}}"
+            else:
                 raise
     malformed = [
         (int(line), str(text or ""), _reject_reason(error_type, message))
@@ -302,6 +323,8 @@ def _reject_reason(error_type: str, message: str) -> str:
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
     if counts:
         return f"malformed line: {counts.group(2)} fields where the header has {counts.group(1)}"
+    if "unterminated quote" in (message or "").lower():
+        return _REJECT_REASONS["UNTERMINATED QUOTES"]
     return _REJECT_REASONS.get(error_type, f"malformed line: {(error_type or 'unreadable').lower()}")
 
 

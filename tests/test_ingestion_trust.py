@@ -1,0 +1,207 @@
+"""Ingestion you can trust (issue 9): no personal data in the audit or the raw rows, the exports French
+teams really send (late Windows-1252, typographic apostrophes, French headers, Excel title blocks and
+sheets, a very large cell, gzip, UTF-16, a binary file by mistake) are read or rejected with a sentence.
+
+One landing folder, built once, run once through the real pipeline (validation only); every fact is
+checked on the result. Expected counts are worked out by hand from the files written here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import shutil
+
+import duckdb
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+
+ACTIVITY_HEADER = "event_id,person_id,finess_et,professional_id,prestation_code,start,duration_min,setting,status\n"
+# personal values written in the landing files: none may be found anywhere once the run is over
+NAMES = ["DUPONTEL", "Jérômeline", "FONTAINEBLEAU", "Jeanlouis", "BERNARDINI", "Lucienne", "PETITJEAN",
+         "Marie-Clothilde"]
+NIRS = ["185057512345678", "285057599999999", "190017512344321"]
+CLEAR_IDS = ["DOSSIER-0001", "DOSSIER-0002", "DOSSIER-0003", "DOSSIER-0004", "DOSSIER-0005"]
+LATE_LINES = 1500  # ASCII lines before the first accented one: about 100 kB, past any 64 kB sniffing window
+BIG_CELL = 3 * 1024 * 1024
+
+
+def _activity_line(event: str, day: int, minutes: int = 30, setting: str = "structure", status: str = "realise"):
+    return f"{event},A,690000013,E1,2.2.1,2025-03-{day:02d}T08:00:00,{minutes},{setting},{status}\n"
+
+
+def build_landing(land):
+    shutil.copytree(WORKED_EXAMPLE, land)
+    for table in ("persons", "stays", "activity", "establishments"):
+        (land / table).mkdir()
+        (land / f"{table}.csv").rename(land / table / "base.csv")
+
+    # malformed lines carrying names, NIR and clear person ids
+    (land / "persons" / "malformed.csv").write_text(
+        "person_id,nom,prenom,nir,birth_year,sex\n"
+        f"{CLEAR_IDS[0]},{NAMES[0]},{NAMES[1]},{NIRS[0]},2010,M\n"                  # 2: fine
+        f"{CLEAR_IDS[1]},{NAMES[2]}, {NAMES[3]},Paul,{NIRS[1]},2011,M\n"            # 3: stray comma in a name
+        f"{CLEAR_IDS[3]},{NAMES[6]}\n"                                              # 4: cut short
+        f"{CLEAR_IDS[2]},{NAMES[4]},\"{NAMES[5]},{NIRS[2]},2013,F\n", encoding="utf-8")  # 5: quote never closed
+    # a person file with the clear id in a column named as export tools name it, and a name column
+    (land / "persons" / "export.csv").write_text(
+        "N° dossier;Nom de naissance;Prénoms;Année de naissance;Sexe\n"
+        f"{CLEAR_IDS[4]};{NAMES[7]};Anne;2014;F\n", encoding="utf-8")
+
+    # Windows-1252 whose first accented character comes after ~100 kB
+    lines = [_activity_line(f"late{i}", 3 + i % 20) for i in range(LATE_LINES)]
+    lines.append(_activity_line("late-accent", 24, setting="École", status="Réalisé"))
+    (land / "activity" / "late_cp1252.csv").write_bytes((ACTIVITY_HEADER + "".join(lines)).encode("cp1252"))
+
+    # one cell of 3 MB in a column nobody reads, on line 3 of 4
+    (land / "activity" / "big_cell.csv").write_text(
+        ACTIVITY_HEADER.rstrip("\n") + ",commentaire\n"
+        + _activity_line("big1", 5).rstrip("\n") + ",court\n"
+        + _activity_line("big2", 6).rstrip("\n") + ',"' + "x" * BIG_CELL + '"\n'
+        + _activity_line("big3", 7).rstrip("\n") + ",court\n", encoding="utf-8")
+
+    # gzip, and UTF-16 as Excel's "Unicode text" writes it (tab-separated, with a byte-order mark)
+    (land / "activity" / "zipped.csv.gz").write_bytes(
+        gzip.compress((ACTIVITY_HEADER + _activity_line("gz1", 10) + _activity_line("gz2", 11)).encode("utf-8")))
+    (land / "activity" / "unicode.txt").write_bytes(
+        ("\t".join(ACTIVITY_HEADER.rstrip("\n").split(",")) + "\r\n"
+         + "\t".join(_activity_line("u16", 12, setting="école").rstrip("\n").split(",")) + "\r\n"
+         ).encode("utf-16"))
+    # a binary file dropped in by mistake
+    (land / "activity" / "photo.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+
+    # headers as Word and Excel type them: typographic apostrophe, non-breaking space, the usual French words
+    (land / "stays" / "apostrophes.csv").write_text(
+        "N° séjour;N° dossier;N°\u00a0FINESS;Date d\u2019entrée;Date de sortie;Mode d\u2019accueil\n"
+        "sa1;A;690000013;02/01/2025;30/06/2025;internat\n", encoding="utf-8")
+    (land / "stays" / "admission.csv").write_text(
+        "Id séjour,Identifiant usager,Finess établissement,Date d\u2019admission,Date de fin,Modalité\n"
+        "sb1,B,690000013,2025-02-01,2025-03-31,externat\n", encoding="utf-8")
+    (land / "establishments" / "finess.csv").write_text(
+        "n° finess;Raison sociale;Catégorie\n690000021;SESSAD Les Ormes;SESSAD\n", encoding="utf-8")
+
+    # Excel: a notes sheet first, then the table under a title block on the second sheet
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Extraction du logiciel métier, ne pas modifier"])
+    sheet = book.create_sheet("Interventions")
+    sheet.append(["Export des interventions"])
+    sheet.append(["Période : mars 2025"])
+    sheet.append([])
+    sheet.append(["N° événement", "Identifiant usager", "FINESS", "Intervenant", "Code prestation", "Date début",
+                  "Durée (min)"])
+    sheet.append(["x1", "A", "690000013", "E1", "2.2.1", dt.datetime(2025, 3, 13, 9, 0), 45])
+    sheet.append(["x2", "B", "690000013", "E1", "2.2.1", dt.datetime(2025, 3, 14, 9, 0), 60])
+    book.save(land / "activity" / "title_block.xlsx")
+
+
+@pytest.fixture(scope="session")
+def trust(tmp_path_factory):
+    work = tmp_path_factory.mktemp("trust")
+    land = work / "landing"
+    build_landing(land)
+    ok, reason, warehouse = run_pipeline(land, work, validate_only=True)
+    assert ok, reason
+    return Warehouse(warehouse)
+
+
+def _log(trust, file):
+    rows = trust.rows("select status, rows_read, rows_loaded, rows_rejected, message from audit.ingestion_log "
+                      "where file = ?", [file])
+    assert rows, f"{file} is not in the ingestion log"
+    return rows[0]
+
+
+def _rejections(trust, file):
+    return trust.rows("select line, column_name, value, reason from audit.rejected_rows where file = ? "
+                      "order by line nulls first", [file])
+
+
+def test_malformed_lines_are_rejected_without_their_personal_data(trust):
+    rejected = _rejections(trust, "persons/malformed.csv")
+    assert [r[0] for r in rejected] == [3, 4, 5]
+    assert [r[3] for r in rejected] == [
+        "malformed line: 7 fields where the header has 6", "malformed line: 2 fields where the header has 6",
+        "malformed line: a quoted value is never closed (the lines after it are read as part of it)"]
+    # line 5 is cut short: what can be matched to the header is the person id and the name, both dropped
+    for line, _column, value, _reason in rejected:
+        text = value or ""
+        assert not any(v in text for v in NAMES + NIRS + CLEAR_IDS), (line, text)
+    # the good line is loaded, pseudonymised, without its name and NIR
+    assert _log(trust, "persons/malformed.csv")[:3] == ("loaded", 4, 1)
+    ids = [r[0] for r in trust.rows("select person_id from core.persons where _file = 'persons/malformed.csv'")]
+    assert len(ids) == 1 and ids[0] not in CLEAR_IDS and len(ids[0]) >= 16
+
+
+def test_no_personal_value_anywhere_in_the_warehouse_or_the_raw_files(trust):
+    personal = NAMES + NIRS + CLEAR_IDS
+    with duckdb.connect(str(trust.path), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' and table_catalog = current_database()").fetchall()
+        assert len(columns) > 100  # every table of raw, core, audit, ref and marts is scanned
+        for schema, table, column in columns:
+            found = con.execute(
+                f'select count(*) from "{schema}"."{table}" where '
+                + " or ".join(f'contains("{column}", ?)' for _ in personal), personal).fetchone()[0]
+            assert found == 0, f"{schema}.{table}.{column} holds a personal value"
+    raw = trust.path.with_name(trust.path.stem + ".raw")
+    files = sorted(raw.rglob("*.parquet"))
+    assert len(files) >= 12
+    with duckdb.connect() as con:
+        for path in files:
+            text = con.execute("select string_agg(cast(columns(*) as varchar), '|') from read_parquet(?)",
+                               [str(path)]).fetchone()
+            joined = "|".join(t or "" for t in text)
+            assert not any(v in joined for v in personal), path
+
+
+def test_windows_1252_accents_after_the_first_64_kb(trust):
+    status, read, loaded, rejected, _ = _log(trust, "activity/late_cp1252.csv")
+    assert (status, read, loaded, rejected) == ("loaded", LATE_LINES + 1, LATE_LINES + 1, 0)
+    row = trust.rows("select setting, status, _line from core.activity where event_id = 'late-accent'")
+    assert row == [("ecole", "realise", LATE_LINES + 2)]
+
+
+def test_typographic_apostrophes_and_french_end_dates(trust):
+    stays = dict(((r[0], (r[1], r[2], r[3]))) for r in trust.rows(
+        "select stay_id, start_date, end_date, modality from core.stays where stay_id in ('sa1', 'sb1')"))
+    assert stays == {"sa1": (dt.date(2025, 1, 2), dt.date(2025, 6, 30), "internat"),
+                     "sb1": (dt.date(2025, 2, 1), dt.date(2025, 3, 31), "externat")}
+    assert trust.rows("select name, category from core.establishments where finess_et = '690000021'") == [
+        ("SESSAD Les Ormes", "SESSAD")]
+    # the export's "N° dossier" is the person id: pseudonymised, the birth name and first names dropped
+    status, read, loaded, rejected, message = _log(trust, "persons/export.csv")
+    assert (status, read, loaded, rejected) == ("loaded", 1, 1, 0)
+    dropped = trust.scalar("select columns_dropped_personal from raw.ingested_files where file = 'persons/export.csv'")
+    assert "Nom de naissance" in dropped and "Prénoms" in dropped
+
+
+def test_excel_title_block_and_second_sheet(trust):
+    status, read, loaded, rejected, message = _log(trust, "activity/title_block.xlsx")
+    assert (status, read, loaded, rejected) == ("loaded", 2, 2, 0)
+    assert "Interventions" in message and "row 4" in message  # where the header row was found
+    rows = trust.rows("select event_id, started_at, duration_min, _line from core.activity "
+                      "where _file = 'activity/title_block.xlsx' order by event_id")
+    assert rows == [("x1", dt.datetime(2025, 3, 13, 9, 0), 45, 5), ("x2", dt.datetime(2025, 3, 14, 9, 0), 60, 6)]
+
+
+def test_a_3_mb_cell_keeps_the_file_and_the_line_numbers(trust):
+    assert _log(trust, "activity/big_cell.csv")[:4] == ("loaded", 3, 3, 0)
+    assert trust.rows("select event_id, _line from core.activity where _file = 'activity/big_cell.csv' "
+                      "order by _line") == [("big1", 2), ("big2", 3), ("big3", 4)]
+
+
+def test_gzip_and_utf16_are_read(trust):
+    assert _log(trust, "activity/zipped.csv.gz")[:4] == ("loaded", 2, 2, 0)
+    assert _log(trust, "activity/unicode.txt")[:4] == ("loaded", 1, 1, 0)
+    assert trust.rows("select setting from core.activity where event_id = 'u16'") == [("ecole",)]
+
+
+def test_a_binary_file_gets_a_readable_reason(trust):
+    status, read, loaded, rejected, message = _log(trust, "activity/photo.csv")
+    assert status == "rejected" and loaded == 0
+    assert message.isprintable() and "binary" in message.lower()
+    assert "\x00" not in message and "PNG" not in message and "IHDR" not in message

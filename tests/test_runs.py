@@ -1,0 +1,210 @@
+"""Runs are atomic and single (issue 9): a run killed at any point leaves the last good warehouse whole and
+unchanged, its dbt child ends with it, a second run on the same warehouse is refused at once, and every
+failure reads as one sentence. `serafin run` is started as a real process and killed with SIGKILL."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE, Warehouse
+
+SALARIES = "690000013,2025,6411,Salaires,140000,"
+# the first reconciliation figure of the worked example: charges in scope of ESMS 690000013 in 2025
+IN_SCOPE = "select charges_in_scope from marts.cost_reconciliation where finess_et = '690000013' and year = 2025"
+
+
+def _run(work: Path) -> tuple[bool, str]:
+    from pipelines.cli import execute
+
+    return execute(work / "landing", work / "w.duckdb", work / "reports")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _dbt_children(marker: str) -> list[int]:
+    """Process ids of serafin-dbt processes whose command line names `marker` (the run's warehouse)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\x00", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if "serafin-dbt" in cmdline and marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _start_run(work: Path) -> subprocess.Popen:
+    serafin = Path(sys.executable).with_name("serafin")
+    return subprocess.Popen([str(serafin), "run", "--landing", str(work / "landing"), "--warehouse",
+                             str(work / "w.duckdb"), "--reports", str(work / "reports")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+
+
+def _wait_for(process: subprocess.Popen, ready, what: str, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if process.poll() is not None:
+            raise AssertionError(f"the run ended before {what}: {process.stderr.read().decode()[-2000:]}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"no {what} within {timeout} s")
+        time.sleep(0.02)
+
+
+def _dbt_log_has(work: Path, text: str):
+    log = work / ".w.duckdb.build" / "dbt" / "dbt.log"
+
+    def ready() -> bool:
+        try:
+            return text in log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    return ready
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    """A warehouse built from the worked example, then a landing folder whose ledger changed: any run that
+    completes now gives other figures."""
+    work = tmp_path_factory.mktemp("atomic")
+    shutil.copytree(WORKED_EXAMPLE, work / "landing")
+    ok, reason = _run(work)
+    assert ok, reason
+    ledger = work / "landing" / "ledger.csv"
+    text = ledger.read_text(encoding="utf-8")
+    assert SALARIES in text
+    ledger.write_text(text.replace(SALARIES, "690000013,2025,6411,Salaires,150000,"), encoding="utf-8")
+    return work
+
+
+def test_killed_runs_leave_the_last_good_warehouse(good):
+    warehouse = good / "w.duckdb"
+    before = _sha(warehouse)
+    figure = Warehouse(warehouse).scalar(IN_SCOPE)
+    assert round(figure, 2) == 243000.00  # cost-method worked example, step 2
+    points = [
+        ("during ingestion", lambda: (good / ".w.duckdb.build" / "w.duckdb").exists()),
+        ("at the start of the dbt build", _dbt_log_has(good, "START sql view model staging.stg_landing__activity")),
+        ("while the cost marts are built", _dbt_log_has(good, "START sql table model marts.cost_reconciliation")),
+    ]
+    for what, ready in points:
+        process = _start_run(good)
+        _wait_for(process, ready, what)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        # its dbt child notices and ends by itself within a second or so
+        deadline = time.monotonic() + 10
+        while _dbt_children(str(good)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _dbt_children(str(good)) == [], f"dbt still running after a kill {what}"
+        assert _sha(warehouse) == before, f"warehouse changed by a run killed {what}"
+        assert Warehouse(warehouse).scalar(IN_SCOPE) == figure
+    # the next run clears what the killed ones left and builds the new figures
+    ok, reason = _run(good)
+    assert ok, reason
+    assert round(Warehouse(warehouse).scalar(IN_SCOPE), 2) == 253000.00  # salaries 10,000 higher
+    assert not (good / ".w.duckdb.build").exists()
+    raw_files = sorted(p.name for p in (good / "w.raw" / "ledger").iterdir())
+    assert len(raw_files) == 1  # the changed ledger's old row file went after the swap
+
+
+def test_a_second_run_on_the_same_warehouse_is_refused_at_once(good):
+    process = _start_run(good)
+    try:
+        _wait_for(process, _dbt_log_has(good, "START sql view model staging.stg_landing__activity"), "the dbt build")
+        started = time.monotonic()
+        ok, reason = _run(good)
+        assert time.monotonic() - started < 10  # refused, not queued behind the other run
+        assert process.poll() is None  # the first run is still going
+        assert not ok
+        assert reason.count("\n") == 0
+        assert f"the warehouse {good / 'w.duckdb'} is in use by another serafin run (process {process.pid}, " \
+               f"started {time.strftime('%Y-%m-%d')}" in reason
+    finally:
+        process.wait(timeout=300)
+    assert process.returncode == 0, process.stderr.read().decode()[-2000:]
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str]:
+    from pipelines.cli import main
+
+    code = main(list(argv))
+    return code, capsys.readouterr().err.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def key_file(monkeypatch, tmp_path):
+    from pipelines.ingestion.pseudonym import KEY_ENV, KEY_FILE_ENV
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    path = tmp_path / "keys" / "pseudonym.key"
+    monkeypatch.setenv(KEY_FILE_ENV, str(path))
+    return path
+
+
+def test_key_problems_stop_the_run_with_a_sentence(key_file, capsys, tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    key_file.parent.mkdir()
+    key_file.write_text("")
+    code, line = _cli(capsys, "validate", "--landing", str(landing))
+    assert code == 1
+    assert line == (f"serafin validate failed: the pseudonymisation key in the key file {key_file} is empty: put a "
+                    "random secret of at least 32 bytes there (or remove the file to have one created)")
+
+    key_file.write_text("short-secret\n")
+    code, line = _cli(capsys, "validate", "--landing", str(landing))
+    assert code == 1 and f"the key file {key_file} is 12 bytes long, shorter than 32" in line
+
+    key_file.unlink()
+    key_file.mkdir()  # not a file that can be read (a mode 000 file is readable by root)
+    code, line = _cli(capsys, "validate", "--landing", str(landing))
+    assert code == 1 and line.startswith(f"serafin validate failed: the pseudonymisation key file {key_file} "
+                                         "cannot be read (Is a directory)")
+
+
+def test_a_key_folder_that_cannot_be_written(monkeypatch, capsys, tmp_path):
+    from pipelines.ingestion.pseudonym import KEY_ENV, KEY_FILE_ENV
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    monkeypatch.setenv(KEY_FILE_ENV, "/sys/serafin-test/pseudonym.key")  # sysfs: not writable, even by root
+    shutil.copytree(WORKED_EXAMPLE, tmp_path / "landing")
+    code, line = _cli(capsys, "validate", "--landing", str(tmp_path / "landing"))
+    assert code == 1
+    assert line.startswith("serafin validate failed: cannot create the pseudonymisation key file "
+                           "/sys/serafin-test/pseudonym.key (")
+    assert line.endswith("make /sys/serafin-test writable, or set SERAFIN_PSEUDONYM_KEY_FILE to a key file in a "
+                         "writable folder (or SERAFIN_PSEUDONYM_KEY to the key itself)")
+
+
+def test_a_missing_key_is_created_private(key_file):
+    from pipelines.ingestion.pseudonym import load_key
+
+    key = load_key()
+    assert len(key) == 64 and key == key_file.read_bytes().strip()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.parent.stat().st_mode & 0o777 == 0o700
+    assert load_key() == key  # and used as it is afterwards
+
+
+def test_a_missing_landing_folder_is_one_sentence(capsys, tmp_path):
+    code, line = _cli(capsys, "run", "--landing", str(tmp_path / "nowhere"), "--warehouse",
+                      str(tmp_path / "w.duckdb"))
+    assert code == 1
+    assert line == (f"serafin run failed: the landing folder {tmp_path / 'nowhere'} does not exist: give the folder "
+                    "that holds the exports with --landing")
+    assert not (tmp_path / "w.duckdb").exists()
