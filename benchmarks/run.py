@@ -17,6 +17,7 @@ time growing linearly with rows. Results are recorded in benchmarks/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -208,7 +209,7 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
 
 def _child(mode: str, *args: str) -> dict:
     """Run one measurement in a fresh Python process, so each peak RSS is its own."""
-    out = subprocess.run([sys.executable, __file__, f"--{mode}", *args], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, __file__, f"--{mode}", *args], check=False, capture_output=True, text=True,
                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     if out.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{out.stderr[-3000:]}")
@@ -224,7 +225,7 @@ def measure(rows: int, workdir: Path, esms: int, persons: int, years: str, seed:
     shutil.rmtree(landing, ignore_errors=True)
     gen = subprocess.run([sys.executable, "-m", "pipelines.cli", "generate", "--out", str(landing), "--esms",
                           str(esms), "--persons", str(persons), "--years", years, "--seed", str(seed),
-                          "--activity-rows", str(rows)], capture_output=True, text=True, cwd=ROOT)
+                          "--activity-rows", str(rows)], check=False, capture_output=True, text=True, cwd=ROOT)
     if gen.returncode != 0:
         raise RuntimeError(gen.stderr[-3000:])
     marker.write_text("generated\n")
@@ -305,11 +306,11 @@ def growth(results: list[dict]) -> list[str]:
     """Seconds per extra million activity rows between consecutive sizes: flat when time is linear in rows
     (the fixed start-up of Python, Dagster and dbt cancels out)."""
     lines = []
-    for a, b in zip(results, results[1:]):
+    for a, b in itertools.pairwise(results):
         extra = (b["activity_rows"] - a["activity_rows"]) / 1e6
         if extra <= 0:
             continue
-        def delta(pick):
+        def delta(pick, a=a, b=b, extra=extra):
             return (pick(b) - pick(a)) / extra
         ingest = delta(lambda r: r["run"]["stages"].get("ingestion", {}).get("seconds", 0))
         dbt = delta(lambda r: sum(r["run"]["stages"].get(s, {}).get("seconds", 0)

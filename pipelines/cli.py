@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipelines import settings
 
+
 def _setup_logging(verbose: bool) -> None:
     from rich.logging import RichHandler
 

@@ -110,7 +110,7 @@ def warehouse_lock(paths: RunPaths):
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().split()
-            pid, started = (holder + ["?", "?"])[:2]
+            pid, started = ([*holder, "?", "?"])[:2]
             raise RunFailed(f"the warehouse {paths.warehouse} is in use by another serafin run (process {pid}, "
                             f"started {started.replace('T', ' ')}): wait for it to end, or give another "
                             "--warehouse") from None

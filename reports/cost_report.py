@@ -62,7 +62,8 @@ def build_cost_report(warehouse: Path, out_dir: Path) -> Path:
         chart = fig.to_html(full_html=False, include_plotlyjs=True)
     method = parameters[0][2] if parameters else ""
     page = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Coûts SERAFIN-PH</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head>
 <body><h1>Coûts des prestations SERAFIN-PH</h1><p>Méthode : {html.escape(method)}</p>
 <table><tr><th>FINESS</th><th>ESMS</th><th>Catégorie</th><th>Exercice</th><th>Charges totales</th><th>Charges retenues</th>
 <th>Affecté aux personnes</th><th>Non affecté</th><th>Coût par place</th><th>Personnes</th></tr>{rows}</table>

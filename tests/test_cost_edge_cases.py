@@ -204,8 +204,8 @@ def test_b_has_no_cost_in_2025(edge):
 
 
 def test_logistics_basis(edge):
-    rows = dict(((r[0], r[1], r[2]), r[3]) for r in edge.rows(
-        "select finess_et, year, section, basis from intermediate.int_person_logistics_cost"))
+    rows = {(r[0], r[1], r[2]): r[3] for r in edge.rows(
+        "select finess_et, year, section, basis from intermediate.int_person_logistics_cost")}
     assert rows[(P, 2024, "3.2.1.1")] == "nights"
     assert rows[(P, 2024, "3.2.2.1")] == "presence_days"
     assert rows[(Q, 2025, "3.2.3")] == "presence_days"  # no nights in the year: fallback
@@ -213,8 +213,8 @@ def test_logistics_basis(edge):
 
 
 def test_nights_of_a_stay_crossing_years(edge):
-    nights = dict(((r[0], r[1]), r[2]) for r in edge.rows(
-        "select year, person_id, nights from intermediate.int_person_logistics_units where finess_et = ?", [P]))
+    nights = {(r[0], r[1]): r[2] for r in edge.rows(
+        "select year, person_id, nights from intermediate.int_person_logistics_units where finess_et = ?", [P])}
     assert nights[(2024, pid("A"))] == 12   # 20 → 31 December
     assert nights[(2025, pid("A"))] == 10   # 1 → 10 January, end date inclusive
     assert nights[(2024, pid("B"))] == 18   # 1 → 18 June; the semi-internat stay counts no night

@@ -145,7 +145,8 @@ def test_messy_values_normalised(messy):
     assert est["690000013"] == ("IME", 40, 210)
     assert est["690000021"] == ("SESSAD", 1234, 210)
     assert wh.rows("select start_date, modality from core.stays") == [(dt.date(2025, 1, 1), "semi_internat")]
-    assert wh.rows("select cast(annual_cost as double), cast(fte as double), profession from core.staff") == [(48000.5, 0.8, "educateur_specialise")]
+    assert wh.rows("select cast(annual_cost as double), cast(fte as double), profession from core.staff") == [
+        (48000.5, 0.8, "educateur_specialise")]
     assert sorted(r[0] for r in wh.rows("select cast(amount as double) from core.ledger")) == [-50.0, 1000.0]
     assert wh.rows("select column_name from audit.data_warnings where value = '690000048'") == [("finess_et",)]
     assert wh.scalar("select encoding || ' ' || delimiter from audit.ingestion_log where file = 'activity/b.csv'") == "cp1252 ;"

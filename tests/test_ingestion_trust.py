@@ -166,14 +166,14 @@ def test_windows_1252_accents_after_the_first_64_kb(trust):
 
 
 def test_typographic_apostrophes_and_french_end_dates(trust):
-    stays = dict(((r[0], (r[1], r[2], r[3]))) for r in trust.rows(
-        "select stay_id, start_date, end_date, modality from core.stays where stay_id in ('sa1', 'sb1')"))
+    stays = {r[0]: (r[1], r[2], r[3]) for r in trust.rows(
+        "select stay_id, start_date, end_date, modality from core.stays where stay_id in ('sa1', 'sb1')")}
     assert stays == {"sa1": (dt.date(2025, 1, 2), dt.date(2025, 6, 30), "internat"),
                      "sb1": (dt.date(2025, 2, 1), dt.date(2025, 3, 31), "externat")}
     assert trust.rows("select name, category from core.establishments where finess_et = '690000021'") == [
         ("SESSAD Les Ormes", "SESSAD")]
     # the export's "N° dossier" is the person id: pseudonymised, the birth name and first names dropped
-    status, read, loaded, rejected, message = _log(trust, "persons/export.csv")
+    status, read, loaded, rejected, _message = _log(trust, "persons/export.csv")
     assert (status, read, loaded, rejected) == ("loaded", 1, 1, 0)
     dropped = trust.scalar("select columns_dropped_personal from raw.ingested_files where file = 'persons/export.csv'")
     assert "Nom de naissance" in dropped and "Prénoms" in dropped
@@ -201,7 +201,7 @@ def test_gzip_and_utf16_are_read(trust):
 
 
 def test_a_binary_file_gets_a_readable_reason(trust):
-    status, read, loaded, rejected, message = _log(trust, "activity/photo.csv")
+    status, _read, loaded, _rejected, message = _log(trust, "activity/photo.csv")
     assert status == "rejected" and loaded == 0
     assert message.isprintable() and "binary" in message.lower()
     assert "\x00" not in message and "PNG" not in message and "IHDR" not in message

@@ -50,8 +50,9 @@ def test_full_cost_per_prestation(worked_example, code, full_cost, hours):
 
 
 def test_person_costs(worked_example):
-    from pipelines.ingestion.pseudonym import pseudonymise
     import os
+
+    from pipelines.ingestion.pseudonym import pseudonymise
 
     key = os.environ["SERAFIN_PSEUDONYM_KEY"].encode()
     expected = {"A": (96151.52, 20278.79, 116430.30), "B": (53979.80, 20278.79, 74258.59),

@@ -54,7 +54,7 @@ class _DebugLog(io.TextIOBase):
 class DbtRunConfig(dg.Config):
     """Run options: `years` becomes a dbt var (`dbt_vars`); `quiet` keeps dbt's log lines in the debug log."""
 
-    years: list[int] = []
+    years: list[int] = []  # noqa: RUF012 (a pydantic field: each config gets its own list)
     quiet: bool = True
 
 

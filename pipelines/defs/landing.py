@@ -22,10 +22,9 @@ def landing_files(context: dg.AssetExecutionContext, paths: SerafinPaths):
     """Read every landing file (CSV, XLSX, Parquet, folders of them) into raw tables, incrementally by sha256."""
     import duckdb
 
+    from pipelines import settings
     from pipelines.ingestion.landing import land_folder
     from pipelines.ingestion.pseudonym import load_key
-
-    from pipelines import settings
 
     with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
         summary = land_folder(con, Path(paths.landing), load_key(), Path(paths.raw))

@@ -97,7 +97,8 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
         cat = ORDER[i % len(ORDER)]
         code, places = CATEGORIES[cat][0], CATEGORIES[cat][1]
         places = int(places * (1 + 0.15 * (i // len(ORDER))))
-        esms.append({"finess_et": finess(rng), "name": f"{cat} {['Les Tilleuls', 'Le Rhône', 'Les Cèdres', 'La Source', 'Le Moulin', 'Les Prés'][i % 6]}" + (f" {i // 6 + 1}" if i >= 6 else ""),
+        place_name = ["Les Tilleuls", "Le Rhône", "Les Cèdres", "La Source", "Le Moulin", "Les Prés"][i % 6]
+        esms.append({"finess_et": finess(rng), "name": f"{cat} {place_name}" + (f" {i // 6 + 1}" if i >= 6 else ""),
                      "category": cat, "category_code": code, "places": places})
     _write_csv(out / "establishments.csv",
                ["finess_et", "name", "category", "gestionnaire", "department", "authorized_places", "funder"],
@@ -159,7 +160,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
             for code in chosen:
                 needs.append([person, assessed.isoformat(), code, rng.choice([1, 1, 2, 2, 3, 0]),
                               rng.choice(["mdph", "esms"])])
-            for k, code in enumerate(sorted({align.get(c, "2.2.1") for c in chosen})[:5]):
+            for _k, code in enumerate(sorted({align.get(c, "2.2.1") for c in chosen})[:5]):
                 reviewed = assessed + timedelta(days=rng.randint(150, 420)) if rng.random() < 0.8 else None
                 plans.append([f"PP{person}{y}", person, finess_et, code, f"{rng.choice([1, 1.5, 2, 3])}",
                               assessed.isoformat(), date(y, 12, 31).isoformat(),

@@ -260,8 +260,8 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
                 _forget(con, raw, rel)
                 return _reject_file(con, table, rel, sha, fingerprint, 0, f"file could not be read: {exc}")
         mapping = map_headers(result.headers, table, custom)
-        meta = dict(format=result.fmt, encoding=result.encoding, delimiter=result.delimiter,
-                    dropped=", ".join(mapping.personal), ignored=", ".join(mapping.ignored))
+        meta = {"format": result.fmt, "encoding": result.encoding, "delimiter": result.delimiter,
+                    "dropped": ", ".join(mapping.personal), "ignored": ", ".join(mapping.ignored)}
         if result.note:
             log.info("%s: %s", rel, result.note)
         if mapping.personal:
