@@ -14,6 +14,7 @@ import pytest
 # the landing folder of the cost method's worked example (ESMS 690000013, year 2025), kept in the repository
 WORKED_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "worked_example"
 
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")  # dbt would write .user.yml in the project
 os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long")
 # the parsed dbt project goes to a cache folder of the test session, not to the user's
 os.environ.setdefault("SERAFIN_CACHE_DIR", tempfile.mkdtemp(prefix="serafin-test-cache-"))
