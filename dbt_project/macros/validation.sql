@@ -46,11 +46,6 @@
                          ~ "_kind, '_', ' ') || ' code, " ~ expected ~ " is expected' end"}) }}
 {%- endmacro %}
 
-{% macro check_allowed(column, values) -%}
-    {{ return({'column': column, 'when': column ~ '_raw is not null and ' ~ column ~ " not in ('" ~ values | join("', '") ~ "')",
-               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not one of " ~ values | join(', ') ~ "'"}) }}
-{%- endmacro %}
-
 {#- keys: the first row (by file, line) is kept, later ones are rejected and point to it -#}
 {% macro check_duplicate(key_label) -%}
     {{ return({'column': key_label.split(',')[0] | trim, 'when': 'dup_rank > 1',

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,37 +115,49 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str = "cp1252") -> None:
         fout.write(decoder.decode(b"", final=True))
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
 def transcode_per_line(src: Path, dst: Path) -> str:
     """UTF-8 where a line is valid UTF-8, Windows-1252 where it is not (a file written by two tools,
     or a cp1252 file whose first accent comes late). Returns the encoding found: cp1252 when every
     non-ASCII line was cp1252, utf-8+cp1252 when both occur."""
-    utf8_lines = cp1252_lines = 0
+    found = {"utf-8": False, "cp1252": False}
     with src.open("rb") as fin, dst.open("wb") as fout:
         pending = b""
         while True:
             chunk = fin.read(CHUNK)
             data = pending + chunk
-            if chunk:
+            if chunk:  # whole lines only; the rest waits for the next chunk
                 cut = data.rfind(b"\n") + 1
                 data, pending = data[:cut], data[cut:]
-            else:
-                pending = b""
-            try:
-                data.decode("utf-8")
-                fout.write(data)
-                utf8_lines += not data.isascii()
-            except UnicodeDecodeError:
-                for line in data.splitlines(keepends=True):
-                    try:
-                        line.decode("utf-8")
-                        fout.write(line)
-                        utf8_lines += not line.isascii()
-                    except UnicodeDecodeError:
-                        fout.write(line.decode("cp1252", errors="replace").encode("utf-8"))
-                        cp1252_lines += 1
+            fout.write(_transcode_chunk(data, found))
             if not chunk:
                 break
-    return "utf-8+cp1252" if utf8_lines and cp1252_lines else "cp1252"
+    return "utf-8+cp1252" if found["utf-8"] and found["cp1252"] else "cp1252"
+
+
+def _transcode_chunk(data: bytes, found: dict[str, bool]) -> bytes:
+    try:
+        data.decode("utf-8")
+        found["utf-8"] |= not data.isascii()
+        return data
+    except UnicodeDecodeError:
+        pass
+    if not _UTF8_MULTIBYTE.search(data):
+        # not one UTF-8 sequence in these lines: all Windows-1252 (the common case, one call, not line by line)
+        found["cp1252"] = True
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+    out = []
+    for line in data.splitlines(keepends=True):
+        try:
+            line.decode("utf-8")
+            found["utf-8"] |= not line.isascii()
+            out.append(line)
+        except UnicodeDecodeError:
+            found["cp1252"] = True
+            out.append(line.decode("cp1252", errors="replace").encode("utf-8"))
+    return b"".join(out)
 
 
 def sniff_delimiter(path: Path) -> str:
@@ -318,8 +331,6 @@ def _cell_text(value: object) -> str | None:
 
 
 def _reject_reason(error_type: str, message: str) -> str:
-    import re
-
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
     if counts:
         return f"malformed line: {counts.group(2)} fields where the header has {counts.group(1)}"

@@ -1,7 +1,7 @@
 """The landing tables of data-contract.md section 2: canonical columns, French aliases, required flags.
 
 This is the one place that knows which header means which column. Types and value rules live in
-the dbt staging and validation models (dbt_project/models/staging, models/intermediate/validation).
+the dbt staging and validation models (dbt_project/models/staging, models/validation).
 """
 
 from __future__ import annotations

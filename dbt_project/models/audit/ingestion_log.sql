@@ -1,6 +1,6 @@
 {#- One row per landing file: what was read, loaded and rejected, and how it was read. Every row read
     is either loaded (in core) or rejected (in audit.rejected_rows): a test checks the sum. -#}
-{% set tables = ['establishments', 'persons', 'stays', 'needs', 'plans', 'activity', 'staff', 'ledger', 'partners', 'conventions'] %}
+{% set tables = var('landing_tables') %}
 
 with loaded as (
     {% for t in tables %}

@@ -12,7 +12,7 @@ with years as (
 ledger_years as (
     select distinct finess_et, year
     from {{ ref('ledger') }}
-    where substr(account, 1, 1) = '6'
+    where {{ serafin.is_charge_account('account') }}
 )
 
 select

@@ -9,9 +9,9 @@ with totals as (
 sections as (
     select
         sc.finess_et, sc.year, sc.section, sc.cost,
-        case when {{ serafin.logistics_basis('sc.section') }} = 'nights' and coalesce(t.nights, 0) > 0
+        case when sc.logistics_basis = 'nights' and coalesce(t.nights, 0) > 0
              then 'nights' else 'presence_days' end as basis,
-        case when {{ serafin.logistics_basis('sc.section') }} = 'nights' and coalesce(t.nights, 0) > 0
+        case when sc.logistics_basis = 'nights' and coalesce(t.nights, 0) > 0
              then t.nights else coalesce(t.presence_days, 0) end as total_units
     from {{ ref('int_section_costs') }} as sc
     left join totals as t on t.finess_et = sc.finess_et and t.year = sc.year

@@ -1,5 +1,5 @@
 {#- Step 9. One row per ESMS × year × person: nights (calendar days of the year inside a stay of
-    modality internat or hebergement, end date inclusive, open stays to 31 December) and presence days
+    a modality that counts nights in nomenclatures/enumerations.csv: internat, hebergement; end date inclusive, open stays to 31 December) and presence days
     (distinct dates with at least one realised activity row of the person). -#}
 with nights as (
     select
@@ -11,7 +11,8 @@ with nights as (
     from {{ ref('int_esms_years') }} as ey
     inner join {{ ref('stays') }} as s
         on s.finess_et = ey.finess_et
-        and s.modality in ('internat', 'hebergement')
+        and s.modality in (
+            select value from {{ ref('enumerations') }} where enumeration = 'modality' and counts_nights)
         and s.start_date <= {{ serafin.year_end('ey.year') }}
         and coalesce(s.end_date, {{ serafin.year_end('ey.year') }}) >= {{ serafin.year_start('ey.year') }}
     group by ey.finess_et, ey.year, s.person_id

@@ -11,8 +11,8 @@ with personnel as (
 
     union all
 
-    -- no staff table for the ESMS-year: the ledger's personnel charges go to 3.1
-    select finess_et, year, '3.1', personnel_ledger
+    -- no staff table for the ESMS-year: the ledger's personnel charges go to the default section
+    select finess_et, year, '{{ var("default_section") }}', personnel_ledger
     from {{ ref('int_personnel_totals') }}
     where staff_cost = 0 and personnel_ledger <> 0
 ),
@@ -38,12 +38,14 @@ all_sections as (
 )
 
 select
-    finess_et,
-    year,
-    section,
-    {{ serafin.section_kind('section') }} as section_kind,
-    sum(personnel_cost) as personnel_cost,
-    sum(other_cost) as other_cost,
-    sum(personnel_cost) + sum(other_cost) as cost
-from all_sections
-group by finess_et, year, section
+    a.finess_et,
+    a.year,
+    a.section,
+    k.section_kind,
+    k.logistics_basis,
+    sum(a.personnel_cost) as personnel_cost,
+    sum(a.other_cost) as other_cost,
+    sum(a.personnel_cost) + sum(a.other_cost) as cost
+from all_sections as a
+left join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.section
+group by a.finess_et, a.year, a.section, k.section_kind, k.logistics_basis

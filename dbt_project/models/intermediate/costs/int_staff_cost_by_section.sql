@@ -1,6 +1,6 @@
 {#- Step 3. One row per ESMS × year × professional × section: the professional's annual cost spread
     over the prestations of his recorded time; with no recorded time, all of it to the section of his
-    profession (nomenclatures/profession_sections.csv), else 3.1. -#}
+    profession (nomenclatures/profession_sections.csv), else var default_section. -#}
 with staff as (
     select finess_et, year, professional_id, profession, cast(annual_cost as double) as annual_cost, fte
     from {{ ref('staff') }}
@@ -29,9 +29,9 @@ union all
 
 select
     s.finess_et, s.year, s.professional_id, s.profession,
-    coalesce(ps.section, '3.1') as section,
+    coalesce(ps.section, '{{ var("default_section") }}') as section,
     s.annual_cost as staff_cost,
-    case when ps.section is null then 'no recorded time, profession unmapped: 3.1'
+    case when ps.section is null then 'no recorded time, profession unmapped: {{ var("default_section") }}'
          else 'no recorded time: section of the profession' end as basis
 from staff as s
 left join time_total as tt

@@ -9,9 +9,13 @@ select 'account_section', prefix, section, note from {{ ref('account_sections') 
 union all
 select 'profession_section', profession, section, note from {{ ref('profession_sections') }}
 union all
-select 'logistics_by_nights', '3.2.1.1', 'nights', 'héberger' union all
-select 'logistics_by_nights', '3.2.3', 'nights', 'linge' union all
-select 'logistics_by_presence_days', '3.2.2', 'presence_days', 'repas' union all
-select 'logistics_by_presence_days', '3.2.4', 'presence_days', 'transports liés au projet individuel' union all
-select 'night_modalities', 'internat', 'nights', '' union all
-select 'night_modalities', 'hebergement', 'nights', ''
+select 'charge_class', 'class', '{{ var("charge_class") }}', 'PCG class of the charges (step 1)'
+union all
+select 'default_section', 'section', '{{ var("default_section") }}', 'section of a charge or salary with no section of its own'
+union all
+select 'section_kind', prefix, kind, label from {{ ref('section_kinds') }}
+union all
+select 'logistics_basis', prefix, logistics_basis, label from {{ ref('section_kinds') }} where kind = 'logistics'
+union all
+select 'night_modalities', value, 'nights', label from {{ ref('enumerations') }}
+where enumeration = 'modality' and counts_nights

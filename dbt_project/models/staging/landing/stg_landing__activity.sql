@@ -25,9 +25,10 @@ select
     {{ serafin.parse_decimal('source.duration_min') }} as duration_min_given,
     -- setting and status, normalised
     source.setting as setting_raw,
-    {{ serafin.fold('source.setting') }} as setting_folded,
+    {{ serafin.enum_value('setting', 'source.setting') }} as setting,
     source.status as status_raw,
-    {{ serafin.fold('source.status') }} as status_folded,
+    -- no status: the event took place
+    case when source.status is null then 'realise' else {{ serafin.enum_value('status', 'source.status') }} end as status,
     source.outside_plan as outside_plan_raw,
     {{ serafin.parse_bool('source.outside_plan') }} as outside_plan,
     source._file,

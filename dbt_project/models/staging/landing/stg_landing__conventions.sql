@@ -11,7 +11,7 @@ select
     end_date as end_date_raw,
     {{ serafin.parse_date('end_date') }} as end_date,
     kind as kind_raw,
-    {{ serafin.fold('kind') }} as kind,
+    {{ serafin.enum_value('convention_kind', 'kind') }} as kind,
     prestation_codes as prestation_codes_raw,
     replace(prestation_codes, ' ', '') as prestation_codes,
     _file,

@@ -17,7 +17,8 @@ renamed as (
         {{ serafin.parse_int('authorized_places') }} as authorized_places,
         days_open as days_open_raw,
         {{ serafin.parse_int('days_open') }} as days_open,
-        upper(replace(funder, ' ', '_')) as funder_raw,
+        funder as funder_raw,
+        {{ serafin.enum_value('funder', 'funder') }} as funder,
         -- lineage
         _file,
         _line

@@ -13,7 +13,7 @@ select
     source.level as level_raw,
     coalesce({{ serafin.parse_int('source.level') }}, case when source.level is null then 1 end) as level,
     source.source as source_raw,
-    {{ serafin.fold('source.source') }} as source,
+    {{ serafin.enum_value('assessment_source', 'source.source') }} as source,
     source._file,
     source._line
 from source

@@ -6,7 +6,7 @@ select
     partner_id as partner_id_raw,
     name as name_raw,
     kind as kind_raw,
-    {{ serafin.fold('kind') }} as kind,
+    {{ serafin.enum_value('partner_kind', 'kind') }} as kind,
     upper(finess) as finess_raw,
     upper(department) as department_raw,
     _file,

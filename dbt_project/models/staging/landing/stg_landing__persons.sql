@@ -9,11 +9,7 @@ renamed as (
         coalesce(birth_year, birth_date) as birth_year_raw,
         {{ serafin.parse_int('coalesce(birth_year, birth_date)') }} as birth_year,
         sex as sex_raw,
-        case
-            when upper(sex) in ('F', 'FEMME', '2') then 'F'
-            when upper(sex) in ('M', 'H', 'HOMME', '1') then 'M'
-            when upper(sex) in ('U', 'I', 'INCONNU', 'NON PRECISE') then 'U'
-        end as sex,
+        {{ serafin.enum_value('sex', 'sex') }} as sex,
         main_disability as main_disability_raw,
         {{ serafin.fold('main_disability') }} as main_disability,
         upper(department) as department_raw,

@@ -13,7 +13,7 @@ select
     {{ serafin.parse_date('end_date') }} as end_date,
     -- modality, normalised: 'Semi-internat' -> semi_internat
     modality as modality_raw,
-    {{ serafin.fold('modality') }} as modality,
+    {{ serafin.enum_value('modality', 'modality') }} as modality,
     exit_reason as exit_reason_raw,
     _file,
     _line

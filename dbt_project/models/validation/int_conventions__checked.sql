@@ -8,7 +8,7 @@
     serafin.check_parsed('end_date', 'a date (YYYY-MM-DD or DD/MM/YYYY)'),
     {'column': 'end_date', 'when': 'end_date < start_date',
      'reason': "'end_date before start_date (' || end_date_raw || ' < ' || start_date_raw || ')'"},
-    serafin.check_allowed('kind', ['partenariat', 'gcsms', 'mise_a_disposition', 'sous_traitance']),
+    serafin.check_enum('kind', 'convention_kind'),
     {'column': 'prestation_codes', 'when': "prestation_codes is not null and not " ~ serafin.matches('prestation_codes', '^[23]([.][0-9]+)*([|][23]([.][0-9]+)*)*$'),
      'reason': "'prestation_codes ' || " ~ serafin.quoted('prestation_codes_raw') ~ " || ' must be 2.x or 3.x codes separated by |'"},
     {'column': 'partner_id', 'when': 'known_partner.partner_id is null',

@@ -6,7 +6,7 @@
     serafin.check_code('need_code', ['besoin'], 'a 1.x need code'),
     serafin.check_parsed('level', 'a whole number from 0 to 3'),
     serafin.check_range('level', 0, 3),
-    serafin.check_allowed('source', ['mdph', 'esms']),
+    serafin.check_enum('source', 'assessment_source'),
     serafin.check_duplicate('person_id, assessed_on, need_code'),
 ] %}
 

@@ -12,7 +12,7 @@
     serafin.check_range('authorized_places', 0, 100000),
     serafin.check_parsed('days_open', 'a whole number'),
     serafin.check_range('days_open', 1, 366),
-    serafin.check_allowed('funder', ['ARS', 'CD', 'ARS_CD']),
+    serafin.check_enum('funder', 'funder'),
     serafin.check_duplicate('finess_et'),
 ] %}
 
@@ -32,7 +32,7 @@ select
     department_raw as department,
     authorized_places,
     coalesce(days_open, days_open_default) as days_open,
-    funder_raw as funder,
+    funder,
     case when finess_et_raw is not null and {{ serafin.matches('finess_et_raw', '^[0-9]{9}$') }}
          then {{ serafin.finess_luhn_ok('finess_et_raw') }} end as finess_luhn_ok,
     _file,

@@ -1,9 +1,8 @@
-{% set kinds = ['medico_social', 'sanitaire', 'education', 'emploi', 'logement', 'loisirs_culture', 'collectivite', 'association', 'autre'] %}
 {% set checks = [
     serafin.check_required('partner_id'),
     serafin.check_required('name'),
     serafin.check_required('kind'),
-    serafin.check_allowed('kind', kinds),
+    serafin.check_enum('kind', 'partner_kind'),
     serafin.check_finess('finess'),
     serafin.check_duplicate('partner_id'),
 ] %}

@@ -1,4 +1,3 @@
-{% set modalities = ['internat', 'semi_internat', 'externat', 'ambulatoire', 'accueil_de_jour', 'accueil_temporaire', 'hebergement'] %}
 {% set checks = [
     serafin.check_required('stay_id'),
     serafin.check_required('person_id'),
@@ -10,7 +9,7 @@
     {'column': 'end_date', 'when': 'end_date < start_date',
      'reason': "'end_date before start_date (' || end_date_raw || ' < ' || start_date_raw || ')'"},
     serafin.check_required('modality'),
-    serafin.check_allowed('modality', modalities),
+    serafin.check_enum('modality', 'modality'),
     serafin.check_known_establishment(),
     serafin.check_duplicate('stay_id'),
 ] %}

@@ -17,10 +17,8 @@
      'reason': "'duration_min ' || " ~ serafin.quoted('duration_min_raw') ~ " || ' must be more than 0 and at most 1440'"},
     {'column': 'duration_min', 'when': 'duration_min is null',
      'reason': "'no duration: give duration_min or ended_at'"},
-    {'column': 'setting', 'when': 'setting_raw is not null and setting is null',
-     'reason': "'setting ' || " ~ serafin.quoted('setting_raw') ~ " || ' is not one of structure, domicile, ecole, entreprise, cite, partenaire, distance'"},
-    {'column': 'status', 'when': 'status_raw is not null and status is null',
-     'reason': "'status ' || " ~ serafin.quoted('status_raw') ~ " || ' is not one of realise, annule, planifie'"},
+    serafin.check_enum('setting', 'setting'),
+    serafin.check_enum('status', 'status'),
     serafin.check_code('need_code', ['besoin'], 'a 1.x need code'),
     serafin.check_parsed('outside_plan', 'a yes/no value (1/0, oui/non, true/false, x)'),
     serafin.check_known_establishment(),
@@ -37,20 +35,6 @@
 {% set normalised %}
     select
         *,
-        case
-            when setting_folded in ('structure', 'etablissement', 'esms', 'sur_site') then 'structure'
-            when setting_folded in ('domicile', 'a_domicile') then 'domicile'
-            when setting_folded in ('ecole', 'scolaire', 'milieu_scolaire', 'college', 'lycee') then 'ecole'
-            when setting_folded in ('entreprise', 'travail', 'milieu_professionnel') then 'entreprise'
-            when setting_folded in ('cite', 'lieu_ordinaire', 'milieu_ordinaire') then 'cite'
-            when setting_folded in ('partenaire', 'chez_partenaire') then 'partenaire'
-            when setting_folded in ('distance', 'a_distance', 'teleconsultation', 'visio') then 'distance'
-        end as setting,
-        case
-            when status_raw is null or status_folded in ('realise', 'fait', 'effectue', 'finished') then 'realise'
-            when status_folded in ('annule', 'cancelled', 'absent') then 'annule'
-            when status_folded in ('planifie', 'prevu', 'planned') then 'planifie'
-        end as status,
         coalesce(
             duration_min_given,
             cast({{ dbt.datediff('started_at', 'ended_at', 'second') }} as decimal(18, 4)) / 60

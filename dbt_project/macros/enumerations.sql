@@ -1,0 +1,23 @@
+{#-
+  Enumerated columns (setting, status, modality, partner kind, funder, sex): their values and French
+  synonyms are seeds (nomenclatures/enumerations.csv, enumeration_synonyms.csv), never lists in SQL.
+-#}
+
+{#- the canonical value of `text` in `enumeration`, NULL when it is none of them -#}
+{% macro enum_value(enumeration, text) -%}
+    (select e.value from {{ ref('stg_nomenclatures__enumeration_synonyms') }} as e
+     where e.enumeration = '{{ enumeration }}' and e.synonym = {{ serafin.fold(text) }})
+{%- endmacro %}
+
+{#- the allowed values of `enumeration`, comma-separated, for a rejection reason -#}
+{% macro enum_values_text(enumeration) -%}
+    (select {{ dbt.listagg('e.value', "', '", 'order by e.value') }} from {{ ref('enumerations') }} as e
+     where e.enumeration = '{{ enumeration }}')
+{%- endmacro %}
+
+{#- validation check: the text is present but is none of the enumeration's values or synonyms -#}
+{% macro check_enum(column, enumeration) -%}
+    {{ return({'column': column, 'when': column ~ '_raw is not null and ' ~ column ~ ' is null',
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not one of ' || "
+                         ~ serafin.enum_values_text(enumeration)}) }}
+{%- endmacro %}

@@ -1,0 +1,28 @@
+{#-
+  Engine-specific SQL that is not parsing: each macro has a DuckDB (default) and a Spark variant, so the
+  models stay portable (docs: portability).
+-#}
+
+{# regular-expression test (DuckDB regexp_matches, Spark rlike) #}
+{% macro matches(col, pattern) %}{{ return(adapter.dispatch('matches', 'serafin')(col, pattern)) }}{% endmacro %}
+{% macro default__matches(col, pattern) %}regexp_matches({{ col }}, '{{ pattern }}'){% endmacro %}
+{% macro spark__matches(col, pattern) %}({{ col }} rlike '{{ pattern }}'){% endmacro %}
+
+{#- A 64-bit hash of several columns, used only to find candidate groups cheaply (duplicates, events
+    whose rows disagree) before an exact comparison on the columns themselves: a collision costs a
+    little time, never a wrong verdict. -#}
+{% macro key_hash(cols) %}{{ return(adapter.dispatch('key_hash', 'serafin')(cols)) }}{% endmacro %}
+{% macro duckdb__key_hash(cols) -%}
+    hash({{ cols | join(', ') }})
+{%- endmacro %}
+{% macro spark__key_hash(cols) -%}
+    xxhash64({{ cols | join(', ') }})
+{%- endmacro %}
+
+{# an amount as people read it in a message: 1,234.56 #}
+{% macro format_amount(col) %}{{ return(adapter.dispatch('format_amount', 'serafin')(col)) }}{% endmacro %}
+{% macro duckdb__format_amount(col) %}format('{:,.2f}', cast({{ col }} as double)){% endmacro %}
+{% macro spark__format_amount(col) %}format_number(cast({{ col }} as double), 2){% endmacro %}
+
+{% macro year_start(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-01-01' as date){%- endmacro %}
+{% macro year_end(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-12-31' as date){%- endmacro %}
