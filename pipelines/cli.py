@@ -1,4 +1,4 @@
-"""The `serafin` command: demo, generate, run, validate, ui."""
+"""The `serafin` command: demo, generate, run, validate, docs, ui."""
 
 from __future__ import annotations
 
@@ -146,6 +146,33 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_docs(args) -> int:
+    """dbt's documentation site (models, columns, tests, lineage), built offline into one HTML file."""
+    import json
+    import subprocess
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    settings.quiet_telemetry()
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else None
+    command = [settings.dbt_executable(), "docs", "generate", "--static",
+               "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
+               "--target-path", str(out), "--log-path", str(out), "--quiet"]
+    if warehouse and warehouse.exists():  # the catalog (column types, row counts) read from the warehouse
+        command += ["--vars", json.dumps({"warehouse": str(warehouse)})]
+    else:  # models and docs only, on a throw-away DuckDB file in the output folder
+        command += ["--empty-catalog", "--vars", json.dumps({"warehouse": str(out / "docs.duckdb")})]
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    (out / "docs.duckdb").unlink(missing_ok=True)
+    if done.returncode != 0:
+        lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+        print(f"serafin docs failed: {lines[-1] if lines else 'dbt docs generate failed'} (details in "
+              f"{out / 'dbt.log'})", file=sys.stderr)
+        return 1
+    print(f"dbt documentation: {out / 'static_index.html'} (open it in a browser; no server needed)")
+    return 0
+
+
 def cmd_ui(args) -> int:
     import shutil
     import subprocess
@@ -202,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--landing", required=True)
     p.add_argument("--warehouse", default=None, help="keep the warehouse here (a temporary one by default)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("docs", help="dbt's documentation site of the models, offline, in one HTML file")
+    p.add_argument("--out", default="serafin-docs", help="output folder (static_index.html is written there)")
+    p.add_argument("--warehouse", default=None, help="a built warehouse, for column types and row counts")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("ui", help="the Dagster web UI on this project")
     p.add_argument("--landing", default=None)

@@ -185,7 +185,8 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
     run_config = {
         "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose}}},
-        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "ERROR"}}},
+        # quiet: nothing from Dagster's console log; the run ends with one line (failure_reason)
+        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }
     job = defs.resolve_implicit_global_asset_job_def().get_subset(
         asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
@@ -209,11 +210,33 @@ def gate_reason(warehouse: Path) -> str | None:
     return rows[0][0] + more
 
 
+def dbt_failure(target: Path) -> str | None:
+    """The first failing dbt node of the build (run_results.json of its target folder), as one line."""
+    import json
+
+    try:
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
+    if not failed:
+        return None
+    first = failed[0]
+    kind, name = first["unique_id"].split(".")[0], first["unique_id"].split(".")[-1]
+    message = " ".join((first.get("message") or first["status"]).split())[:300]
+    more = f" (and {len(failed) - 1} more failing dbt nodes)" if len(failed) > 1 else ""
+    return f"dbt {kind.replace('_', ' ')} {name} {first['status']}: {message}{more}"
+
+
 def failure_reason(result, warehouse: Path) -> str:
-    """One line for a failed Dagster run: the gate's message, else the first failed step's error."""
+    """One line for a failed Dagster run: the gate's message, else the first failing dbt node, else the first
+    failed step's error."""
     gate = gate_reason(warehouse)
     if gate:
         return gate
+    dbt = dbt_failure(warehouse.parent / "dbt")
+    if dbt:
+        return dbt
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error

@@ -71,7 +71,7 @@
     end
 {%- endmacro %}
 
-{# lower case, accents removed, spaces and dashes as underscores: 'Semi-internat' -> 'semi_internat' #}
+{# lower case, accents removed, spaces and dashes as underscores: 'À domicile' -> 'a_domicile' #}
 {% macro fold(col) %}{{ return(adapter.dispatch('fold', 'serafin')(col)) }}{% endmacro %}
 {% macro duckdb__fold(col) -%}
     replace(replace(replace(lower(strip_accents(trim({{ col }}))), ' ', '_'), '-', '_'), chr(39), '_')

@@ -32,6 +32,12 @@
                          ~ "_raw) <> 9 then ' must have 9 characters' else ' must be 9 digits (2A or 2B allowed for Corsica)' end"}) }}
 {%- endmacro %}
 
+{#- the establishments that passed their own validation (what core.establishments will hold): the other
+    tables are checked against them within the validation layer -#}
+{% macro known_establishments() -%}
+    (select finess_et from {{ ref('int_establishments__checked') }} where reject_reason is null)
+{%- endmacro %}
+
 {% macro check_known_establishment(column='finess_et') -%}
     {{ return({'column': column, 'when': 'known_esms.finess_et is null',
                'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not in establishments'"}) }}

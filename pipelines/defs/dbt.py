@@ -88,7 +88,9 @@ def serafin_dbt_assets():
         if problems:
             raise dg.Failure(description=summary(problems),
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
-        args = ["build", *dbt_vars(config, paths.warehouse)]
+        # cautious: a test runs only when all the nodes it reads are built (a validation-only run must not run
+        # a relationships test of a cost model because the seed it points to was selected)
+        args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse)]
         target = Path(paths.work) / "dbt"
         saved = _partial_parse_file(paths.warehouse, args)
         if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before

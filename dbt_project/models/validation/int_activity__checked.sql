@@ -124,4 +124,4 @@ select
     staged._line,
     {{ serafin.reject_columns(checks) }}
 from staged
-left join (select finess_et from {{ ref('establishments') }}) as known_esms on known_esms.finess_et = staged.finess_et_raw
+left join {{ serafin.known_establishments() }} as known_esms on known_esms.finess_et = staged.finess_et_raw

@@ -34,5 +34,5 @@ select
     staged._line,
     {{ serafin.reject_columns(checks) }}
 from staged
-left join (select partner_id from {{ ref('partners') }}) as known_partner on known_partner.partner_id = staged.partner_id_raw
-left join (select finess_et from {{ ref('establishments') }}) as known_esms on known_esms.finess_et = staged.finess_et_raw
+left join (select partner_id from {{ ref('int_partners__checked') }} where reject_reason is null) as known_partner on known_partner.partner_id = staged.partner_id_raw
+left join {{ serafin.known_establishments() }} as known_esms on known_esms.finess_et = staged.finess_et_raw

@@ -27,4 +27,4 @@ select
     stg._line,
     {{ serafin.reject_columns(checks) }}
 from {{ ref('stg_landing__ledger') }} as stg
-left join (select finess_et from {{ ref('establishments') }}) as known_esms on known_esms.finess_et = stg.finess_et_raw
+left join {{ serafin.known_establishments() }} as known_esms on known_esms.finess_et = stg.finess_et_raw

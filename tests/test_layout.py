@@ -1,0 +1,117 @@
+"""The house (issue 10): each rule in one place, layers in the order the data flows, every model and
+column documented, contracts on the contract marts, and dbt's docs site built offline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from pipelines import settings
+
+MODELS = settings.DBT_PROJECT_DIR / "models"
+LAYERS = ["staging", "validation", "core", "intermediate", "marts", "audit"]
+CONTRACT_MARTS = {"cost_per_prestation", "person_cost", "cost_reconciliation", "unallocated_cost"}
+
+
+def _yaml_models() -> dict[str, dict]:
+    out = {}
+    for path in MODELS.rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            out[model["name"]] = {**model, "_folder": path.parent}
+    return out
+
+
+def _sql_models() -> dict[str, Path]:
+    return {p.stem: p for p in MODELS.rglob("*.sql")}
+
+
+def test_landing_tables_are_one_list():
+    from pipelines.ingestion.schema import TABLES
+
+    project = yaml.safe_load((settings.DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"]["landing_tables"] == list(TABLES)
+    sources = yaml.safe_load((MODELS / "staging" / "landing" / "_landing__sources.yml").read_text(encoding="utf-8"))
+    tables = [t["name"] for t in sources["sources"][0]["tables"]]
+    assert tables[: len(TABLES)] == list(TABLES)
+
+
+def test_enumerations_and_method_constants_live_in_one_place():
+    """No model spells an enumeration's values, the night modalities, the default section or the charge class:
+    they are seeds (nomenclatures/) and vars (dbt_project.yml)."""
+    enumerations = (settings.NOMENCLATURES_DIR / "enumerations.csv").read_text(encoding="utf-8")
+    assert "modality,internat,Internat,true" in enumerations and "modality,hebergement,Hébergement,true" in enumerations
+    for path in [*MODELS.rglob("*.sql"), *(settings.DBT_PROJECT_DIR / "macros").glob("*.sql")]:
+        text = path.read_text(encoding="utf-8")
+        for literal in ("'internat'", "'hebergement'", "'semi_internat'", "'domicile'", "'annule'", "'medico_social'",
+                        "'ARS_CD'", "'3.1'", "'3.2.1.1'", "'3.2.2'", "= '6'"):
+            assert literal not in text, f"{path.relative_to(settings.ROOT)} spells {literal}"
+
+
+def test_layers_read_only_earlier_layers():
+    order = {layer: i for i, layer in enumerate(LAYERS)}
+    layer_of = {name: path.relative_to(MODELS).parts[0] for name, path in _sql_models().items()}
+    for name, path in _sql_models().items():
+        for ref in re.findall(r"ref\('([a-z0-9_]+)'\)", path.read_text(encoding="utf-8")):
+            if ref in layer_of:  # a model, not a seed
+                assert order[layer_of[ref]] <= order[layer_of[name]], f"{name} ({layer_of[name]}) reads {ref}"
+    assert (MODELS / "validation").is_dir() and not (MODELS / "intermediate" / "validation").exists()
+    assert sorted(p.name for p in (MODELS / "marts").iterdir()) == ["costs"]
+
+
+def test_every_model_and_column_is_documented(worked_example):
+    documented = _yaml_models()
+    sql = _sql_models()
+    assert set(sql) <= set(documented), f"models without YAML: {sorted(set(sql) - set(documented))}"
+    schema_of = {"staging": "staging", "validation": "validation", "core": "core", "intermediate": "intermediate",
+                 "marts": "marts", "audit": "audit"}
+    for name, path in sql.items():
+        model = documented[name]
+        assert model["_folder"] == path.parent, f"{name}: its YAML is not beside it"
+        assert len(model.get("description", "")) > 30, f"{name} has no description"
+        if path.relative_to(MODELS).parts[0] != "audit" or name == "ingestion_log":
+            assert "Grain:" in model["description"], f"{name}: the description does not say its grain"
+        schema = schema_of[path.relative_to(MODELS).parts[0]]
+        columns = [r[0] for r in worked_example.rows(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position", [schema, name])]
+        described = {c["name"]: c.get("description", "") for c in model.get("columns", [])}
+        assert columns, f"{schema}.{name} is not in the warehouse"
+        for column in columns:
+            assert described.get(column), f"{name}.{column} has no description"
+
+
+def test_contract_marts_are_enforced_with_grain_tests():
+    documented = _yaml_models()
+    for name in CONTRACT_MARTS:
+        model = documented[name]
+        assert model["config"]["contract"]["enforced"] is True
+        assert all(c.get("data_type") for c in model["columns"])
+        grain = [t for t in model.get("data_tests", []) if "serafin.unique_combination" in t]
+        assert grain, f"{name} has no grain test"
+        for column in grain[0]["serafin.unique_combination"]["arguments"]["columns"]:
+            tests = next(c for c in model["columns"] if c["name"] == column).get("data_tests", [])
+            assert "not_null" in tests
+
+
+def test_unit_tests_cover_the_pure_rules():
+    names = set()
+    for path in MODELS.rglob("*.yml"):
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", []):
+            names.add((test["model"], test["name"]))
+    assert ("int_charges_classified", "longest_account_prefix_wins") in names
+    assert ("stg_nomenclatures__sections", "logistics_basis_of_a_section") in names
+    assert ("int_person_hours", "collective_event_hours_are_split_between_its_persons") in names
+
+
+def test_docs_site_builds_offline(worked_example, tmp_path, capsys):
+    from pipelines.cli import main
+
+    assert main(["docs", "--out", str(tmp_path / "docs"), "--warehouse", str(worked_example.path)]) == 0
+    page = tmp_path / "docs" / "static_index.html"
+    assert str(page) in capsys.readouterr().out
+    text = page.read_text(encoding="utf-8")
+    assert "int_person_hours" in text and "Grain: finess_et, year, person_id" in text
+    assert not re.search(r'<script[^>]+src="https?://', text)  # nothing fetched when opened
+    assert not (settings.DBT_PROJECT_DIR / "target").exists() and not (settings.DBT_PROJECT_DIR / "logs").exists()
