@@ -25,14 +25,16 @@ select
     {{ serafin.parse_decimal('source.duration_min') }} as duration_min_given,
     -- setting and status, normalised
     source.setting as setting_raw,
-    {{ serafin.enum_value('setting', 'source.setting') }} as setting,
+    setting_enum.value as setting,
     source.status as status_raw,
     -- no status: the event took place
-    case when source.status is null then 'realise' else {{ serafin.enum_value('status', 'source.status') }} end as status,
+    case when source.status is null then 'realise' else status_enum.value end as status,
     source.outside_plan as outside_plan_raw,
     {{ serafin.parse_bool('source.outside_plan') }} as outside_plan,
     source._file,
     source._line
 from source
+{{ serafin.enum_join('setting', 'source.setting', 'setting_enum') }}
+{{ serafin.enum_join('status', 'source.status', 'status_enum') }}
 {{ serafin.code_join('prestation', 'source.prestation_code') }}
 {{ serafin.code_join('need', 'source.need_code') }}

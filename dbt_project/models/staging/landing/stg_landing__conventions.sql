@@ -11,9 +11,10 @@ select
     end_date as end_date_raw,
     {{ serafin.parse_date('end_date') }} as end_date,
     kind as kind_raw,
-    {{ serafin.enum_value('convention_kind', 'kind') }} as kind,
+    kind_enum.value as kind,
     prestation_codes as prestation_codes_raw,
     replace(prestation_codes, ' ', '') as prestation_codes,
     _file,
     _line
 from source
+{{ serafin.enum_join('convention_kind', 'source.kind', 'kind_enum') }}

@@ -18,11 +18,12 @@ renamed as (
         days_open as days_open_raw,
         {{ serafin.parse_int('days_open') }} as days_open,
         funder as funder_raw,
-        {{ serafin.enum_value('funder', 'funder') }} as funder,
+        funder_enum.value as funder,
         -- lineage
         _file,
         _line
     from source
+    {{ serafin.enum_join('funder', 'source.funder', 'funder_enum') }}
 )
 
 select

@@ -13,8 +13,9 @@ select
     source.level as level_raw,
     coalesce({{ serafin.parse_int('source.level') }}, case when source.level is null then 1 end) as level,
     source.source as source_raw,
-    {{ serafin.enum_value('assessment_source', 'source.source') }} as source,
+    source_enum.value as source,
     source._file,
     source._line
 from source
+{{ serafin.enum_join('assessment_source', 'source.source', 'source_enum') }}
 {{ serafin.code_join('need', 'source.need_code') }}

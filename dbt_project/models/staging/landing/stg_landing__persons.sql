@@ -9,13 +9,14 @@ renamed as (
         coalesce(birth_year, birth_date) as birth_year_raw,
         {{ serafin.parse_int('coalesce(birth_year, birth_date)') }} as birth_year,
         sex as sex_raw,
-        {{ serafin.enum_value('sex', 'sex') }} as sex,
+        sex_enum.value as sex,
         main_disability as main_disability_raw,
         {{ serafin.fold('main_disability') }} as main_disability,
         upper(department) as department_raw,
         _file,
         _line
     from source
+    {{ serafin.enum_join('sex', 'source.sex', 'sex_enum') }}
 )
 
 select renamed.*, dis.code as main_disability_known

@@ -13,8 +13,9 @@ select
     {{ serafin.parse_date('end_date') }} as end_date,
     -- modality, normalised: 'Semi-internat' -> semi_internat
     modality as modality_raw,
-    {{ serafin.enum_value('modality', 'modality') }} as modality,
+    modality_enum.value as modality,
     exit_reason as exit_reason_raw,
     _file,
     _line
 from source
+{{ serafin.enum_join('modality', 'source.modality', 'modality_enum') }}

@@ -1,0 +1,164 @@
+"""activity/: monthly files of events, generated set-based in DuckDB from hashes of (seed, keys), so it is
+deterministic and scales to millions of rows without holding them in Python; half the months written as
+French exports (`;`, Windows-1252, French headers and labels, DD/MM/YYYY)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipelines.demo.files import transcode
+from pipelines.demo.profile import CATEGORIES, COLLECTIVE, INDIVIDUAL, GeneratorConfig
+
+
+def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: GeneratorConfig) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    seed = config.seed
+    con.execute("create table esms(finess_et varchar, category varchar, places int)")
+    con.executemany("insert into esms values (?, ?, ?)", [(e["finess_et"], e["category"], e["places"]) for e in esms])
+    con.execute("create table stays(person_id varchar, finess_et varchar, start_date date, end_date date)")
+    con.executemany("insert into stays values (?, ?, ?, ?)", [(s[1], s[2], s[3], s[4] or None) for s in stays])
+    con.execute("create table pros(finess_et varchar, idx int, professional_id varchar)")
+    con.executemany("insert into pros values (?, ?, ?)",
+                    [(f, i, p[0]) for f, members in staff_ids.items() for i, p in enumerate(members)])
+    con.execute("create table codes(category varchar, collective boolean, idx int, code varchar, minutes int)")
+    rows = []
+    for cat, table in INDIVIDUAL.items():
+        expanded = [(c, m) for c, m, w in table for _ in range(w)]
+        rows += [(cat, False, i, c, m) for i, (c, m) in enumerate(expanded)]
+    for cat, table in COLLECTIVE.items():
+        expanded = [(c, m) for c, m, w in table for _ in range(w)]
+        rows += [(cat, True, i, c, m) for i, (c, m) in enumerate(expanded)]
+    con.executemany("insert into codes values (?, ?, ?, ?, ?)", rows)
+    con.execute("create table settings(category varchar, idx int, setting varchar)")
+    con.executemany("insert into settings values (?, ?, ?)",
+                    [(cat, i, s) for cat, spec in CATEGORIES.items() for i, s in enumerate(spec[7])])
+    con.execute("create table cat(category varchar, ind int, col int)")
+    con.executemany("insert into cat values (?, ?, ?)", [(c, s[5], s[6]) for c, s in CATEGORIES.items()])
+
+    first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
+    # person-weeks: weeks of the period inside a stay; children's ESMS close 10 weeks a year
+    con.execute(f"""
+        create table person_weeks as
+        select s.person_id, s.finess_et, e.category, w.week_start,
+               abs(hash(s.person_id, {seed})) % greatest(1, e.places // 6) as grp
+        from stays s
+        join esms e using (finess_et)
+        join (select cast(range as date) as week_start
+              from range(date '{first}', date '{last}', interval 7 day)) w
+          on w.week_start between s.start_date and coalesce(s.end_date, date '{last}')
+        where not (e.category in ('IME', 'SESSAD') and extract(week from w.week_start) in (1, 8, 16, 28, 29, 30, 31, 32, 33, 52))
+    """)
+    # rows at the natural rhythm of each category; a target size scales it by a whole factor, then keeps
+    # a share of the events (by hash, deterministic) so that the total lands close to the target
+    base = con.execute("""select sum(c.ind) + sum(c.col) from person_weeks p join cat c using (category)""").fetchone()[0] or 1
+    indirect = con.execute(f"""select count(*) * (select count(*) from range(date '{first}', date '{last}', interval 14 day))
+                               from pros""").fetchone()[0]
+    factor, keep = 1, 1.0
+    if config.activity_rows:
+        wanted = max(1, config.activity_rows - indirect)
+        factor = max(1, -(-wanted // base))
+        keep = min(1.0, wanted / (base * factor))
+    kept = f"h % 1000000 < {int(keep * 1_000_000)}"
+    con.execute(f"""
+        create table events as
+        with ind as (
+            select p.person_id, p.finess_et, p.category, p.week_start, k,
+                   'E' || substr(md5(p.person_id || p.week_start || k || '{seed}'), 1, 14) as event_id,
+                   abs(hash(p.person_id, p.week_start, k, {seed})) as h
+            from person_weeks p join cat c using (category), range(c.ind * {factor}) r(k)
+        ),
+        ind_kept as (select * from ind where {kept}),
+        col as (
+            select distinct p.finess_et, p.category, p.week_start, p.grp, k
+            from person_weeks p join cat c using (category), range(c.col * {factor}) r(k)
+        ),
+        col_events as (
+            select c.*, 'C' || substr(md5(c.finess_et || c.grp || c.week_start || c.k || '{seed}'), 1, 14) as event_id,
+                   abs(hash(c.finess_et, c.grp, c.week_start, c.k, {seed})) as h
+            from col c
+        )
+        select i.event_id, i.person_id, i.finess_et, i.category, i.week_start, i.h, false as collective from ind_kept i
+        union all
+        select ce.event_id, p.person_id, ce.finess_et, ce.category, ce.week_start, ce.h, true
+        from (select * from col_events where {kept}) ce join person_weeks p
+          on p.finess_et = ce.finess_et and p.week_start = ce.week_start and p.grp = ce.grp
+    """)
+    con.execute(f"""
+        create table activity as
+        select
+            ev.event_id,
+            ev.person_id,
+            ev.finess_et,
+            pr.professional_id,
+            cd.code as prestation_code,
+            ev.week_start + cast(ev.h % 5 as int) + interval (8 + (ev.h // 7) % 9) hour
+                + interval (15 * ((ev.h // 11) % 4)) minute as started_at,
+            cd.minutes as duration_min,
+            st.setting,
+            case when (ev.h // 13) % 40 = 0 then 'PART0' || cast(1 + (ev.h // 17) % 5 as varchar) end as partner_id,
+            case when (ev.h // 19) % 50 = 0 then 'annule' when (ev.h // 19) % 50 = 1 then 'planifie' else 'realise' end as status,
+            (ev.h // 23) % 60 = 0 as outside_plan
+        from events ev
+        join (select finess_et, count(*) as n from pros group by finess_et) np using (finess_et)
+        join pros pr on pr.finess_et = ev.finess_et and pr.idx = (ev.h // 29) % np.n
+        join (select category, collective, count(*) as n from codes group by all) nc
+          on nc.category = ev.category and nc.collective = ev.collective
+        join codes cd on cd.category = ev.category and cd.collective = ev.collective and cd.idx = (ev.h // 31) % nc.n
+        join settings st on st.category = ev.category and st.idx = (ev.h // 37) % 4
+        where ev.week_start + cast(ev.h % 5 as int) <= date '{last}'
+    """)
+    # indirect work with no person: analysis of practice, coordination with partners (3.x)
+    con.execute(f"""
+        insert into activity
+        select 'I' || substr(md5(p.professional_id || w.week_start || '{seed}'), 1, 14), null, p.finess_et,
+               p.professional_id, case when abs(hash(p.professional_id, w.week_start)) % 3 = 0 then '3.1.5.1' else '3.1.4.2' end,
+               w.week_start + interval 14 hour, 60, 'structure', null, 'realise', false
+        from pros p, (select cast(range as date) as week_start from range(date '{first}', date '{last}', interval 14 day)) w
+    """)
+    count = con.execute("select count(*) from activity").fetchone()[0]
+    folder = out / "activity"
+    folder.mkdir()
+    months = con.execute("select distinct strftime(started_at, '%Y-%m') m from activity order by m").fetchall()
+    messy_every = round(1 / config.messy_share) if config.messy_share else 0
+    for i, (month,) in enumerate(months):
+        path = folder / f"activite_{month}.csv"
+        if messy_every and i % messy_every == 0:
+            tmp = folder / f".{path.name}.utf8"
+            con.execute(f"""
+                copy (select event_id as "N° événement", person_id as "Identifiant usager", finess_et as "FINESS",
+                             professional_id as "Intervenant", prestation_code || ' - ' || coalesce(c.label, '') as "Code prestation",
+                             strftime(started_at, '%d/%m/%Y %H:%M') as "Date début",
+                             replace(cast(duration_min as varchar), '.', ',') as "Durée (min)",
+                             setting as "Lieu", partner_id as "Partenaire", case status when 'realise' then 'Réalisé'
+                             when 'annule' then 'Annulé' else 'Planifié' end as "Statut",
+                             case when outside_plan then 'oui' else 'non' end as "Hors projet"
+                      from activity a left join (select * from read_csv('{codes_csv()}', all_varchar=true)) c
+                        on c.code = a.prestation_code
+                      where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
+                to '{tmp}' (header, delimiter ';')
+            """)
+            transcode(tmp, path, "cp1252")
+            tmp.unlink()
+        else:
+            con.execute(f"""
+                copy (select event_id, person_id, finess_et, professional_id, prestation_code,
+                             strftime(started_at, '%Y-%m-%dT%H:%M:%S') as started_at,
+                             strftime(started_at + to_minutes(duration_min), '%Y-%m-%dT%H:%M:%S') as ended_at,
+                             duration_min, setting, partner_id, status, case when outside_plan then 1 else 0 end as outside_plan
+                      from activity where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
+                to '{path}' (header, delimiter ',')
+            """)
+    con.close()
+    return count
+
+
+def codes_csv() -> str:
+    from pipelines.settings import NOMENCLATURES_DIR
+
+    return str(NOMENCLATURES_DIR / "serafin_codes.csv")
+
+

@@ -1,0 +1,28 @@
+"""establishments.csv: the gestionnaire's ESMS, one of each category in turn."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from pipelines.demo.files import write_csv
+from pipelines.demo.profile import CATEGORIES, ORDER, GeneratorConfig, finess
+
+
+def write_establishments(out: Path, config: GeneratorConfig, rng: random.Random) -> list[dict]:
+    gestionnaire = finess(rng)
+    esms = []
+    for i in range(config.esms):
+        cat = ORDER[i % len(ORDER)]
+        code, places = CATEGORIES[cat][0], CATEGORIES[cat][1]
+        places = int(places * (1 + 0.15 * (i // len(ORDER))))
+        place_name = ["Les Tilleuls", "Le Rhône", "Les Cèdres", "La Source", "Le Moulin", "Les Prés"][i % 6]
+        esms.append({"finess_et": finess(rng), "name": f"{cat} {place_name}" + (f" {i // 6 + 1}" if i >= 6 else ""),
+                     "category": cat, "category_code": code, "places": places})
+    write_csv(out / "establishments.csv",
+               ["finess_et", "name", "category", "gestionnaire", "department", "authorized_places", "funder"],
+               [[e["finess_et"], e["name"], e["category_code"] + " - " + e["category"], gestionnaire, "69",
+                 e["places"], "ARS" if e["category"] in ("IME", "SESSAD", "MAS", "ESAT") else "ARS_CD"]
+                for e in esms])
+
+    return esms

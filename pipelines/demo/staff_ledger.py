@@ -1,0 +1,81 @@
+"""staff.csv (French export) and ledger.xlsx: per ESMS and year, a ledger whose personnel charges match
+the staff table."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from pipelines.demo.files import fr_amount, fr_decimal, write_csv, write_xlsx
+from pipelines.demo.profile import CATEGORIES, DIRECT_STAFF, ESAT_STAFF, SAVS_STAFF, SUPPORT_STAFF
+
+
+def write_staff_and_ledger(out: Path, esms: list[dict], rng: random.Random,
+                           years: list[int]) -> tuple[list[list], list[list], dict[str, list[tuple[str, str]]]]:
+    staff, ledger = [], []
+    staff_ids: dict[str, list[tuple[str, str]]] = {}
+    for e in esms:
+        cat = e["category"]
+        direct_fte = e["places"] * CATEGORIES[cat][2]
+        mix = ESAT_STAFF if cat == "ESAT" else SAVS_STAFF if cat == "SAVS" else DIRECT_STAFF
+        members = []
+        n = 0
+        for profession, share, cost in mix:
+            fte_total = direct_fte * share
+            while fte_total > 0.05:
+                n += 1
+                fte = min(1.0, round(fte_total, 2))
+                members.append((f"{e['finess_et'][-4:]}{n:03d}", profession, fte, cost, True))
+                fte_total -= fte
+        scale = 0.4 if cat in ("SESSAD", "SAVS", "ESAT") else 1.0
+        for profession, fte, cost in SUPPORT_STAFF:
+            if cat in ("SESSAD", "SAVS") and profession in ("cuisinier", "lingere", "surveillant_nuit"):
+                continue
+            if profession == "surveillant_nuit" and CATEGORIES[cat][4] != "internat" and cat != "IME":
+                continue
+            n += 1
+            members.append((f"{e['finess_et'][-4:]}{n:03d}", profession, round(fte * scale, 2), cost, False))
+        staff_ids[e["finess_et"]] = [(m[0], m[1]) for m in members if m[4]]
+        for y in years:
+            inflation = 1.025 ** (y - years[0])
+            total = 0.0
+            for pid_, profession, fte, cost, _ in members:
+                annual = round(fte * cost * inflation * rng.uniform(0.96, 1.04), 2)
+                total += annual
+                staff.append([pid_, e["finess_et"], y, profession, fte, annual])
+            ledger.extend(_ledger_rows(e, y, total, rng))
+    write_csv(out / "staff.csv", ["Matricule", "FINESS", "Année", "Métier", "ETP", "Coût annuel chargé"],
+               [[s[0], s[1], s[2], s[3], fr_decimal(s[4]), fr_amount(s[5])] for s in staff],
+               delimiter=";", encoding="cp1252")
+    write_xlsx(out / "ledger.xlsx", ["Exercice", "FINESS", "Compte", "Libellé", "Montant", "Section"], ledger)
+
+    return staff, ledger, staff_ids
+
+
+def _ledger_rows(e: dict, year: int, staff_total: float, rng: random.Random) -> list[list]:
+    """Class 6 charges of one ESMS-year: personnel matching the staff table (plus interim), the rest
+    in the usual accounts, so that personnel is about 70 % of charges."""
+    cat = e["category"]
+    residential = CATEGORIES[cat][4] == "internat"
+    other = staff_total * 0.42
+    shares = {"6023": 0.16 if residential else 0.08, "6061": 0.10, "6132": 0.20, "615": 0.08, "616": 0.04,
+              "6242": 0.12 if cat in ("IME", "ESAT", "SESSAD") else 0.05, "626": 0.02, "6262": 0.02,
+              "6064": 0.03, "6811": 0.13, "6063": 0.04, "6283": 0.03}
+    norm = sum(shares.values())
+    labels = {"6023": "Alimentation", "6061": "Eau et énergie", "6132": "Locations immobilières",
+              "615": "Entretien et réparations", "616": "Primes d'assurance", "6242": "Transports d'usagers",
+              "626": "Frais postaux", "6262": "Télécommunications", "6064": "Fournitures administratives",
+              "6811": "Dotations aux amortissements", "6063": "Fournitures d'entretien", "6283": "Formation"}
+    rows = [[year, e["finess_et"], "6411", "Salaires et traitements", round(staff_total * 0.69, 2), ""],
+            [year, e["finess_et"], "6451", "Cotisations URSSAF", round(staff_total * 0.31, 2), ""],
+            [year, e["finess_et"], "6215", "Personnel intérimaire", round(staff_total * rng.uniform(0.005, 0.02), 2), ""]]
+    for account, share in shares.items():
+        rows.append([year, e["finess_et"], account, labels[account], round(other * share / norm, 2), ""])
+    rows.append([year, e["finess_et"], "6711", "Charges exceptionnelles", round(rng.uniform(1000, 8000), 2), ""])
+    rows.append([year, e["finess_et"], "6815", "Dotations aux provisions", round(rng.uniform(2000, 15000), 2), ""])
+    rows.append([year, e["finess_et"], "6288", "Activité annexe (hors champ)", round(rng.uniform(500, 3000), 2),
+                 "hors_champ"])
+    rows.append([year, e["finess_et"], "6023", "Avoir fournisseur alimentation", -round(rng.uniform(100, 900), 2), ""])
+    return rows
+
+
