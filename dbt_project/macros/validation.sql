@@ -20,6 +20,20 @@
                'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not " ~ expected ~ "'"}) }}
 {%- endmacro %}
 
+{% macro check_date(column) -%}
+    {{ return(serafin.check_parsed(column, 'a date (YYYY-MM-DD or DD/MM/YYYY)')) }}
+{%- endmacro %}
+
+{% macro check_datetime(column) -%}
+    {{ return(serafin.check_parsed(column, 'a date-time (YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM)')) }}
+{%- endmacro %}
+
+{#- a period ends on or after its first day -#}
+{% macro check_date_order(start, end) -%}
+    {{ return({'column': end, 'when': end ~ ' < ' ~ start,
+               'reason': "'" ~ end ~ " before " ~ start ~ " (' || " ~ end ~ "_raw || ' < ' || " ~ start ~ "_raw || ')'"}) }}
+{%- endmacro %}
+
 {% macro check_range(column, low, high) -%}
     {{ return({'column': column, 'when': column ~ ' < ' ~ low ~ ' or ' ~ column ~ ' > ' ~ high,
                'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' must be between " ~ low ~ " and " ~ high ~ "'"}) }}

@@ -1,7 +1,7 @@
 {% set checks = [
     serafin.check_required('person_id'),
     serafin.check_required('assessed_on'),
-    serafin.check_parsed('assessed_on', 'a date (YYYY-MM-DD or DD/MM/YYYY)'),
+    serafin.check_date('assessed_on'),
     serafin.check_required('need_code'),
     serafin.check_code('need_code', ['besoin'], 'a 1.x need code'),
     serafin.check_parsed('level', 'a whole number from 0 to 3'),
