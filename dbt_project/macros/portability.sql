@@ -26,3 +26,13 @@
 
 {% macro year_start(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-01-01' as date){%- endmacro %}
 {% macro year_end(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-12-31' as date){%- endmacro %}
+
+{#- Small-cell suppression, the one rule every board-level output goes through (var small_cell_k, default 5):
+    the figure as text, or "< k" when the persons it counts are fewer than k. -#}
+{% macro small_cell(value, persons, decimals=2) -%}
+    case
+        when {{ persons }} is null or {{ persons }} < {{ var('small_cell_k') }} then '< {{ var("small_cell_k") }}'
+        when {{ value }} is null then null
+        else cast(round({{ value }}, {{ decimals }}) as {{ dbt.type_string() }})
+    end
+{%- endmacro %}

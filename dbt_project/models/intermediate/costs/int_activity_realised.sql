@@ -11,7 +11,10 @@ select
     cast(started_at as date) as activity_date,
     cast(duration_min as double) as duration_min,
     setting,
-    partner_id
+    partner_id,
+    outside_plan,
+    _file,
+    _line
 from {{ ref('activity') }}
 where status = 'realise'
   and {{ serafin.selected_years('extract(year from started_at)') }}

@@ -1,0 +1,25 @@
+{#- coordination_rate: persons with at least two providers in the year (distinct partner, else ESMS, of their
+    realised direct activity in the scope) who received coordination (var coordination_code, 2.4.1, or a code
+    below it) / persons with at least two providers (reading 10). -#}
+with per_person as (
+    select
+        scope, year, person_id,
+        count(distinct provider) as providers,
+        max(case when prestation_code = '{{ var("coordination_code") }}'
+                   or substr(prestation_code, 1, {{ var("coordination_code") | length + 1 }}) = '{{ var("coordination_code") }}.'
+                 then 1 else 0 end) as coordinated
+    from {{ ref('int_person_direct_pairs') }}
+    group by scope, year, person_id
+),
+
+counts as (
+    select scope, year, sum(coordinated) as coordinated, count(*) as persons
+    from per_person
+    where providers >= 2
+    group by scope, year
+)
+
+select g.scope, g.year, coalesce(c.coordinated, 0) as numerator, coalesce(c.persons, 0) as denominator,
+       coalesce(c.persons, 0) as persons
+from {{ ref('int_indicator_grid') }} as g
+left join counts as c on c.scope = g.scope and c.year = g.year

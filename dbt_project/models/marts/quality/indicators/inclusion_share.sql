@@ -1,0 +1,21 @@
+{#- inclusion_share: direct hours in an inclusive setting (school, work, the city, home: `inclusive` in
+    nomenclatures/enumerations.csv) / direct hours whose setting is known. -#}
+with hours as (
+    select scope, year,
+           sum(case when inclusive then hours else 0 end) as inclusive_hours,
+           sum(case when setting is not null then hours else 0 end) as known_hours
+    from {{ ref('int_direct_pairs') }}
+    group by scope, year
+),
+
+persons as (
+    select scope, year, count(distinct person_id) as persons
+    from {{ ref('int_person_direct_pairs') }}
+    group by scope, year
+)
+
+select g.scope, g.year, coalesce(h.inclusive_hours, 0) as numerator, coalesce(h.known_hours, 0) as denominator,
+       coalesce(p.persons, 0) as persons
+from {{ ref('int_indicator_grid') }} as g
+left join hours as h on h.scope = g.scope and h.year = g.year
+left join persons as p on p.scope = g.scope and p.year = g.year

@@ -1,0 +1,27 @@
+{#- outside_plan_share: realised events (ESMS and event_id, any code, with or without a person) of which a row
+    is flagged outside the personalised plan / realised events (reading 2). -#}
+with events as (
+    select sc.scope, a.year, a.finess_et, a.event_id,
+           max(case when a.outside_plan then 1 else 0 end) as outside_plan
+    from {{ ref('int_activity_realised') }} as a
+    inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = a.finess_et
+    group by sc.scope, a.year, a.finess_et, a.event_id
+),
+
+persons as (
+    select scope, year, count(distinct person_id) as persons
+    from {{ ref('int_activity_dates') }}
+    group by scope, year
+),
+
+counts as (
+    select scope, year, sum(outside_plan) as outside_plan, count(*) as events
+    from events
+    group by scope, year
+)
+
+select g.scope, g.year, coalesce(c.outside_plan, 0) as numerator, coalesce(c.events, 0) as denominator,
+       coalesce(p.persons, 0) as persons
+from {{ ref('int_indicator_grid') }} as g
+left join counts as c on c.scope = g.scope and c.year = g.year
+left join persons as p on p.scope = g.scope and p.year = g.year

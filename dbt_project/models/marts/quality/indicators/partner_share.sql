@@ -1,0 +1,20 @@
+{#- partner_share: direct hours with a partner / direct hours. -#}
+with hours as (
+    select scope, year,
+           sum(case when partner_id is not null then hours else 0 end) as partner_hours,
+           sum(hours) as hours
+    from {{ ref('int_direct_pairs') }}
+    group by scope, year
+),
+
+persons as (
+    select scope, year, count(distinct person_id) as persons
+    from {{ ref('int_person_direct_pairs') }}
+    group by scope, year
+)
+
+select g.scope, g.year, coalesce(h.partner_hours, 0) as numerator, coalesce(h.hours, 0) as denominator,
+       coalesce(p.persons, 0) as persons
+from {{ ref('int_indicator_grid') }} as g
+left join hours as h on h.scope = g.scope and h.year = g.year
+left join persons as p on p.scope = g.scope and p.year = g.year
