@@ -57,7 +57,7 @@ def test_layers_read_only_earlier_layers():
             if ref in layer_of:  # a model, not a seed
                 assert order[layer_of[ref]] <= order[layer_of[name]], f"{name} ({layer_of[name]}) reads {ref}"
     assert (MODELS / "validation").is_dir() and not (MODELS / "intermediate" / "validation").exists()
-    assert sorted(p.name for p in (MODELS / "marts").iterdir()) == ["costs"]
+    assert sorted(p.name for p in (MODELS / "marts").iterdir()) == ["costs", "quality"]
 
 
 def test_every_model_and_column_is_documented(worked_example):
@@ -72,7 +72,7 @@ def test_every_model_and_column_is_documented(worked_example):
         assert len(model.get("description", "")) > 30, f"{name} has no description"
         if path.relative_to(MODELS).parts[0] != "audit" or name == "ingestion_log":
             assert "Grain:" in model["description"], f"{name}: the description does not say its grain"
-        schema = schema_of[path.relative_to(MODELS).parts[0]]
+        schema = "indicators" if path.parent.name == "catalogue" else schema_of[path.relative_to(MODELS).parts[0]]
         columns = [r[0] for r in worked_example.rows(
             "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
             "order by ordinal_position", [schema, name])]
@@ -115,3 +115,16 @@ def test_docs_site_builds_offline(worked_example, tmp_path, capsys):
     assert "int_person_hours" in text and "Grain: finess_et, year, person_id" in text
     assert not re.search(r'<script[^>]+src="https?://', text)  # nothing fetched when opened
     assert not (settings.DBT_PROJECT_DIR / "target").exists() and not (settings.DBT_PROJECT_DIR / "logs").exists()
+
+
+def test_the_indicator_catalogue_is_one_list():
+    """The catalogue seed, the models named by indicator id and the union in marts.indicators agree."""
+    import csv
+
+    with (settings.NOMENCLATURES_DIR / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        seed = [row["indicator_id"] for row in csv.DictReader(handle)]
+    models = sorted(p.stem for p in (MODELS / "marts" / "quality" / "catalogue").glob("*.sql"))
+    union = re.search(r"set indicator_ids = \[(.*?)\]", (MODELS / "marts" / "quality" / "indicators.sql").read_text(
+        encoding="utf-8"), re.S).group(1)
+    assert sorted(seed) == models == sorted(re.findall(r"'([a-z_]+)'", union))
+    assert len(seed) == 13

@@ -31,8 +31,8 @@ class SerafinTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "nomenclatures"
         fqn = dbt_resource_props.get("fqn", [])
-        if len(fqn) > 3 and fqn[1] == "intermediate":
-            return fqn[2]
+        if len(fqn) > 3 and fqn[1] in ("intermediate", "marts"):
+            return fqn[2]  # the domain: costs, indicators, quality
         return fqn[1] if len(fqn) > 2 else None
 
 
