@@ -73,6 +73,7 @@ class RunOutcome:
 
 def preflight(paths: RunPaths) -> None:
     """Everything that can be wrong before a single file is read, as one sentence."""
+    from pipelines import cooperation
     from pipelines.ingestion.pseudonym import KeyProblem, load_key
     from pipelines.parameters import check_parameters, summary
 
@@ -87,6 +88,10 @@ def preflight(paths: RunPaths) -> None:
     try:
         load_key()
     except KeyProblem as exc:
+        raise RunFailed(str(exc)) from None
+    try:
+        cooperation.load(paths.landing)
+    except cooperation.CooperationProblem as exc:
         raise RunFailed(str(exc)) from None
     folder = paths.warehouse.parent
     try:
@@ -184,7 +189,8 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
                              raw=str(paths.raw), work=str(paths.build_dir))
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
     run_config = {
-        "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose}}},
+        "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose,
+                                           "cooperation": _cooperation_json(paths.landing)}}},
         # quiet: nothing from Dagster's console log; the run ends with one line (failure_reason)
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }
@@ -193,6 +199,16 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     instance = instance or dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     return result, instance, defs
+
+
+def _cooperation_json(landing: Path) -> str:
+    """The landing folder's cooperation.yaml, checked (preflight did), as the JSON of the dbt var; "" if none."""
+    import json
+
+    from pipelines import cooperation
+
+    var = cooperation.as_dbt_var(cooperation.load(landing))
+    return json.dumps(var, ensure_ascii=False) if var else ""
 
 
 def gate_reason(warehouse: Path) -> str | None:

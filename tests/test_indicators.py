@@ -75,6 +75,25 @@ FILES = {
     "staff.csv": "professional_id,finess_et,year,profession,fte,annual_cost\n"
                  f"P1,{E1},2025,educateur_specialise,0.5,6000\nP2,{E1},2025,psychologue,0.2,4000\n",
     # E1 only: E2 has activity in 2025 but no ledger, so its cost indicators have a zero denominator
+    # the cooperation: E1 and the partner PART1 (so C's partner-only plan counts at its scope)
+    "cooperation.yaml": f"""name: Plateforme de test
+finality: Vivre en milieu ordinaire sans rupture.
+members:
+  - finess_et: "{E1}"
+    role: porteur
+partners: [PART1]
+strategic_objectives:
+  - {{id: S1, label: Droit commun, objectives: [O1, O2]}}
+  - {{id: S2, label: Parcours, objectives: [O3]}}
+objectives:
+  - {{id: O1, label: Milieu ordinaire, indicator: inclusion_share, scope: platform, direction: increase,
+      targets: {{2025: 0.60, 2026: 0.70}}}}
+  - {{id: O2, label: Co-construction, indicator: co_built_rate, scope: platform, direction: increase,
+      targets: {{2025: 0.70}}, tolerance: 0.10}}
+  - {{id: O3, label: Ruptures, indicator: rupture_rate, scope: "{E1}", direction: decrease, targets: {{2025: 0.30}}}}
+  - {{id: O4, label: Coût par place, indicator: cost_per_place, scope: platform, direction: decrease,
+      targets: {{2025: 1200}}}}
+""",
     "ledger.csv": "finess_et,year,account,label,amount,section\n"
                   f"{E1},2025,6411,Salaires,10000,\n{E1},2025,6023,Alimentation,1000,\n"
                   f"{E1},2025,6064,Fournitures administratives,500,\n",
@@ -146,7 +165,7 @@ def quality(tmp_path_factory) -> Warehouse:
 
 def test_every_indicator_of_every_scope_by_hand(quality):
     rows = quality.rows("select scope, indicator_id, numerator, denominator, value from marts.indicators "
-                        "where year = 2025")
+                        "where year = 2025 and scope <> 'cooperation'")
     got = {(r[0], r[1]): r[2:] for r in rows}
     assert set(got) == set(EXPECTED)
     for key, (numerator, denominator, value) in EXPECTED.items():
@@ -190,3 +209,27 @@ def test_small_cells_never_reach_a_board(quality):
     # every figure here counts fewer than 5 persons
     rows = quality.rows("select distinct value, numerator, denominator, shown from marts.indicators_board")
     assert rows == [("< 5", "< 5", "< 5", False)]
+
+
+def test_the_cooperation_scope_is_its_members(quality):
+    """scope cooperation = E1's rows, and PART1's partner-only plan (pP, C, co-built, active in 2025)."""
+    got = {r[0]: r[1:] for r in quality.rows(
+        "select indicator_id, numerator, denominator from marts.indicators where scope = 'cooperation'")}
+    assert got["inclusion_share"] == (3.5, 5.5)          # as E1
+    assert got["file_active"] == (2, 1)                  # A, B
+    assert got["co_built_rate"] == (2, 3)                # A (pA1), C (pP); B's pB1 is not co-built
+
+
+def test_objectives_and_their_status(quality):
+    rows = {(r[0], r[1]): r[2:] for r in quality.rows(
+        "select objective_id, year, strategic_objective, scope, target, actual, gap, status from marts.objectives")}
+    assert set(rows) == {("O1", 2025), ("O1", 2026), ("O2", 2025), ("O3", 2025), ("O4", 2025)}
+    strategic, scope, target, actual, gap, status = rows[("O1", 2025)]
+    assert (strategic, scope, target, status) == ("S1", "platform", 0.60, "met")
+    assert actual == pytest.approx(3.5 / 5.5) and gap == pytest.approx(3.5 / 5.5 - 0.60)
+    assert rows[("O1", 2026)][2:] == (0.70, None, None, "no_data")    # a target year with no data
+    # 2/3 against 0.70: not met, 4.8 % away, within the 10 % tolerance
+    assert rows[("O2", 2025)][3] == pytest.approx(2 / 3) and rows[("O2", 2025)][5] == "on_track"
+    # E1's rupture rate 0.5 against at most 0.30: 67 % away
+    assert rows[("O3", 2025)][1:] == (E1, 0.30, 0.5, pytest.approx(0.2), "off_track")
+    assert rows[("O4", 2025)][0] is None and rows[("O4", 2025)][3:] == (1150.0, -50.0, "met")

@@ -36,3 +36,8 @@
         else cast(round({{ value }}, {{ decimals }}) as {{ dbt.type_string() }})
     end
 {%- endmacro %}
+
+{#- 1-based position of `needle` in `text` (0 when absent) -#}
+{% macro text_position(needle, text) %}{{ return(adapter.dispatch('text_position', 'serafin')(needle, text)) }}{% endmacro %}
+{% macro default__text_position(needle, text) %}strpos({{ text }}, {{ needle }}){% endmacro %}
+{% macro spark__text_position(needle, text) %}instr({{ text }}, {{ needle }}){% endmacro %}

@@ -56,6 +56,7 @@ class DbtRunConfig(dg.Config):
 
     years: list[int] = []  # noqa: RUF012 (a pydantic field: each config gets its own list)
     quiet: bool = True
+    cooperation: str = ""  # cooperation.yaml as checked by pipelines/cooperation.py, JSON; "" when there is none
 
 
 def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
@@ -63,6 +64,8 @@ def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
     values: dict[str, Any] = {"warehouse": warehouse}
     if config.years:
         values["years"] = sorted(set(config.years))
+    if config.cooperation:
+        values["cooperation"] = json.loads(config.cooperation)
     return ["--vars", json.dumps(values)]
 
 
@@ -74,6 +77,26 @@ def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
 
     tag = hashlib.sha256("\x00".join([warehouse, *args]).encode("utf-8")).hexdigest()[:16]
     return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
+
+
+def _check_cooperation_members(config: DbtRunConfig, paths: SerafinPaths) -> None:
+    """cooperation.yaml's members and partners must be in the landing data: checked on the raw rows, before
+    dbt builds anything."""
+    if not config.cooperation:
+        return
+    import duckdb
+
+    from pipelines import cooperation
+
+    with duckdb.connect(paths.warehouse, read_only=True) as con:
+        establishments = {r[0] for r in con.execute(
+            "select distinct upper(trim(finess_et)) from raw.establishments where finess_et is not null").fetchall()}
+        partners = {r[0] for r in con.execute(
+            "select distinct trim(partner_id) from raw.partners where partner_id is not null").fetchall()}
+    try:
+        cooperation.check_against_data(json.loads(config.cooperation), establishments, partners, Path(paths.landing))
+    except cooperation.CooperationProblem as exc:
+        raise dg.Failure(description=str(exc)) from None
 
 
 @functools.cache
@@ -88,6 +111,7 @@ def serafin_dbt_assets():
         if problems:
             raise dg.Failure(description=summary(problems),
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
+        _check_cooperation_members(config, paths)
         # cautious: a test runs only when all the nodes it reads are built (a validation-only run must not run
         # a relationships test of a cost model because the seed it points to was selected)
         args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse)]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipelines.demo.activity import write_activity
 from pipelines.demo.bad_rows import add_bad_rows
+from pipelines.demo.cooperation import write_cooperation
 from pipelines.demo.establishments import write_establishments
 from pipelines.demo.needs_plans import write_needs_and_plans
 from pipelines.demo.partners import write_partners_and_conventions
@@ -47,6 +48,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     staff, ledger, staff_ids = write_staff_and_ledger(out, esms, rng, years)
     partners = write_partners_and_conventions(out, esms, years)
     activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
+    write_cooperation(out, esms, partners, years)
     if config.bad_rows:
         add_bad_rows(out, esms, staff_ids)
     return {"establishments": len(esms), "persons": len(persons), "stays": len(stays), "needs": len(needs),

@@ -1,41 +1,28 @@
 {#- Direct hours (indicators.md): one row per scope, year and realised (event, professional) pair on a direct
     (2.x) prestation, the event identified within its ESMS. A pair's setting and partner are its first
-    non-empty ones (by file and line); its duration is the pair's (the validation keeps one per pair);
-    `inclusive` says whether its setting is an ordinary one (seed enumerations). -#}
-with rows_ as (
-    select a.*, k.section_kind
+    non-empty ones by file and line (found in the same pass: the smallest "file, line | value" key); its
+    duration is the pair's (the validation keeps one per pair); `inclusive` says whether its setting is an
+    ordinary one (seed enumerations). -#}
+{% set order_key = "a._file || '#' || lpad(cast(a._line as " ~ dbt.type_string() ~ "), 12, '0') || '|'" %}
+with pairs as (
+    select
+        a.finess_et, a.year, a.event_id, a.professional_id,
+        min(a.prestation_code) as prestation_code,
+        max(a.duration_min) as duration_min,
+        min(case when a.setting is not null then {{ order_key }} || a.setting end) as setting_key,
+        min(case when a.partner_id is not null then {{ order_key }} || a.partner_id end) as partner_key
     from {{ ref('int_activity_realised') }} as a
     inner join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.prestation_code
     where k.section_kind = 'direct'
+    group by a.finess_et, a.year, a.event_id, a.professional_id
 ),
 
-first_setting as (
-    select finess_et, event_id, professional_id, setting
-    from (
-        select finess_et, event_id, professional_id, setting,
-               row_number() over (partition by finess_et, event_id, professional_id order by _file, _line) as rank_
-        from rows_
-        where setting is not null
-    ) as ranked
-    where rank_ = 1
-),
-
-first_partner as (
-    select finess_et, event_id, professional_id, partner_id
-    from (
-        select finess_et, event_id, professional_id, partner_id,
-               row_number() over (partition by finess_et, event_id, professional_id order by _file, _line) as rank_
-        from rows_
-        where partner_id is not null
-    ) as ranked
-    where rank_ = 1
-),
-
-pairs as (
-    select finess_et, year, event_id, professional_id, min(prestation_code) as prestation_code,
-           max(duration_min) as duration_min
-    from rows_
-    group by finess_et, year, event_id, professional_id
+firsts as (
+    select
+        *,
+        substr(setting_key, {{ serafin.text_position("'|'", 'setting_key') }} + 1) as setting,
+        substr(partner_key, {{ serafin.text_position("'|'", 'partner_key') }} + 1) as partner_id
+    from pairs
 )
 
 select
@@ -46,13 +33,9 @@ select
     p.professional_id,
     p.prestation_code,
     p.duration_min / 60.0 as hours,
-    fs.setting,
-    fp.partner_id,
+    p.setting,
+    p.partner_id,
     coalesce(e.inclusive, false) as inclusive
-from pairs as p
-left join first_setting as fs
-    on fs.finess_et = p.finess_et and fs.event_id = p.event_id and fs.professional_id = p.professional_id
-left join first_partner as fp
-    on fp.finess_et = p.finess_et and fp.event_id = p.event_id and fp.professional_id = p.professional_id
-left join {{ ref('enumerations') }} as e on e.enumeration = 'setting' and e.value = fs.setting
+from firsts as p
+left join {{ ref('enumerations') }} as e on e.enumeration = 'setting' and e.value = p.setting
 inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = p.finess_et

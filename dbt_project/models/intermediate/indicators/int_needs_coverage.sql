@@ -3,13 +3,20 @@
     received in the year, in the scope, at least one direct hour on a prestation aligned with the need
     (nomenclatures/needs_to_prestations.csv: a code covers itself and the codes below it); hours are the full
     durations of those pairs, each pair once; providers the ESMS and partners that delivered them. -#}
-with aligned as (
-    select distinct p.scope, p.year, p.person_id, m.need_code, p.finess_et, p.event_id, p.professional_id,
-           p.hours, p.provider
-    from {{ ref('int_person_direct_pairs') }} as p
-    inner join {{ ref('needs_to_prestations') }} as m
-        on p.prestation_code = m.prestation_code
-        or substr(p.prestation_code, 1, length(m.prestation_code) + 1) = m.prestation_code || '.'
+with needs as (
+    select fa.scope, fa.year, fa.person_id, la.need_code, la.level, la.assessed_on
+    from {{ ref('int_file_active') }} as fa
+    inner join {{ ref('int_latest_assessment') }} as la on la.person_id = fa.person_id and la.year = fa.year
+),
+
+-- each direct pair a person attended, once per need of the person it is aligned with
+aligned as (
+    select n.scope, n.year, n.person_id, n.need_code, p.hours, p.provider
+    from needs as n
+    inner join {{ ref('stg_nomenclatures__need_alignment') }} as m on m.need_code = n.need_code
+    inner join {{ ref('int_person_direct_pairs') }} as p
+        on p.year = n.year and p.person_id = n.person_id and p.prestation_code = m.prestation_code
+    inner join {{ ref('int_indicator_scopes') }} as sc on sc.scope = n.scope and sc.finess_et = p.finess_et
 ),
 
 hours as (
@@ -26,18 +33,17 @@ providers as (
 )
 
 select
-    fa.scope,
-    fa.year,
-    fa.person_id,
-    la.need_code,
-    la.level,
-    la.assessed_on,
-    la.level >= 1 and coalesce(h.hours, 0) > 0 as covered,
+    n.scope,
+    n.year,
+    n.person_id,
+    n.need_code,
+    n.level,
+    n.assessed_on,
+    n.level >= 1 and coalesce(h.hours, 0) > 0 as covered,
     coalesce(h.hours, 0) as hours,
     pr.providers
-from {{ ref('int_file_active') }} as fa
-inner join {{ ref('int_latest_assessment') }} as la on la.person_id = fa.person_id and la.year = fa.year
+from needs as n
 left join hours as h
-    on h.scope = fa.scope and h.year = fa.year and h.person_id = fa.person_id and h.need_code = la.need_code
+    on h.scope = n.scope and h.year = n.year and h.person_id = n.person_id and h.need_code = n.need_code
 left join providers as pr
-    on pr.scope = fa.scope and pr.year = fa.year and pr.person_id = fa.person_id and pr.need_code = la.need_code
+    on pr.scope = n.scope and pr.year = n.year and pr.person_id = n.person_id and pr.need_code = n.need_code

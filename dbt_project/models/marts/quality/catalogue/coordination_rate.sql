@@ -3,13 +3,14 @@
     below it) / persons with at least two providers (reading 10). -#}
 with per_person as (
     select
-        scope, year, person_id,
-        count(distinct provider) as providers,
-        max(case when prestation_code = '{{ var("coordination_code") }}'
-                   or substr(prestation_code, 1, {{ var("coordination_code") | length + 1 }}) = '{{ var("coordination_code") }}.'
+        sc.scope, p.year, p.person_id,
+        count(distinct p.provider) as providers,
+        max(case when p.prestation_code = '{{ var("coordination_code") }}'
+                   or substr(p.prestation_code, 1, {{ var("coordination_code") | length + 1 }}) = '{{ var("coordination_code") }}.'
                  then 1 else 0 end) as coordinated
-    from {{ ref('int_person_direct_pairs') }}
-    group by scope, year, person_id
+    from {{ ref('int_person_direct_pairs') }} as p
+    inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = p.finess_et
+    group by sc.scope, p.year, p.person_id
 ),
 
 counts as (

@@ -1,0 +1,22 @@
+{#-
+  The cooperation's frame (cooperation.yaml, checked by pipelines/cooperation.py) reaches dbt as the var
+  `cooperation`: {name, members: [finess], partners: [ids], objectives: [{id, strategic, label, indicator,
+  scope, direction, tolerance, targets: {year: value}}]}. Absent when the landing folder has no frame.
+-#}
+
+{% macro cooperation() -%}
+    {{ return(var('cooperation', none) or {}) }}
+{%- endmacro %}
+
+{#- a SQL list of text literals ('a', 'b'), or (NULL) when empty, for `in` -#}
+{% macro text_list(values) -%}
+    {%- if values -%}
+        ({% for v in values %}'{{ v | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- else -%}
+        (cast(null as {{ dbt.type_string() }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro sql_text(value) -%}
+    {%- if value is none -%}cast(null as {{ dbt.type_string() }}){%- else -%}'{{ value | string | replace("'", "''") }}'{%- endif -%}
+{%- endmacro %}
