@@ -233,3 +233,42 @@ def test_objectives_and_their_status(quality):
     # E1's rupture rate 0.5 against at most 0.30: 67 % away
     assert rows[("O3", 2025)][1:] == (E1, 0.30, 0.5, pytest.approx(0.2), "off_track")
     assert rows[("O4", 2025)][0] is None and rows[("O4", 2025)][3:] == (1150.0, -50.0, "met")
+
+
+def _pid(name: str) -> str:
+    import os
+
+    from pipelines.ingestion.pseudonym import pseudonymise
+
+    return pseudonymise(os.environ["SERAFIN_PSEUDONYM_KEY"].encode(), name)
+
+
+def test_follow_up_lists(quality):
+    import datetime as dt
+
+    a, b, c = _pid("A"), _pid("B"), _pid("C")
+    assert set(quality.rows("select finess_et, person_id, need_code from marts.followup_uncovered_needs")) == {
+        (E2, a, "1.2.1.1"), (E2, c, "1.3.3.1")}                      # nothing on 2.2.1 for A at E2; no 2.3.3.1 for C
+    # C at E2: last reviewed 2024-12-20, 376 days before 2025-12-31; A and B were reviewed in their window
+    assert quality.rows("select finess_et, person_id, last_review, days_since from marts.followup_plans_not_reviewed") == [
+        (E2, c, dt.date(2024, 12, 20), 376)]
+    # A at E1: 189 days then 96 days (09-15 → 12-20) in her open stay; C at E2: 151 days; B's 82 days run past
+    # the end of her stay
+    assert set(quality.rows("select finess_et, person_id, gap_from, gap_to, days from marts.followup_ruptures")) == {
+        (E1, a, dt.date(2025, 3, 10), dt.date(2025, 9, 15), 189), (E1, a, dt.date(2025, 9, 15), dt.date(2025, 12, 20), 96),
+        (E2, c, dt.date(2025, 1, 15), dt.date(2025, 6, 15), 151)}
+    assert b not in {r[0] for r in quality.rows("select person_id from marts.followup_ruptures")}
+
+
+def test_parcours(quality):
+    rows = {r[0]: r[1:] for r in quality.rows(
+        "select person_id, supporters, supported_by, stays, modalities, direct_hours, ordinary_setting_hours, "
+        "partner_hours, needs_covered, needs_uncovered, longest_gap_days, esms_costed from marts.parcours "
+        "where year = 2025")}
+    # A: E1 and E2; e1 1 + e2 2 + e5 1 + e8 .5 + f3 1 hours, ordinary e2 (ecole) + f3 (cite); longest gap 189
+    assert rows[_pid("A")] == (2, f"{E1}, {E2}", 2, "ambulatoire, internat", 5.5, 3.0, 0.0, 2, 0, 189, 1)
+    # B: E1 and PART1 (e4); e2 2 + e3 .5 + e4 1 + e9 .5, ordinary e2 + e4 + e9, partner e4; gaps in her stay 46, 56
+    assert rows[_pid("B")] == (2, f"{E1}, PART1", 1, "semi_internat", 4.0, 3.5, 1.0, 0, 0, 56, 1)
+    # D: no stay, f4 at E2 (no ledger: not costed)
+    assert rows[_pid("D")] == (1, E2, 0, None, 0.5, 0.0, 0.0, 0, 0, None, 0)
+    assert quality.scalar(f"select total_cost > 0 from marts.parcours where person_id = '{_pid('A')}'")

@@ -12,6 +12,7 @@ select
     a.professional_id,
     a.prestation_code,
     a.duration_min / 60.0 as hours,
+    a.setting,
     coalesce(a.partner_id, a.finess_et) as provider
 from {{ ref('int_activity_realised') }} as a
 inner join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.prestation_code
