@@ -34,7 +34,8 @@ STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "
 # Dagster asset groups → stage (the dbt groups follow the model folders, see pipelines/defs/dbt.py)
 GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validation": "dbt models",
                "core": "dbt models", "audit": "dbt models", "costs": "cost marts", "marts": "cost marts",
-               "indicators": "indicators", "quality": "indicators"}
+               "indicators": "indicators", "quality": "indicators", "cooperation": "indicators",
+               "parcours": "indicators"}
 TARGETS = {"total_s": 60.0, "peak_rss_mb": 3072.0, "ingestion_ratio": 1.5}
 
 
