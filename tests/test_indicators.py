@@ -272,3 +272,22 @@ def test_parcours(quality):
     # D: no stay, f4 at E2 (no ledger: not costed)
     assert rows[_pid("D")] == (1, E2, 0, None, 0.5, 0.0, 0.0, 0, 0, None, 0)
     assert quality.scalar(f"select total_cost > 0 from marts.parcours where person_id = '{_pid('A')}'")
+
+
+def test_tableau_de_bord(quality):
+    got = {(r[0], r[1], r[2]): r[3:] for r in quality.rows(
+        "select scope, figure, breakdown, numerator, denominator, value from marts.tableau_de_bord where year = 2025")}
+    # places: E1 10, E2 5; staff at E1 only: P1 educatif 0.5 FTE, P2 soin 0.2 FTE
+    assert got[(E1, "staffing_ratio", "educatif")] == (0.5, 10, 0.05)
+    assert got[(E1, "staffing_ratio", "soin")] == (0.2, 10, 0.02)
+    assert got[(E2, "staffing_ratio", "all")] == (0, 5, 0.0)
+    assert got[("platform", "staffing_ratio", "all")][:2] == (0.7, 15)
+    # stays starting in 2025: E1 s1, s2; E2 s4; ending: E1 s2 (122 days, 03-01 → 06-30), E2 s4 (28 days)
+    assert got[(E1, "admissions_per_place", "all")] == (2, 10, 0.2)
+    assert got[(E2, "exits_per_place", "all")] == (1, 5, 0.2)
+    assert got[(E1, "average_length_of_ended_stays", "all")] == (122, 1, 122.0)
+    assert got[("platform", "average_length_of_ended_stays", "all")] == (150, 2, 75.0)
+    # file active by age in 2025: A 13 and B 15 (12-15), C 10 (6-11); no disability given
+    assert got[("platform", "age_structure", "12-15")][:2] == (2, 3)
+    assert got[(E2, "age_structure", "6-11")] == (1, 2, 0.5)
+    assert got[("platform", "disability_structure", "unknown")] == (3, 3, 1.0)
