@@ -65,3 +65,24 @@ def test_cost_summary_fits_one_screen(demo, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) <= 40 and all(len(line) <= 150 for line in lines)
     assert sum("IME" in line for line in lines) == 2  # one row per ESMS-year
+
+
+def test_every_indicator_and_objective_of_the_demo_has_a_value(demo):
+    counts = demo.rows("select count(*), count(value) from marts.indicators where scope not in ('platform', 'cooperation')")
+    assert counts == [(13 * 6 * 2, 13 * 6 * 2)]  # 13 indicators, 6 ESMS, 2 years, none NULL
+    assert demo.scalar("select count(*) from marts.objectives where actual is null") == 0
+    assert demo.scalar("select count(distinct objective_id) from marts.objectives") == 5
+
+
+def test_the_demo_is_plausible_for_each_category(demo):
+    """A MAS keeps its residents for years (its file active stays close to its places and its occupancy at 90 %
+    or more); a SESSAD works in ordinary settings much more than an IME."""
+    values = {(r[0], r[1]): r[2] for r in demo.rows(
+        "select e.category, i.indicator_id, avg(i.value) from marts.indicators as i "
+        "join core.establishments as e on e.finess_et = i.scope group by 1, 2")}
+    places = dict(demo.rows("select category, authorized_places from core.establishments"))
+    assert values[("MAS", "occupancy_rate")] >= 0.90
+    assert values[("MAS", "occupancy_rate")] <= 1.0
+    assert abs(values[("MAS", "file_active")] - places["MAS"]) <= 0.15 * places["MAS"]
+    assert values[("SESSAD", "inclusion_share")] >= values[("IME", "inclusion_share")] + 0.15
+    assert all(values[(c, "occupancy_rate")] <= 1.0 for c in places)
