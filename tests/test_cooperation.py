@@ -91,3 +91,15 @@ def test_a_member_or_partner_missing_from_the_data_stops_the_run(tmp_path):
     assert not ok
     assert reason.endswith(f"{landing / 'cooperation.yaml'}: partners[0]: 'PART9' is not in partners"), reason
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_member_missing_from_establishments(tmp_path):
+    from pipelines import cooperation
+
+    (tmp_path / "cooperation.yaml").write_text(GOOD, encoding="utf-8")
+    var = cooperation.as_dbt_var(cooperation.load(tmp_path))
+    cooperation.check_against_data(var, {"690000013"}, set(), tmp_path)  # all there: no problem
+    with pytest.raises(cooperation.CooperationProblem) as caught:
+        cooperation.check_against_data(var, {"690000021"}, set(), tmp_path)
+    assert str(caught.value) == (f"{tmp_path / 'cooperation.yaml'}: members[0].finess_et: '690000013' is not in "
+                                 "establishments")
