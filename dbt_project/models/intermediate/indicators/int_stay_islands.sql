@@ -4,15 +4,10 @@
     a stay is open); kind `night` only the modalities that count nights (occupancy_rate). -#}
 with clipped as (
     select
-        g.scope, g.year, s.person_id, k.kind,
-        greatest(s.start_date, {{ serafin.year_start('g.year') }}) as day_from,
-        least(coalesce(s.end_date, {{ serafin.year_end('g.year') }}), {{ serafin.year_end('g.year') }}) as day_to
-    from {{ ref('int_indicator_grid') }} as g
-    inner join {{ ref('int_indicator_scopes') }} as sc on sc.scope = g.scope
-    inner join {{ ref('stays') }} as s
-        on s.finess_et = sc.finess_et
-        and s.start_date <= {{ serafin.year_end('g.year') }}
-        and coalesce(s.end_date, {{ serafin.year_end('g.year') }}) >= {{ serafin.year_start('g.year') }}
+        s.scope, s.year, s.person_id, k.kind,
+        greatest(s.start_date, {{ serafin.year_start('s.year') }}) as day_from,
+        least(coalesce(s.end_date, {{ serafin.year_end('s.year') }}), {{ serafin.year_end('s.year') }}) as day_to
+    from {{ ref('int_scope_stays') }} as s
     inner join (
         select 'any' as kind, value as modality from {{ ref('enumerations') }} where enumeration = 'modality'
         union all

@@ -11,11 +11,9 @@ with persons as (
 ),
 
 year_stays as (
-    select y.year, s.person_id, s.stay_id, s.modality
-    from (select distinct year from {{ ref('int_indicator_grid') }}) as y
-    inner join {{ ref('stays') }} as s
-        on s.start_date <= {{ serafin.year_end('y.year') }}
-        and coalesce(s.end_date, {{ serafin.year_end('y.year') }}) >= {{ serafin.year_start('y.year') }}
+    select year, person_id, stay_id, finess_et, modality
+    from {{ ref('int_scope_stays') }}
+    where scope = 'platform'
 ),
 
 stays as (
@@ -31,9 +29,8 @@ stays as (
 supporters as (
     select year, person_id, provider from {{ ref('int_person_direct_pairs') }}
     union
-    select ys.year, ys.person_id, s.finess_et
-    from year_stays as ys
-    inner join {{ ref('stays') }} as s on s.stay_id = ys.stay_id
+    select year, person_id, finess_et
+    from year_stays
 ),
 
 supporter_list as (

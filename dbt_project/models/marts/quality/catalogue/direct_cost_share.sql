@@ -18,11 +18,7 @@ charges as (
 ),
 
 persons as (
-    select sc.scope, pc.year, count(distinct pc.person_id) as persons
-    from {{ ref('person_cost') }} as pc
-    inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = pc.finess_et
-    where pc.total_cost > 0
-    group by sc.scope, pc.year
+    {{ serafin.costed_persons() }}
 )
 
 select g.scope, g.year, coalesce(d.direct_cost, 0) as numerator, coalesce(c.charges, 0) as denominator,

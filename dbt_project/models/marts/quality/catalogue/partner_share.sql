@@ -8,10 +8,7 @@ with hours as (
 ),
 
 persons as (
-    select sc.scope, p.year, count(distinct p.person_id) as persons
-    from {{ ref('int_person_direct_pairs') }} as p
-    inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = p.finess_et
-    group by sc.scope, p.year
+    {{ serafin.direct_persons() }}
 )
 
 select g.scope, g.year, coalesce(h.partner_hours, 0) as numerator, coalesce(h.hours, 0) as denominator,
