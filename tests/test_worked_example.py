@@ -83,11 +83,53 @@ def test_cost_parameters_recorded(worked_example):
         "select value_ from marts.cost_parameters where parameter = 'account_section' and key_ = '6242'") == "3.2.4.1"
 
 
+# cost-method.md step 11: (full cost, staff cost) of each action; ev4 is on 3.1.4.2 (no full cost)
+ACTIONS = {("ev1", "E1"): (26989.90, 9503.03), ("ev2", "E1"): (26989.90, 9503.03),
+           ("ev3", "E1"): (53979.80, 19006.06), ("ev4", "E1"): (None, 9503.03),
+           ("ev5", "E2"): (31628.79, 11136.36), ("ev6", "E2"): (31628.79, 11136.36),
+           ("ev7", "E2"): (21085.86, 7424.24)}
+
+
+def test_action_costs(worked_example):
+    rows = worked_example.rows(
+        "select event_id, professional_id, full_cost, staff_cost from marts.action_cost where finess_et = ? "
+        "and year = 2025", [ESMS])
+    got = {(e, p): (None if f is None else cents(f), cents(s)) for e, p, f, s in rows}
+    assert got == ACTIONS  # ev8 (annule) is not an action
+    persons = dict(worked_example.rows("select event_id, persons from marts.action_cost"))
+    assert persons == {"ev1": 1, "ev2": 1, "ev3": 2, "ev4": 0, "ev5": 1, "ev6": 1, "ev7": 0}
+    # ev3 is collective: 53 979.80 / 2 persons
+    assert cents(worked_example.scalar("select cost_per_person from marts.action_cost where event_id = 'ev3'")) \
+        == 26989.90
+    # the staff cost of the actions and of the professionals with no time (D1 90 000 and C1 30 000, scaled by
+    # 1 + G/S = 196 / 198) add up to the personnel charges of the ledger, 196 000
+    no_time = (90000 + 30000) * 196000 / 198000
+    assert cents(worked_example.scalar("select sum(staff_cost) from marts.action_cost") + no_time) == 196000.00
+
+
+def test_person_action_shares(worked_example):
+    import os
+
+    from pipelines.ingestion.pseudonym import pseudonymise
+
+    key = os.environ["SERAFIN_PSEUDONYM_KEY"].encode()
+    a, b, c = (pseudonymise(key, p) for p in "ABC")
+    rows = worked_example.rows("select person_id, event_id, hours, cost from marts.person_action_cost")
+    got = {(p, e): (h, cents(x)) for p, e, h, x in rows}
+    # k(2.1.2.1) = 2.0 h / 1.5 h: A's share of ev5 and C's share of ev6 are 31 628.79 × 4/3 = 42 171.72
+    assert got == {(a, "ev1"): (1.0, 26989.90), (b, "ev2"): (1.0, 26989.90), (a, "ev3"): (1.0, 26989.90),
+                   (b, "ev3"): (1.0, 26989.90), (a, "ev5"): (0.75, 42171.72), (c, "ev6"): (0.75, 42171.72)}
+    # the shares add up to the direct costs of step 8: A 96 151.52, B 53 979.80, C 42 171.72
+    sums = dict(worked_example.rows("select person_id, sum(cost) from marts.person_action_cost group by 1"))
+    assert {p: cents(v) for p, v in sums.items()} == {a: 96151.52, b: 53979.80, c: 42171.72}
+
+
 def test_contract_tables_of_foundation_and_costs(worked_example):
     from tests.contract import shortfalls
 
     assert shortfalls(worked_example.path, [
         "marts.cost_per_prestation", "marts.person_cost", "marts.cost_reconciliation", "marts.unallocated_cost",
+        "marts.action_cost", "marts.person_action_cost",
         "core.establishments", "core.persons", "core.stays", "core.needs", "core.plans", "core.activity",
         "core.staff", "core.ledger", "core.partners", "core.conventions", "ref.serafin_codes", "ref.code_aliases",
         "audit.rejected_rows", "audit.unmapped_events", "audit.ingestion_log"]) == []

@@ -8,6 +8,7 @@ select
     professional_id,
     prestation_code,
     cast(extract(year from started_at) as integer) as year,
+    started_at,
     cast(started_at as date) as activity_date,
     cast(duration_min as double) as duration_min,
     setting,

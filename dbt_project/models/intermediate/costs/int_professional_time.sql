@@ -1,11 +1,5 @@
 {#- Step 3 and 7. One row per ESMS × year × professional × prestation code: minutes recorded, each
-    (event_id, professional_id) counted once however many persons attended. -#}
-with events as (
-    select finess_et, year, event_id, professional_id, prestation_code, max(duration_min) as duration_min
-    from {{ ref('int_activity_realised') }}
-    group by finess_et, year, event_id, professional_id, prestation_code
-)
-
+    (event_id, professional_id) counted once however many persons attended (int_actions). -#}
 select
     finess_et,
     year,
@@ -13,5 +7,5 @@ select
     prestation_code,
     sum(duration_min) as minutes,
     cast(count(*) as bigint) as events
-from events
+from {{ ref('int_actions') }}
 group by finess_et, year, professional_id, prestation_code
