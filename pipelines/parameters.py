@@ -55,6 +55,14 @@ def _check_prefix(value: str) -> str | None:
     return None
 
 
+def _check_product_prefix(value: str) -> str | None:
+    if not value.isdigit():
+        return f"prefix {value!r} is not an account number prefix (digits only, e.g. 731)"
+    if not value.startswith("7"):
+        return f"prefix {value!r} is not a class 7 (produits) account"
+    return None
+
+
 def _in(allowed: set[str], what: str) -> Check:
     def check(value: str) -> str | None:
         return None if value in allowed else f"{value!r} is not {what}"
@@ -88,6 +96,11 @@ def _specs(folder: Path) -> dict[str, tuple[tuple[str, ...], dict[str, Check]]]:
         "profession_sections.csv": (("profession",), {
             "profession": _in(professions, "a profession of nomenclatures/professions.csv"),
             "section": section,
+        }),
+        "funding_accounts.csv": (("prefix",), {
+            "prefix": _check_product_prefix,
+            "funder": lambda value: None,
+            "is_baseline": _in({"true", "false"}, "true or false"),
         }),
         "code_aliases.csv": (("alias",), {"code": _in(set(codes), "a SERAFIN-PH code")}),
         "needs_to_prestations.csv": (("need_code", "prestation_code"), {

@@ -73,7 +73,7 @@ class RunOutcome:
 
 def preflight(paths: RunPaths) -> None:
     """Everything that can be wrong before a single file is read, as one sentence."""
-    from pipelines import cooperation
+    from pipelines import cooperation, scenarios
     from pipelines.ingestion.pseudonym import KeyProblem, load_key
     from pipelines.parameters import check_parameters, summary
 
@@ -92,6 +92,10 @@ def preflight(paths: RunPaths) -> None:
     try:
         cooperation.load(paths.landing)
     except cooperation.CooperationProblem as exc:
+        raise RunFailed(str(exc)) from None
+    try:
+        scenarios.load(paths.landing)
+    except scenarios.ScenarioProblem as exc:
         raise RunFailed(str(exc)) from None
     folder = paths.warehouse.parent
     try:
@@ -190,7 +194,8 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
     run_config = {
         "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose,
-                                           "cooperation": _cooperation_json(paths.landing)}}},
+                                           "cooperation": _cooperation_json(paths.landing),
+                                           "scenarios": _scenarios_json(paths.landing)}}},
         # quiet: nothing from Dagster's console log; the run ends with one line (failure_reason)
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }
@@ -208,6 +213,16 @@ def _cooperation_json(landing: Path) -> str:
     from pipelines import cooperation
 
     var = cooperation.as_dbt_var(cooperation.load(landing))
+    return json.dumps(var, ensure_ascii=False) if var else ""
+
+
+def _scenarios_json(landing: Path) -> str:
+    """The landing folder's scenario files, checked (preflight did), as the JSON of the dbt var; "" if none."""
+    import json
+
+    from pipelines import scenarios
+
+    var = scenarios.as_dbt_var(scenarios.load(landing))
     return json.dumps(var, ensure_ascii=False) if var else ""
 
 

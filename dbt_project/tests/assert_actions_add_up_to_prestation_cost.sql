@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "action_cost"}}}) }}
 {#- Cost-method step 11: the actions on a direct prestation add up to its full cost (step 6), to the cent. -#}
 with actions as (
     select finess_et, year, prestation_code, sum(full_cost) as actions_cost

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "person_action_cost"}}}) }}
 {#- Cost-method step 11: a person's shares of the actions of the year add up to the person's direct cost
     (step 8), to the cent. -#}
 with shares as (

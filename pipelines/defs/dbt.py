@@ -57,6 +57,7 @@ class DbtRunConfig(dg.Config):
     years: list[int] = []  # noqa: RUF012 (a pydantic field: each config gets its own list)
     quiet: bool = True
     cooperation: str = ""  # cooperation.yaml as checked by pipelines/cooperation.py, JSON; "" when there is none
+    scenarios: str = ""  # scenarios/*.yaml as checked by pipelines/scenarios.py, JSON; "" when there is none
 
 
 def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
@@ -66,6 +67,8 @@ def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
         values["years"] = sorted(set(config.years))
     if config.cooperation:
         values["cooperation"] = json.loads(config.cooperation)
+    if config.scenarios:
+        values["scenarios"] = json.loads(config.scenarios)
     return ["--vars", json.dumps(values)]
 
 

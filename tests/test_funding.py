@@ -1,0 +1,242 @@
+"""Funding scenarios (docs' scenarios.md), through the real pipeline, with figures worked out by hand.
+
+The landing folder is the cost method's worked example (IME 690000013, 2025: every cost is in cost-method.md)
+plus a second IME 690000039 (one educator, 20 000 of salaries, 4 h on 2.3.3.1 in the structure, 10 000 of
+supplies: 2.3.3.1 costs 30 000 for 4 h, 7 500 an hour; person D receives all of it), and a SESSAD 690000047
+with 10 places and nothing else. Class 7 products: the worked example's IME has 200 000 of dotation (731), 5 000
+of participations (734) and 3 000 of subsidies (74) in 2025, and 190 000 of dotation in 2024; the second IME has
+none (a year without class 7 products).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+
+A, B, C = "690000013", "690000039", "690000047"
+
+SCENARIO_1 = """\
+name: s1
+description: Tous les types de règle
+years: [2025]
+rules:
+  - kind: base_share
+    share: 0.5
+  - kind: per_place
+    amounts: {IME: 1000, 182: 500}
+  - kind: per_hour
+    prestation: 2.1
+    tariff: 100
+  - kind: per_hour
+    prestation: "2.3.3.1"
+    settings: [ecole]
+    tariff: {percentile: 50, of: cost_per_hour, among: category}
+  - kind: per_person
+    prestation: "2.2"
+    tariff: 900
+  - kind: per_night
+    tariff: 75
+  - kind: per_presence_day
+    tariff: 40
+  - kind: per_need_level
+    need: "1.1"
+    amounts: {1: 100, 2: 300}
+shifts:
+  - prestation: "2.3"
+    from_setting: structure
+    to_setting: ecole
+    share: 0.25
+"""
+
+SCENARIO_2 = """\
+name: s2
+rules:
+  - kind: base_share
+    share: 0.9
+  - kind: per_hour
+    prestation: "2.3.3.1"
+    tariff: {percentile: 25, among: all}
+sensitivity: 0.2
+"""
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n" + text.strip() + "\n")
+
+
+@pytest.fixture(scope="module")
+def funding(tmp_path_factory) -> Warehouse:
+    work = tmp_path_factory.mktemp("funding")
+    landing = work / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    _append(landing / "establishments.csv", f"{B},IME Les Cèdres,IME,690000021,69,20\n"
+                                             f"{C},SESSAD Le Lien,182,690000021,69,10")
+    _append(landing / "ledger.csv", f"""
+{A},2025,731100,Dotation globale ARS,200000,
+{A},2025,7341,Participations des usagers,5000,
+{A},2025,7471,Subvention,3000,
+{A},2024,731100,Dotation globale ARS,190000,
+{B},2025,6411,Salaires,20000,
+{B},2025,6063,Fournitures,10000,""")
+    _append(landing / "staff.csv", f"P1,{B},2025,educateur_specialise,0.5,20000")
+    _append(landing / "persons.csv", "D,2012,M")
+    _append(landing / "stays.csv", f"s4,D,{B},2025-01-01,,externat")
+    _append(landing / "activity.csv", f"evb1,D,{B},P1,2.3.3.1,2025-04-01T09:00:00,,240,structure,realise")
+    (landing / "needs.csv").write_text(
+        "person_id,assessed_on,need_code,level\n"
+        "A,2025-01-10,1.1.1,2\nA,2025-01-10,1.1.2,1\n"
+        "B,2024-05-01,1.1.1,1\nB,2025-02-01,1.2.1.1,3\n"
+        "C,2025-01-15,1.1.10,3\n", encoding="utf-8")
+    (landing / "scenarios").mkdir()
+    (landing / "scenarios" / "1_all_kinds.yaml").write_text(SCENARIO_1, encoding="utf-8")
+    (landing / "scenarios" / "2_derived_all.yml").write_text(SCENARIO_2, encoding="utf-8")
+    ok, reason, warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    return Warehouse(warehouse)
+
+
+def cents(x):
+    return None if x is None else round(x, 2)
+
+
+def detail(wh: Warehouse, scenario: str, finess: str, year: int = 2025) -> dict[str, tuple]:
+    return {rule: (cents(units), None if tariff is None else round(tariff, 4), cents(amount))
+            for rule, units, tariff, amount in wh.rows(
+                "select rule, units, tariff, amount from marts.funding_scenario_detail "
+                "where scenario = ? and finess_et = ? and year = ? order by rule_no", [scenario, finess, year])}
+
+
+# the median of 2.3.3.1's cost per hour over the two IME: (26 989.90 + 7 500) / 2
+MEDIAN_IME = (53979.7979798 / 2 + 7500) / 2
+
+
+def test_every_rule_kind_for_the_worked_example(funding):
+    assert detail(funding, "s1", A) == {
+        "1 base_share": (200000.00, 0.5, 100000.00),           # half the 731 dotation; 734 and 74 are not baseline
+        "2 per_place": (40.00, 1000.0, 40000.00),
+        "3 per_hour 2.1": (2.00, 100.0, 200.00),               # 2.1.2.1: ev5, ev6, ev7 (45 + 45 + 30 min)
+        "4 per_hour 2.3.3.1": (2.00, round(MEDIAN_IME, 4), cents(2 * MEDIAN_IME)),  # ev3 at school
+        "5 per_person 2.2": (2.00, 900.0, 1800.00),            # A and B received 2.2.1
+        "6 per_night": (365.00, 75.0, 27375.00),               # A, internat all year; B semi-internat: none
+        "7 per_presence_day": (5.00, 40.0, 200.00),            # A 2 dates, B 2, C 1 (ev8 is cancelled)
+        "8 per_need_level 1.1": (1.00, None, 300.00),          # A level 2; B's latest has no 1.1; C level 3: no amount
+    }
+
+
+def test_scenario_funding_against_the_baseline(funding):
+    rows = {f: (cents(b), cents(o), cents(s), cents(d), None if ds is None else round(ds, 6))
+            for f, b, o, s, d, ds in funding.rows(
+                "select finess_et, baseline_funding, other_products, scenario_funding, delta, delta_share "
+                "from marts.funding_scenario where scenario = 's1' and year = 2025")}
+    total_a = 100000 + 40000 + 200 + 2 * MEDIAN_IME + 1800 + 27375 + 200 + 300
+    assert rows[A] == (200000.00, 8000.00, cents(total_a), cents(total_a - 200000), round((total_a - 200000) / 200000, 6))
+    # the second IME has no class 7 product: NULL baseline, base_share pays 0, NULL delta; the shift moved a quarter
+    # of its 4 structure hours to school, which the median tariff pays
+    total_b = 20 * 1000 + 1 * MEDIAN_IME + 40
+    assert rows[B] == (None, 0.00, cents(total_b), None, None)
+    assert rows[C] == (None, 0.00, 5000.00, None, None)  # 10 SESSAD places at 500
+    assert detail(funding, "s1", B)["4 per_hour 2.3.3.1"] == (1.00, round(MEDIAN_IME, 4), cents(MEDIAN_IME))
+    assert detail(funding, "s1", B)["1 base_share"] == (None, 0.5, 0.00)
+
+
+def test_years_default_to_the_ledger_years_and_derived_tariff_among_all(funding):
+    assert funding.rows("select distinct year from marts.funding_scenario where scenario = 's1'") == [(2025,)]
+    assert sorted(funding.rows("select distinct year from marts.funding_scenario where scenario = 's2'")) == \
+        [(2024,), (2025,)]
+    p25 = 7500 + 0.25 * (53979.7979798 / 2 - 7500)  # quantile_cont over A and B, among all
+    assert detail(funding, "s2", A)["2 per_hour 2.3.3.1"] == (2.00, round(p25, 4), cents(2 * p25))
+    assert detail(funding, "s2", B)["2 per_hour 2.3.3.1"] == (4.00, round(p25, 4), cents(4 * p25))  # no shift in s2
+    # 2024: no cost per hour anywhere, the rule pays nothing and says so
+    row = funding.rows("select tariff, amount, note from marts.funding_scenario_detail where scenario = 's2' "
+                       "and finess_et = ? and year = 2024 and rule_no = 2", [A])[0]
+    assert row[0] is None and row[1] == 0 and "ne paie rien" in row[2]
+    assert cents(funding.scalar("select scenario_funding from marts.funding_scenario where scenario = 's2' "
+                                "and finess_et = ? and year = 2024", [A])) == 171000.00
+
+
+def test_detail_adds_up_to_the_scenario_funding(funding):
+    assert funding.scalar("""
+        select count(*) from marts.funding_scenario as f
+        left join (select scenario, finess_et, year, sum(amount) as total from marts.funding_scenario_detail
+                   group by all) as d using (scenario, finess_et, year)
+        where abs(f.scenario_funding - d.total) > 0.005""") == 0
+    # every establishment × the scenario's years
+    assert funding.scalar("select count(*) from marts.funding_scenario where scenario = 's1'") == 3
+    assert funding.scalar("select count(*) from marts.funding_scenario where scenario = 's2'") == 6
+
+
+def test_sensitivity_of_one_rule(funding):
+    total_a = 100000 + 40000 + 200 + 2 * MEDIAN_IME + 1800 + 27375 + 200 + 300
+    moved = dict(funding.rows("select direction, scenario_funding from marts.funding_sensitivity where scenario = 's1' "
+                              "and finess_et = ? and year = 2025 and rule = '2 per_place'", [A]))
+    assert {k: cents(v) for k, v in moved.items()} == {"down": cents(total_a - 4000), "up": cents(total_a + 4000)}
+    # base_share moves it most (10 % of 100 000)
+    low, high, rule = funding.rows("select funding_low, funding_high, most_sensitive_rule from marts.funding_scenario "
+                                   "where scenario = 's1' and finess_et = ? and year = 2025", [A])[0]
+    assert (cents(low), cents(high), rule) == (cents(total_a - 10000), cents(total_a + 10000), "1 base_share")
+    # s2 has a sensitivity of 20 %
+    assert cents(funding.scalar("select scenario_funding from marts.funding_sensitivity where scenario = 's2' "
+                                "and finess_et = ? and year = 2024 and rule = '1 base_share' and direction = 'up'",
+                                [A])) == 171000.00 * 1.2
+
+
+def test_per_person_bands(funding):
+    bands = {(f, b): p for f, b, p in funding.rows(
+        "select finess_et, band, persons from marts.funding_person_bands where scenario = 's1' and year = 2025")}
+    # worked example: base_share + per_place (140 000) spread by total cost (A 116 430.30, B 74 258.59,
+    # C 52 311.11 of 243 000) plus each person's own units: A 113 053.72 (97 %), B 61 007.19 (82 %) covered,
+    # C 30 253.99 (58 %) under-covered; D: 20 000 + 1 h at the median + 1 day = 37 284.95 for 30 000 (124 %)
+    assert bands == {(A, "covered"): 2, (A, "under_covered"): 1, (B, "over_covered"): 1}
+    funded = funding.scalar("select sum(funding) from marts.funding_person_bands where scenario = 's1' "
+                            "and finess_et = ?", [A])
+    # everything but the 0.5 h of ev7, which no person attended (50 at 100 an hour), reaches a person
+    total_a = 100000 + 40000 + 200 + 2 * MEDIAN_IME + 1800 + 27375 + 200 + 300
+    assert cents(funded) == cents(total_a - 50)
+
+
+def test_scenario_definitions_kept(funding):
+    import json
+
+    rows = funding.rows("select scenario, file, rules, shifts, definition from marts.funding_scenarios order by 1")
+    assert [r[:4] for r in rows] == [("s1", "1_all_kinds.yaml", 8, 1), ("s2", "2_derived_all.yml", 2, 0)]
+    assert json.loads(rows[0][4])["rules"][3]["percentile"] == 50
+
+
+BAD = [
+    ("kind: per_night", "kind: per_nuit", "rules[5]: unknown rule kind 'per_nuit'"),
+    ("share: 0.5", "share: 1.5", "rules[0].share: Input should be less than or equal to 1"),
+    ('prestation: "2.2"', 'prestation: "2.9.9"', "rules[4].prestation: '2.9.9' is not a SERAFIN-PH code"),
+    ('need: "1.1"', 'need: "2.1"', "rules[7].need: '2.1' is a prestation directe code, not a need"),
+    ("tariff: 75", "tariff: -75", "rules[5].tariff: Input should be greater than or equal to 0"),
+    ("years: [2025]", "years: [2025]\nbudget: 3", "budget: unknown key"),
+    ("182: 500", "MECS: 500", "rules[1].amounts.MECS: 'MECS' is not an ESMS category"),
+    ("percentile: 50", "percentile: 150", "rules[3].tariff.percentile: Input should be less than or equal to 100"),
+    ("to_setting: ecole", "to_setting: village", "shifts[0].to_setting: 'village' is not a setting"),
+    ("share: 0.25", "share: -0.25", "shifts[0].share: Input should be greater than or equal to 0"),
+    ("name: s1", "name: s2", "name: 's2' is already the name of"),
+]
+
+
+@pytest.mark.parametrize("old, new, message", BAD, ids=[b[2].split(":")[0] for b in BAD])
+def test_a_bad_scenario_file_stops_the_run_before_anything_is_built(tmp_path, old, new, message):
+    from pipelines.run import execute
+
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    (landing / "scenarios").mkdir()
+    assert old in SCENARIO_1
+    (landing / "scenarios" / "1_all_kinds.yaml").write_text(SCENARIO_1.replace(old, new), encoding="utf-8")
+    (landing / "scenarios" / "2_derived_all.yml").write_text(SCENARIO_2, encoding="utf-8")
+    outcome = execute(landing, tmp_path / "w.duckdb", tmp_path / "reports")
+    assert not outcome.success
+    bad = landing / "scenarios" / "1_all_kinds.yaml" if "already" not in message else landing / "scenarios" / "2_derived_all.yml"
+    assert outcome.reason.startswith(f"{bad}: "), outcome.reason
+    assert message in outcome.reason
+    assert not (tmp_path / "w.duckdb").exists()
+    assert os.listdir(tmp_path) == ["landing"] or set(os.listdir(tmp_path)) <= {"landing", "w.duckdb.lock"}
