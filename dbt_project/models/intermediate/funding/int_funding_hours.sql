@@ -1,15 +1,16 @@
 {#- The hours the per_hour rules pay (scenarios.md): one row per ESMS × year × person × direct prestation ×
     setting, with the hours attributed to the person on the realised actions (duration / n, cost-method step
-    8, marts.person_action_cost), and one row with no person for the actions without any. They add up to the
+    8, int_person_actions), and one row with no person for the actions without any. They add up to the
     professional hours of each prestation; an action's setting is its first non-empty one (NULL: none). -#}
 select finess_et, year, person_id, prestation_code, setting, sum(hours) as hours
-from {{ ref('person_action_cost') }}
+from {{ ref('int_person_actions') }}
 group by finess_et, year, person_id, prestation_code, setting
 
 union all
 
-select a.finess_et, a.year, cast(null as {{ dbt.type_string() }}), a.prestation_code, a.setting, sum(a.hours)
-from {{ ref('action_cost') }} as a
+select a.finess_et, a.year, cast(null as {{ dbt.type_string() }}), a.prestation_code, a.setting,
+       sum(a.duration_min) / 60.0
+from {{ ref('int_actions') }} as a
 inner join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.prestation_code
 where k.section_kind = 'direct' and a.persons = 0
 group by a.finess_et, a.year, a.prestation_code, a.setting

@@ -5,10 +5,12 @@
     prestation code and year over the ESMS of the same category (among: category) or every ESMS (among: all)
     that have one, the ESMS itself included; none: NULL and a note. per_need_level: NULL (an amount per level). -#}
 with pool as (
-    select cp.year, cp.prestation_code, e.category, cp.cost_per_hour
-    from {{ ref('cost_per_prestation') }} as cp
-    inner join {{ ref('establishments') }} as e on e.finess_et = cp.finess_et
-    where cp.cost_per_hour is not null
+    -- marts.cost_per_prestation.cost_per_hour: the ESMS-years with a ledger
+    select f.year, f.prestation_code, e.category, f.cost_per_hour
+    from {{ ref('int_direct_full_cost') }} as f
+    inner join {{ ref('int_esms_years') }} as ey on ey.finess_et = f.finess_et and ey.year = f.year
+    inner join {{ ref('establishments') }} as e on e.finess_et = f.finess_et
+    where ey.has_ledger and f.cost_per_hour is not null
 ),
 
 {% set derived = [] %}
@@ -25,8 +27,9 @@ derived as (
     group by year{{ ', category' if r.among == 'category' }}
     union all
     {% endfor %}
-    select cast(null as {{ dbt.type_string() }}), cast(null as integer), cast(null as integer),
-           cast(null as {{ dbt.type_string() }}), cast(null as double), cast(null as bigint)
+    select cast(null as {{ dbt.type_string() }}) as scenario, cast(null as integer) as rule_no,
+           cast(null as integer) as year, cast(null as {{ dbt.type_string() }}) as category,
+           cast(null as double) as tariff, cast(null as bigint) as esms
     where 1 = 0
 )
 

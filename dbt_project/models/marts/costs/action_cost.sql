@@ -35,10 +35,10 @@ select
     a.partner_id,
     a.duration_min / 60.0 as hours,
     a.persons,
-    case when ey.has_ledger then f.full_cost / nullif(f.professional_hours, 0) * a.duration_min / 60.0 end as full_cost,
+    case when ey.has_ledger then f.cost_per_hour * a.duration_min / 60.0 end as full_cost,
     case when ey.has_ledger then coalesce(sr.cost_per_minute * a.duration_min, 0) end as staff_cost,
     case when ey.has_ledger and a.persons > 0
-         then f.full_cost / nullif(f.professional_hours, 0) * a.duration_min / 60.0 / a.persons end as cost_per_person
+         then f.cost_per_hour * a.duration_min / 60.0 / a.persons end as cost_per_person
 from {{ ref('int_actions') }} as a
 inner join {{ ref('int_esms_years') }} as ey on ey.finess_et = a.finess_et and ey.year = a.year
 left join {{ ref('int_direct_full_cost') }} as f

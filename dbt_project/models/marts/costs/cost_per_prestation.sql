@@ -17,7 +17,7 @@ select
     case when ey.has_ledger then f.direct_cost end as direct_cost,
     case when ey.has_ledger then f.overhead_cost end as overhead_cost,
     case when ey.has_ledger then f.full_cost end as full_cost,
-    case when ey.has_ledger then f.full_cost / nullif(f.professional_hours, 0) end as cost_per_hour
+    case when ey.has_ledger then f.cost_per_hour end as cost_per_hour
 from {{ ref('int_direct_full_cost') }} as f
 inner join {{ ref('int_esms_years') }} as ey on ey.finess_et = f.finess_et and ey.year = f.year
 left join persons as p
