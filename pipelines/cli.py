@@ -1,4 +1,4 @@
-"""The `serafin` command: demo, generate, run, validate, docs, ui."""
+"""The `serafin` command: demo, generate, run, validate, scenario, docs, ui."""
 
 from __future__ import annotations
 
@@ -146,6 +146,36 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_scenario(args) -> int:
+    """Re-run one funding scenario on a built warehouse, without re-ingesting, and print its results."""
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from pipelines import scenarios
+    from pipelines.run import RunFailed
+
+    started = time.perf_counter()
+    try:
+        rows = scenarios.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
+    except (scenarios.ScenarioProblem, RunFailed) as exc:
+        print(f"serafin scenario failed: {exc}", file=sys.stderr)
+        return 1
+    name = scenarios.load_file(Path(args.file)).name
+    table = Table(title=f"Scénario « {name} » : financement par ESMS et année, comparé à la dotation actuelle")
+    for col in ("FINESS", "ESMS", "année", "dotation actuelle", "scénario", "écart", "écart %"):
+        table.add_column(col, justify="left" if col in ("FINESS", "ESMS") else "right")
+    for finess, esms, year, baseline, funding, delta, share in rows:
+        table.add_row(finess, str(esms or "")[:30], str(year), "" if baseline is None else f"{baseline:,.0f}",
+                      f"{funding:,.0f}", "" if delta is None else f"{delta:+,.0f}",
+                      "" if share is None else f"{share:+.1%}")
+    Console(width=150).print(table)
+    print(f"{len(rows)} rows in marts.funding_scenario, marts.funding_scenario_detail and marts.funding_sensitivity "
+          f"({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 def cmd_docs(args) -> int:
     """dbt's documentation site (models, columns, tests, lineage), built offline into one HTML file."""
     import json
@@ -229,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--landing", required=True)
     p.add_argument("--warehouse", default=None, help="keep the warehouse here (a temporary one by default)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("scenario", help="re-run one funding scenario file on a built warehouse (no re-ingestion)")
+    p.add_argument("file", help="a scenario YAML file (format: docs scenarios.md)")
+    p.add_argument("--warehouse", default=os.environ.get(settings.WAREHOUSE_ENV, "warehouse.duckdb"))
+    p.set_defaults(func=cmd_scenario)
 
     p = sub.add_parser("docs", help="dbt's documentation site of the models, offline, in one HTML file")
     p.add_argument("--out", default="serafin-docs", help="output folder (static_index.html is written there)")

@@ -240,3 +240,33 @@ def test_a_bad_scenario_file_stops_the_run_before_anything_is_built(tmp_path, ol
     assert message in outcome.reason
     assert not (tmp_path / "w.duckdb").exists()
     assert os.listdir(tmp_path) == ["landing"] or set(os.listdir(tmp_path)) <= {"landing", "w.duckdb.lock"}
+
+
+def test_serafin_scenario_reruns_one_scenario_on_a_built_warehouse(funding, tmp_path, capsys):
+    """A copy of the warehouse: s1 is replaced by a file of the same name with one rule, s2 is kept as it was,
+    and nothing is ingested again."""
+    from pipelines.cli import main
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(funding.path, warehouse)
+    before_s2 = funding.rows("select * from marts.funding_scenario where scenario = 's2' order by finess_et, year")
+    log_before = funding.rows("select * from audit.ingestion_log order by 1")
+    new = tmp_path / "s1_per_place.yaml"
+    new.write_text("name: s1\nrules:\n  - kind: per_place\n    amounts: {IME: 2000}\n", encoding="utf-8")
+    assert main(["scenario", str(new), "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "Scénario « s1 »" in out and "80,000" in out  # 40 IME places at 2 000
+    copy = Warehouse(warehouse)
+    rows = {(f, y): cents(s) for f, y, s in copy.rows(
+        "select finess_et, year, scenario_funding from marts.funding_scenario where scenario = 's1'")}
+    # the new file has no years: every year with a ledger row (2024, 2025)
+    assert rows == {(A, 2024): 80000.00, (A, 2025): 80000.00, (B, 2024): 40000.00, (B, 2025): 40000.00,
+                    (C, 2024): 0.00, (C, 2025): 0.00}
+    assert copy.rows("select * from marts.funding_scenario where scenario = 's2' order by finess_et, year") == before_s2
+    assert copy.rows("select * from audit.ingestion_log order by 1") == log_before
+    assert copy.scalar("select count(*) from marts.funding_scenario_detail where scenario = 's1'") == 6
+    # a bad file: one line, the warehouse untouched
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: s4\nrules:\n  - kind: per_hour\n    prestation: '2.9.9'\n    tariff: 10\n", encoding="utf-8")
+    assert main(["scenario", str(bad), "--warehouse", str(warehouse)]) == 1
+    assert f"{bad}: rules[0].prestation: '2.9.9' is not a SERAFIN-PH code" in capsys.readouterr().err
