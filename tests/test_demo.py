@@ -86,3 +86,23 @@ def test_the_demo_is_plausible_for_each_category(demo):
     assert abs(values[("MAS", "file_active")] - places["MAS"]) <= 0.15 * places["MAS"]
     assert values[("SESSAD", "inclusion_share")] >= values[("IME", "inclusion_share")] + 0.15
     assert all(values[(c, "occupancy_rate")] <= 1.0 for c in places)
+
+
+def test_both_demo_scenarios_fund_every_esms_and_year(demo):
+    esms_years = demo.scalar("select count(*) from (select distinct finess_et, year from marts.cost_reconciliation)")
+    rows = demo.rows("select scenario, count(*), count(baseline_funding), count(scenario_funding), "
+                     "min(scenario_funding), count(funding_low) from marts.funding_scenario group by 1 order by 1")
+    assert [r[0] for r in rows] == ["Besoins et milieu ordinaire", "Tarif horaire médian"]
+    for scenario, n, baselines, fundings, lowest, lows in rows:
+        assert n == baselines == fundings == lows == esms_years, scenario
+        assert lowest > 0, scenario
+    # the demo ledger's tarification is of the sector's order: within 10 % of the charges in scope
+    ratios = demo.rows("select f.baseline_funding / c.charges_in_scope from marts.funding_scenario as f "
+                       "join marts.cost_reconciliation as c using (finess_et, year)")
+    assert all(0.85 < r[0] < 1.10 for r in ratios)
+    # the two models disagree: some ESMS gain in one and lose in the other
+    signs = demo.rows("select finess_et, year, count(distinct sign(delta)) from marts.funding_scenario group by 1, 2")
+    assert any(r[2] == 2 for r in signs)
+    # every demo person is in one band per scenario and ESMS-year
+    assert demo.scalar("select sum(persons) from marts.funding_person_bands where scenario = 'Tarif horaire médian'") \
+        == demo.scalar("select count(*) from marts.person_cost")

@@ -76,6 +76,41 @@ def _ledger_rows(e: dict, year: int, staff_total: float, rng: random.Random) -> 
     rows.append([year, e["finess_et"], "6288", "Activité annexe (hors champ)", round(rng.uniform(500, 3000), 2),
                  "hors_champ"])
     rows.append([year, e["finess_et"], "6023", "Avoir fournisseur alimentation", -round(rng.uniform(100, 900), 2), ""])
+    return rows + _product_rows(e, year, sum(r[4] for r in rows), rng)
+
+
+# class 7 products by category: (account, label, share of the funding) of the tarification, as the sector's
+# funders split it (ARS for care, the département for lodging and social support); and the users' own share
+PRODUCTS = {
+    "IME": [("731100", "Dotation globale de financement ARS", 1.0)],
+    "SESSAD": [("731100", "Dotation globale de financement ARS", 1.0)],
+    "MAS": [("731100", "Dotation globale de financement ARS", 1.0)],
+    "FAM": [("731200", "Forfait global de soins ARS", 0.35), ("733100", "Dotation hébergement du département", 0.65)],
+    "ESAT": [("731100", "Dotation globale de fonctionnement ARS", 1.0)],
+    "SAVS": [("733100", "Dotation globale du département", 1.0)],
+}
+
+
+def _product_rows(e: dict, year: int, charges: float, rng: random.Random) -> list[list]:
+    """Class 7 products of one ESMS-year, of the sector's order: the users' participation (forfait journalier
+    of residential ESMS), the ESAT's sales, a small subsidy, and the tarification that covers the rest of the
+    charges within a few per cent (a slight surplus or deficit)."""
+    cat, places = e["category"], e["places"]
+    rows, own = [], 0.0
+    if CATEGORIES[cat][4] == "internat":
+        amount = round(places * 365 * 0.95 * 20.0, 2)  # forfait journalier, 20 € a day
+        rows.append([year, e["finess_et"], "734100", "Participation des usagers (forfait journalier)", amount, ""])
+        own += amount
+    if cat == "ESAT":
+        amount = round(places * rng.uniform(2500, 4000), 2)
+        rows.append([year, e["finess_et"], "701000", "Ventes de produits finis (atelier)", amount, ""])
+        own += amount * 0.2  # most of the sales pay the commercial budget, not the social one
+    amount = round(rng.uniform(1000, 6000), 2)
+    rows.append([year, e["finess_et"], "747000", "Subvention d'exploitation", amount, ""])
+    own += amount
+    tarification = max(0.0, charges * rng.uniform(0.97, 1.03) - own)
+    for account, label, share in PRODUCTS[cat]:
+        rows.append([year, e["finess_et"], account, label, round(tarification * share, 2), ""])
     return rows
 
 
