@@ -63,6 +63,14 @@ def _check_product_prefix(value: str) -> str | None:
     return None
 
 
+def _check_number(value: str) -> str | None:
+    try:
+        float(value)
+    except ValueError:
+        return f"{value!r} is not a number (write 0.02 for 2 %)"
+    return None
+
+
 def _in(allowed: set[str], what: str) -> Check:
     def check(value: str) -> str | None:
         return None if value in allowed else f"{value!r} is not {what}"
@@ -101,6 +109,12 @@ def _specs(folder: Path) -> dict[str, tuple[tuple[str, ...], dict[str, Check]]]:
             "prefix": _check_product_prefix,
             "funder": lambda value: None,
             "is_baseline": _in({"true", "false"}, "true or false"),
+        }),
+        "cpom_parameters.csv": (("parameter",), {
+            "parameter": _in({"cpom_years", "personnel_growth", "other_growth", "funding_growth", "convergence_years"},
+                             "a CPOM parameter (cpom_years, personnel_growth, other_growth, funding_growth, "
+                             "convergence_years)"),
+            "value": _check_number,
         }),
         "code_aliases.csv": (("alias",), {"code": _in(set(codes), "a SERAFIN-PH code")}),
         "needs_to_prestations.csv": (("need_code", "prestation_code"), {

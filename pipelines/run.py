@@ -73,7 +73,7 @@ class RunOutcome:
 
 def preflight(paths: RunPaths) -> None:
     """Everything that can be wrong before a single file is read, as one sentence."""
-    from pipelines import cooperation, scenarios
+    from pipelines import cooperation, cpom, scenarios
     from pipelines.ingestion.pseudonym import KeyProblem, load_key
     from pipelines.parameters import check_parameters, summary
 
@@ -94,8 +94,12 @@ def preflight(paths: RunPaths) -> None:
     except cooperation.CooperationProblem as exc:
         raise RunFailed(str(exc)) from None
     try:
-        scenarios.load(paths.landing)
+        loaded = scenarios.load(paths.landing)
     except scenarios.ScenarioProblem as exc:
+        raise RunFailed(str(exc)) from None
+    try:
+        cpom.load(paths.landing, [s.name for _, s in loaded])
+    except cpom.CpomProblem as exc:
         raise RunFailed(str(exc)) from None
     folder = paths.warehouse.parent
     try:
@@ -195,7 +199,8 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     run_config = {
         "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose,
                                            "cooperation": _cooperation_json(paths.landing),
-                                           "scenarios": _scenarios_json(paths.landing)}}},
+                                           "scenarios": _scenarios_json(paths.landing),
+                                           "cpom": _cpom_json(paths.landing)}}},
         # quiet: nothing from Dagster's console log; the run ends with one line (failure_reason)
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }
@@ -223,6 +228,16 @@ def _scenarios_json(landing: Path) -> str:
     from pipelines import scenarios
 
     var = scenarios.as_dbt_var(scenarios.load(landing))
+    return json.dumps(var, ensure_ascii=False) if var else ""
+
+
+def _cpom_json(landing: Path) -> str:
+    """The landing folder's cpom.yaml, checked (preflight did), as the JSON of the dbt var; "" if none."""
+    import json
+
+    from pipelines import cpom, scenarios
+
+    var = cpom.as_dbt_var(cpom.load(landing, [s.name for _, s in scenarios.load(landing)]))
     return json.dumps(var, ensure_ascii=False) if var else ""
 
 

@@ -65,6 +65,18 @@ sensitivity: 0.2
 """
 
 
+CPOM = f"""\
+cpom_years: 3
+personnel_growth: 0.03
+other_growth: 0.01
+funding_growth: 0.02
+convergence_years: 2
+target_scenario: s1
+places:
+  - {{finess_et: "{A}", year: 2027, change: 10}}
+"""
+
+
 def _append(path: Path, text: str) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n" + text.strip() + "\n")
@@ -96,6 +108,7 @@ def funding(tmp_path_factory) -> Warehouse:
     (landing / "scenarios").mkdir()
     (landing / "scenarios" / "1_all_kinds.yaml").write_text(SCENARIO_1, encoding="utf-8")
     (landing / "scenarios" / "2_derived_all.yml").write_text(SCENARIO_2, encoding="utf-8")
+    (landing / "cpom.yaml").write_text(CPOM, encoding="utf-8")
     ok, reason, warehouse = run_pipeline(landing, work)
     assert ok, reason
     return Warehouse(warehouse)
@@ -270,3 +283,62 @@ def test_serafin_scenario_reruns_one_scenario_on_a_built_warehouse(funding, tmp_
     bad.write_text("name: s4\nrules:\n  - kind: per_hour\n    prestation: '2.9.9'\n    tariff: 10\n", encoding="utf-8")
     assert main(["scenario", str(bad), "--warehouse", str(warehouse)]) == 1
     assert f"{bad}: rules[0].prestation: '2.9.9' is not a SERAFIN-PH code" in capsys.readouterr().err
+
+
+def test_cpom_trajectory_of_an_esms(funding):
+    rows = {(y, m): (v, st, r) for y, m, v, st, r in funding.rows(
+        "select year, measure, value, status, rule from marts.cpom_trajectory where level = 'esms' and entity = ?", [A])}
+    # observed 2025 (2024 has products but no charges: not an observed year)
+    assert {y for y, _ in rows} == {2025, 2026, 2027, 2028}
+    assert [cents(rows[(2025, m)][0]) for m in ("charges_in_scope", "personnel_charges", "other_charges",
+                                                "baseline_funding", "places", "file_active", "direct_hours")] == \
+        [243000.00, 196000.00, 47000.00, 200000.00, 40.00, 3.00, 6.00]
+    assert rows[(2025, "cost_per_place")][0] == 243000 / 40 and rows[(2025, "places")][1] == "observé"
+    total_a = 100000 + 40000 + 200 + 2 * MEDIAN_IME + 1800 + 27375 + 200 + 300  # s1 in 2025
+    assert cents(rows[(2025, "target_funding")][0]) == cents(total_a)
+    # 2026: one year of growth; half-way to the target (convergence over 2 years)
+    assert cents(rows[(2026, "personnel_charges")][0]) == 201880.00
+    assert rows[(2026, "personnel_charges")][2] == "charges de personnel 2025 × (1 + 3.0 %) ^ 1"
+    assert cents(rows[(2026, "charges_in_scope")][0]) == 201880.00 + 47470.00
+    assert cents(rows[(2026, "baseline_funding")][0]) == 204000.00
+    target_2026 = total_a * 1.02
+    assert cents(rows[(2026, "funding")][0]) == cents(204000 + (target_2026 - 204000) * 0.5)
+    assert cents(rows[(2026, "result")][0]) == cents(204000 + (target_2026 - 204000) * 0.5 - 249350)
+    # 2027: 10 more places; the activity follows the places
+    assert rows[(2027, "places")][0] == 50 and rows[(2026, "places")][0] == 40
+    assert (rows[(2027, "file_active")][0], rows[(2027, "direct_hours")][0]) == (3.75, 7.5)
+    assert cents(rows[(2027, "cost_per_place")][0]) == cents((196000 * 1.03 ** 2 + 47000 * 1.01 ** 2) / 50)
+    # 2028: the target reached, scaled by the places and updated
+    assert cents(rows[(2028, "funding")][0]) == cents(total_a * 50 / 40 * 1.02 ** 3)
+    assert all(st == "projeté" for (y, _), (_, st, _) in rows.items() if y > 2025)
+
+
+def test_cpom_trajectory_of_the_gestionnaire(funding):
+    rows = {(y, m): v for y, m, v in funding.rows(
+        "select year, measure, value from marts.cpom_trajectory where level = 'gestionnaire' and entity = '690000021'")}
+    # the two IME with accounts (the SESSAD has none): 243 000 + 30 000 in 2025, 60 places
+    assert cents(rows[(2025, "charges_in_scope")]) == 273000.00 and rows[(2025, "places")] == 60
+    assert cents(rows[(2025, "cost_per_place")]) == cents(273000 / 60)
+    charges_2026 = 196000 * 1.03 + 47000 * 1.01 + 20000 * 1.03 + 10000 * 1.01
+    assert cents(rows[(2026, "charges_in_scope")]) == cents(charges_2026)
+    assert cents(rows[(2026, "cost_per_place")]) == cents(charges_2026 / 60)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("target_scenario: s9\n", "target_scenario: 's9' is not the name of a scenario"),
+    ("personnel_growth: deux\n", "personnel_growth: Input should be a valid number"),
+    ("croissance: 0.02\n", "croissance: unknown key"),
+    ("places:\n  - {finess_et: '6900', year: 2027, change: 3}\n", "places[0].finess_et: String should match pattern"),
+])
+def test_a_bad_cpom_file_stops_the_run(tmp_path, text, message):
+    from pipelines.run import execute
+
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    (landing / "scenarios").mkdir()
+    (landing / "scenarios" / "2_derived_all.yml").write_text(SCENARIO_2, encoding="utf-8")
+    (landing / "cpom.yaml").write_text(text, encoding="utf-8")
+    outcome = execute(landing, tmp_path / "w.duckdb", tmp_path / "reports")
+    assert not outcome.success
+    assert outcome.reason.startswith(f"{landing / 'cpom.yaml'}: {message}"), outcome.reason
+    assert not (tmp_path / "w.duckdb").exists()

@@ -58,6 +58,7 @@ class DbtRunConfig(dg.Config):
     quiet: bool = True
     cooperation: str = ""  # cooperation.yaml as checked by pipelines/cooperation.py, JSON; "" when there is none
     scenarios: str = ""  # scenarios/*.yaml as checked by pipelines/scenarios.py, JSON; "" when there is none
+    cpom: str = ""  # cpom.yaml as checked by pipelines/cpom.py, JSON; "" when there is none
 
 
 def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
@@ -69,6 +70,8 @@ def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
         values["cooperation"] = json.loads(config.cooperation)
     if config.scenarios:
         values["scenarios"] = json.loads(config.scenarios)
+    if config.cpom:
+        values["cpom"] = json.loads(config.cpom)
     return ["--vars", json.dumps(values)]
 
 

@@ -1,0 +1,209 @@
+{#- The CPOM's trajectory, per ESMS and for each gestionnaire (FINESS EJ): the observed years (charges in scope,
+    personnel and other charges, funding from the class 7 tarification products, authorised places, file active,
+    direct hours, cost per place) and a projection over the CPOM's years from nomenclatures/cpom_parameters.csv,
+    overridden by the landing folder's cpom.yaml (var cpom): personnel and other charges grow yearly from the
+    ESMS's last observed year, places change as planned, file active and direct hours follow the places, the
+    current funding is updated yearly, the target scenario's funding (its last observed year, scaled by the
+    places and updated likewise) is reached by linear convergence. One row per level × entity × year × measure,
+    each projected figure with the rule that made it (in French, as the CPOM annex prints it). -#}
+{% set cpom = var('cpom', none) or {} %}
+{% set overrides = [] %}
+{% for key in ['cpom_years', 'personnel_growth', 'other_growth', 'funding_growth', 'convergence_years'] if cpom.get(key) is not none %}
+    {% do overrides.append([serafin.sql_text(key), serafin.sql_number(cpom[key])]) %}
+{% endfor %}
+{% set changes = [] %}
+{% for c in cpom.get('places', []) %}
+    {% do changes.append([serafin.sql_text(c.finess_et), c.year, c.change]) %}
+{% endfor %}
+{% set offsets = [] %}
+{% for k in range(10) %}{% do offsets.append([k]) %}{% endfor %}
+with overrides as (
+    {{ serafin.rows_relation(overrides, [('parameter', 'varchar'), ('value_', 'double')]) }}
+),
+
+params as (
+    select
+        max(case when d.parameter = 'cpom_years' then coalesce(o.value_, d.value) end) as cpom_years,
+        max(case when d.parameter = 'personnel_growth' then coalesce(o.value_, d.value) end) as gp,
+        max(case when d.parameter = 'other_growth' then coalesce(o.value_, d.value) end) as go,
+        max(case when d.parameter = 'funding_growth' then coalesce(o.value_, d.value) end) as gf,
+        max(case when d.parameter = 'convergence_years' then coalesce(o.value_, d.value) end) as convergence_years
+    from {{ ref('cpom_parameters') }} as d
+    left join overrides as o on o.parameter = d.parameter
+),
+
+place_changes as (
+    {{ serafin.rows_relation(changes, [('finess_et', 'varchar'), ('year', 'integer'), ('change', 'integer')]) }}
+),
+
+file_active as (
+    select scope as finess_et, year, cast(count(*) as double) as file_active
+    from {{ ref('int_file_active') }}
+    group by scope, year
+),
+
+direct_hours as (
+    select finess_et, year, sum(professional_hours) as direct_hours
+    from {{ ref('int_direct_full_cost') }}
+    group by finess_et, year
+),
+
+baseline as (
+    select finess_et, year, sum(amount) as baseline_funding
+    from {{ ref('int_funding_products') }}
+    where is_baseline
+    group by finess_et, year
+),
+
+target as (
+    select finess_et, year, scenario_funding as target_funding
+    from {{ ref('funding_scenario') }}
+    where scenario = {{ serafin.sql_text(cpom.get('target_scenario')) }}
+),
+
+observed as (
+    select
+        r.finess_et,
+        coalesce(e.gestionnaire, '(sans EJ)') as gestionnaire,
+        r.year,
+        r.charges_in_scope,
+        r.personnel_ledger as personnel_charges,
+        r.charges_in_scope - r.personnel_ledger as other_charges,
+        b.baseline_funding,
+        t.target_funding,
+        b.baseline_funding as funding,
+        cast(coalesce(e.authorized_places, 0) as double) as places,
+        coalesce(fa.file_active, 0) as file_active,
+        coalesce(h.direct_hours, 0) as direct_hours
+    from {{ ref('cost_reconciliation') }} as r
+    inner join {{ ref('establishments') }} as e on e.finess_et = r.finess_et
+    left join baseline as b on b.finess_et = r.finess_et and b.year = r.year
+    left join target as t on t.finess_et = r.finess_et and t.year = r.year
+    left join file_active as fa on fa.finess_et = r.finess_et and fa.year = r.year
+    left join direct_hours as h on h.finess_et = r.finess_et and h.year = r.year
+    where r.has_ledger
+),
+
+cpom_years as (
+    select s.start_year + o.k as year, s.start_year
+    from (select coalesce({{ cpom.get('start_year') or 'null' }}, max(year) + 1) as start_year from observed) as s
+    cross join ({{ serafin.rows_relation(offsets, [('k', 'integer')]) }}) as o
+    cross join params as p
+    where o.k < p.cpom_years
+),
+
+base as (
+    -- each ESMS's last observed year before the CPOM
+    select o.*, row_number() over (partition by o.finess_et order by o.year desc) as rank_
+    from observed as o
+    where o.year < (select min(start_year) from cpom_years)
+),
+
+planned as (
+    -- the changes of places planned up to each CPOM year
+    select c.finess_et, y.year, sum(c.change) as change
+    from place_changes as c
+    inner join cpom_years as y on c.year <= y.year
+    group by c.finess_et, y.year
+),
+
+projected as (
+    select
+        b.finess_et,
+        b.gestionnaire,
+        y.year,
+        y.year - b.year as gap,
+        b.year as base_year,
+        b.personnel_charges * power(1 + p.gp, y.year - b.year) as personnel_charges,
+        b.other_charges * power(1 + p.go, y.year - b.year) as other_charges,
+        b.baseline_funding * power(1 + p.gf, y.year - b.year) as baseline_funding,
+        b.places + coalesce(pc.change, 0) as places,
+        b.places as base_places,
+        b.file_active as base_file_active,
+        b.direct_hours as base_direct_hours,
+        b.target_funding as base_target_funding,
+        least(1.0, (y.year - y.start_year + 1) / p.convergence_years) as convergence,
+        p.gp, p.go, p.gf, p.convergence_years
+    from base as b
+    cross join cpom_years as y
+    cross join params as p
+    left join planned as pc on pc.finess_et = b.finess_et and pc.year = y.year
+    where b.rank_ = 1
+),
+
+projected_figures as (
+    select
+        *,
+        personnel_charges + other_charges as charges_in_scope,
+        base_file_active * places / nullif(base_places, 0) as file_active,
+        base_direct_hours * places / nullif(base_places, 0) as direct_hours,
+        base_target_funding * places / nullif(base_places, 0) * power(1 + gf, gap) as target_funding
+    from projected
+),
+
+esms_rows as (
+    {% set measures = [
+        ('charges_in_scope', 'Charges dans le champ', "'charges de personnel + autres charges projetées'"),
+        ('personnel_charges', 'Charges de personnel', "'charges de personnel ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gp * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
+        ('other_charges', 'Autres charges', "'autres charges ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(go * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
+        ('baseline_funding', 'Financement actuel actualisé', "'produits de la tarification ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
+        ('target_funding', 'Financement du modèle cible', "'scénario cible ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
+        ('funding', 'Financement de la trajectoire', "case when target_funding is null then 'financement actuel actualisé (pas de scénario cible)' else 'financement actuel + (cible - actuel) × ' || cast(round(convergence * 100, 1) as varchar) || ' % (convergence linéaire sur ' || cast(convergence_years as varchar) || ' ans)' end"),
+        ('result', 'Résultat (financement - charges)', "'financement de la trajectoire - charges dans le champ'"),
+        ('places', 'Places autorisées', "'places ' || cast(base_year as varchar) || ' + changements prévus jusqu''en ' || cast(year as varchar)"),
+        ('file_active', 'File active', "'file active ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar)"),
+        ('direct_hours', 'Heures de prestations directes', "'heures directes ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar)"),
+        ('cost_per_place', 'Coût par place', "'charges dans le champ / places autorisées'"),
+    ] %}
+    {% set value_of = {
+        'funding': 'case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end',
+        'result': '(case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end) - charges_in_scope',
+        'cost_per_place': 'charges_in_scope / nullif(places, 0)',
+    } %}
+    {% set observed_value_of = {
+        'result': 'funding - charges_in_scope',
+        'cost_per_place': 'charges_in_scope / nullif(places, 0)',
+    } %}
+    {% for code, label, rule in measures %}
+    select finess_et, gestionnaire, year, {{ loop.index }} as measure_no, '{{ code }}' as measure,
+           '{{ label }}' as measure_label, 'observé' as status,
+           {{ observed_value_of.get(code, code) }} as value_,
+           'observé (comptes, activité et scénario de l''exercice)' as rule
+    from observed
+    union all
+    select finess_et, gestionnaire, year, {{ loop.index }}, '{{ code }}', '{{ label }}', 'projeté',
+           {{ value_of.get(code, code) }}, {{ rule | replace('varchar', dbt.type_string()) }}
+    from projected_figures
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+gestionnaire_sums as (
+    select gestionnaire, year, status, measure_no, measure, measure_label, sum(value_) as value_
+    from esms_rows
+    where measure <> 'cost_per_place'
+    group by gestionnaire, year, status, measure_no, measure, measure_label
+),
+
+gestionnaire_rows as (
+    select gestionnaire, year, status, measure_no, measure, measure_label, value_ from gestionnaire_sums
+    union all
+    select c.gestionnaire, c.year, c.status, e.measure_no, e.measure, e.measure_label, c.value_ / nullif(p.value_, 0)
+    from gestionnaire_sums as c
+    inner join gestionnaire_sums as p
+        on p.gestionnaire = c.gestionnaire and p.year = c.year and p.status = c.status and p.measure = 'places'
+    inner join (select distinct measure_no, measure, measure_label from esms_rows
+                where measure = 'cost_per_place') as e on 1 = 1
+    where c.measure = 'charges_in_scope'
+)
+
+select
+    'esms' as level, finess_et as entity, gestionnaire, year, status, measure_no, measure, measure_label,
+    value_ as value, rule
+from esms_rows
+union all
+select
+    'gestionnaire', gestionnaire, gestionnaire, year, status, measure_no, measure, measure_label, value_,
+    case when measure = 'cost_per_place' then 'charges dans le champ / places autorisées du gestionnaire'
+         else 'somme des ESMS du gestionnaire (chacun selon sa règle)' end
+from gestionnaire_rows

@@ -1,0 +1,96 @@
+"""`cpom.yaml`: the parameters of the CPOM's five-year trajectory (marts.cpom_trajectory), read from the root of
+the landing folder and checked before anything is built. Optional: without it the defaults of
+nomenclatures/cpom_parameters.csv apply, the CPOM starts the year after the last observed year, no change of
+places is planned and the current funding model goes on.
+
+```yaml
+start_year: 2026                 # first year of the CPOM (default: the year after the last observed year)
+cpom_years: 5                    # overrides of nomenclatures/cpom_parameters.csv
+personnel_growth: 0.02
+other_growth: 0.015
+funding_growth: 0.01
+convergence_years: 5
+target_scenario: Besoins et milieu ordinaire   # a scenario of scenarios/: the target funding model
+places:                          # planned changes of authorised places, from that year on
+  - {finess_et: "690133897", year: 2027, change: 5}
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+FILE_NAME = "cpom.yaml"
+
+
+class CpomProblem(Exception):
+    """cpom.yaml cannot be used; the message names the file, the key path and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PlaceChange(_Strict):
+    finess_et: str = Field(pattern=r"^(2A|2B|[0-9]{2})[0-9]{7}$")
+    year: int = Field(ge=2000, le=2100)
+    change: int
+
+
+class Cpom(_Strict):
+    start_year: int | None = Field(default=None, ge=2000, le=2100)
+    cpom_years: int | None = Field(default=None, ge=1, le=10)
+    personnel_growth: float | None = Field(default=None, ge=-0.5, le=0.5)
+    other_growth: float | None = Field(default=None, ge=-0.5, le=0.5)
+    funding_growth: float | None = Field(default=None, ge=-0.5, le=0.5)
+    convergence_years: int | None = Field(default=None, ge=1, le=10)
+    target_scenario: str | None = None
+    places: list[PlaceChange] = Field(default_factory=list)
+
+
+def _where(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(the file)"
+
+
+def load(landing: Path, scenario_names: list[str] | None = None) -> Cpom | None:
+    """The checked parameters of the landing folder, or None without cpom.yaml; the target scenario must be one
+    of the landing folder's scenario names."""
+    import yaml
+
+    path = Path(landing) / FILE_NAME
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise CpomProblem(f"{path}: not a readable YAML file{where}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise CpomProblem(f"{path}: expected keys start_year, personnel_growth, places… at the top level")
+    try:
+        cpom = Cpom.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        given = f" (given: {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        raise CpomProblem(f"{path}: {_where(error['loc'])}: {message}{given}") from None
+    if cpom.target_scenario is not None and cpom.target_scenario not in (scenario_names or []):
+        known = ", ".join(repr(n) for n in scenario_names or []) or "none in scenarios/"
+        raise CpomProblem(f"{path}: target_scenario: {cpom.target_scenario!r} is not the name of a scenario "
+                          f"({known})")
+    return cpom
+
+
+def as_dbt_var(cpom: Cpom | None) -> dict | None:
+    """What dbt reads (var `cpom`): the overrides given, the target scenario and the changes of places."""
+    if cpom is None:
+        return None
+    data = cpom.model_dump(exclude_none=True)
+    data["places"] = [p.model_dump() for p in cpom.places]
+    return data
