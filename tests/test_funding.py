@@ -303,7 +303,10 @@ def test_cpom_trajectory_of_an_esms(funding):
     assert cents(rows[(2026, "baseline_funding")][0]) == 204000.00
     target_2026 = total_a * 1.02
     assert cents(rows[(2026, "funding")][0]) == cents(204000 + (target_2026 - 204000) * 0.5)
-    assert cents(rows[(2026, "result")][0]) == cents(204000 + (target_2026 - 204000) * 0.5 - 249350)
+    # the other products (734 and 74: 8 000) are updated like the funding
+    assert cents(rows[(2026, "other_products")][0]) == 8160.00
+    assert cents(rows[(2026, "result")][0]) == cents(204000 + (target_2026 - 204000) * 0.5 + 8160 - 249350)
+    assert cents(rows[(2025, "result")][0]) == 200000.00 + 8000.00 - 243000.00
     # 2027: 10 more places; the activity follows the places
     assert rows[(2027, "places")][0] == 50 and rows[(2026, "places")][0] == 40
     assert (rows[(2027, "file_active")][0], rows[(2027, "direct_hours")][0]) == (3.75, 7.5)

@@ -23,7 +23,7 @@ from pipelines.demo.needs_plans import write_needs_and_plans
 from pipelines.demo.partners import write_partners_and_conventions
 from pipelines.demo.persons import write_persons_and_stays
 from pipelines.demo.profile import GeneratorConfig
-from pipelines.demo.scenarios import write_scenarios
+from pipelines.demo.scenarios import write_cpom, write_scenarios
 from pipelines.demo.staff_ledger import write_staff_and_ledger
 
 __all__ = ["GeneratorConfig", "generate"]
@@ -51,6 +51,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
     write_cooperation(out, esms, partners, years)
     write_scenarios(out)
+    write_cpom(out, esms, years)
     if config.bad_rows:
         add_bad_rows(out, esms, staff_ids)
     return {"establishments": len(esms), "persons": len(persons), "stays": len(stays), "needs": len(needs),

@@ -77,3 +77,19 @@ shifts:
     share: 0.15
 sensitivity: 0.10
 """, encoding="utf-8")
+
+
+def write_cpom(out: Path, esms: list[dict], years: list[int]) -> None:
+    """cpom.yaml: the CPOM starts the year after the demo's last year, the needs-based scenario is the target
+    funding model, and the first ESMS opens 5 places in the CPOM's second year."""
+    (out / "cpom.yaml").write_text(f"""\
+# Paramètres de la trajectoire du CPOM (marts.cpom_trajectory); les valeurs absentes viennent de
+# nomenclatures/cpom_parameters.csv
+start_year: {years[-1] + 1}
+personnel_growth: 0.022
+other_growth: 0.015
+funding_growth: 0.01
+target_scenario: Besoins et milieu ordinaire
+places:
+  - {{finess_et: "{esms[0]['finess_et']}", year: {years[-1] + 2}, change: 5}}
+""", encoding="utf-8")

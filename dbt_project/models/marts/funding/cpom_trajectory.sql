@@ -49,9 +49,11 @@ direct_hours as (
 ),
 
 baseline as (
-    select finess_et, year, sum(amount) as baseline_funding
+    select
+        finess_et, year,
+        sum(case when is_baseline then amount end) as baseline_funding,
+        sum(case when not is_baseline then amount end) as other_products
     from {{ ref('int_funding_products') }}
-    where is_baseline
     group by finess_et, year
 ),
 
@@ -72,6 +74,7 @@ observed as (
         b.baseline_funding,
         t.target_funding,
         b.baseline_funding as funding,
+        coalesce(b.other_products, 0) as other_products,
         cast(coalesce(e.authorized_places, 0) as double) as places,
         coalesce(fa.file_active, 0) as file_active,
         coalesce(h.direct_hours, 0) as direct_hours
@@ -117,6 +120,7 @@ projected as (
         b.personnel_charges * power(1 + p.gp, y.year - b.year) as personnel_charges,
         b.other_charges * power(1 + p.go, y.year - b.year) as other_charges,
         b.baseline_funding * power(1 + p.gf, y.year - b.year) as baseline_funding,
+        b.other_products * power(1 + p.gf, y.year - b.year) as other_products,
         b.places + coalesce(pc.change, 0) as places,
         b.places as base_places,
         b.file_active as base_file_active,
@@ -149,7 +153,8 @@ esms_rows as (
         ('baseline_funding', 'Financement actuel actualisé', "'produits de la tarification ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
         ('target_funding', 'Financement du modèle cible', "'scénario cible ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
         ('funding', 'Financement de la trajectoire', "case when target_funding is null then 'financement actuel actualisé (pas de scénario cible)' else 'financement actuel + (cible - actuel) × ' || cast(round(convergence * 100, 1) as varchar) || ' % (convergence linéaire sur ' || cast(convergence_years as varchar) || ' ans)' end"),
-        ('result', 'Résultat (financement - charges)', "'financement de la trajectoire - charges dans le champ'"),
+        ('other_products', 'Autres produits', "'autres produits ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
+        ('result', 'Résultat (financement + autres produits - charges)', "'financement de la trajectoire + autres produits - charges dans le champ'"),
         ('places', 'Places autorisées', "'places ' || cast(base_year as varchar) || ' + changements prévus jusqu''en ' || cast(year as varchar)"),
         ('file_active', 'File active', "'file active ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar)"),
         ('direct_hours', 'Heures de prestations directes', "'heures directes ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar)"),
@@ -157,11 +162,11 @@ esms_rows as (
     ] %}
     {% set value_of = {
         'funding': 'case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end',
-        'result': '(case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end) - charges_in_scope',
+        'result': '(case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end) + other_products - charges_in_scope',
         'cost_per_place': 'charges_in_scope / nullif(places, 0)',
     } %}
     {% set observed_value_of = {
-        'result': 'funding - charges_in_scope',
+        'result': 'funding + other_products - charges_in_scope',
         'cost_per_place': 'charges_in_scope / nullif(places, 0)',
     } %}
     {% for code, label, rule in measures %}
