@@ -30,12 +30,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "reports", "swap"]
+STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "scenarios", "reports",
+          "swap"]
+DBT_STAGES = ("dbt models", "cost marts", "indicators", "scenarios")
 # Dagster asset groups → stage (the dbt groups follow the model folders, see pipelines/defs/dbt.py)
 GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validation": "dbt models",
                "core": "dbt models", "audit": "dbt models", "costs": "cost marts", "marts": "cost marts",
                "indicators": "indicators", "quality": "indicators", "cooperation": "indicators",
-               "parcours": "indicators"}
+               "parcours": "indicators", "funding": "scenarios"}
 TARGETS = {"total_s": 60.0, "peak_rss_mb": 3072.0, "ingestion_ratio": 1.5}
 
 
@@ -174,12 +176,12 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
         first = stage_end.get("dbt first", dbt_end)
         spans["dbt start-up"] = (dbt_start, first)
         previous = first
-        for stage in sorted((s for s in ("dbt models", "cost marts", "indicators") if s in stage_end),
+        for stage in sorted((s for s in DBT_STAGES if s in stage_end),
                             key=lambda s: stage_end[s]):
             spans[stage] = (previous, stage_end[stage])
             previous = stage_end[stage]
         # the tests that follow the last model belong to it
-        last = max((s for s in spans if s in ("dbt models", "cost marts", "indicators")),
+        last = max((s for s in spans if s in DBT_STAGES),
                    key=lambda s: spans[s][1], default=None)
         if last:
             spans[last] = (spans[last][0], dbt_end)
@@ -315,7 +317,7 @@ def growth(results: list[dict]) -> list[str]:
             return (pick(b) - pick(a)) / extra
         ingest = delta(lambda r: r["run"]["stages"].get("ingestion", {}).get("seconds", 0))
         dbt = delta(lambda r: sum(r["run"]["stages"].get(s, {}).get("seconds", 0)
-                                 for s in ("dbt models", "cost marts", "indicators")))
+                                 for s in DBT_STAGES))
         total = delta(lambda r: r["run"]["total_s"])
         lines.append(f"{a['activity_rows'] / 1e6:.1f} → {b['activity_rows'] / 1e6:.1f} M rows: +{total:.1f} s per extra "
                      f"million rows (ingestion +{ingest:.1f}, dbt models and marts +{dbt:.1f})")
