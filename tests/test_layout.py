@@ -102,7 +102,7 @@ def test_unit_tests_cover_the_pure_rules():
             names.add((test["model"], test["name"]))
     assert ("int_charges_classified", "longest_account_prefix_wins") in names
     assert ("stg_nomenclatures__sections", "logistics_basis_of_a_section") in names
-    assert ("int_person_hours", "collective_event_hours_are_split_between_its_persons") in names
+    assert ("int_person_actions", "collective_event_hours_are_split_between_its_persons") in names
 
 
 def test_docs_site_builds_offline(worked_example, tmp_path, capsys):

@@ -1,9 +1,11 @@
+{{ config(materialized="view") }}
 {#- Step 11 of the cost method, per person: one row per person attending a realised action on a direct (2.x)
     prestation (intermediate/costs/int_person_actions). The person's share = the action's full cost / n persons
     × k(c), where k(c) = H(c) / Σp h(p, c) spreads the hours spent on c without any person over the persons who
     received c; so a person's shares of the year add up to the person's direct cost (person_cost), and with the
     persons' hours (duration / n) this is the drill-down from a person to their basket. Null costs in a year
-    without a ledger. -#}
+    without a ledger. A view: one row per activity row, computed in a second from int_person_actions by a join
+    with one factor per prestation; stored, it would copy the warehouse's largest table. -#}
 with received as (
     -- Σp h(p, c): the hours the persons received on c (each action's duration split among its persons)
     select finess_et, year, prestation_code, sum(hours) as received_hours
