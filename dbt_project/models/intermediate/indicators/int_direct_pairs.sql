@@ -1,7 +1,9 @@
+{{ config(materialized="view") }}
 {#- Direct hours (indicators.md): one row per scope, year and realised (event, professional) pair on a direct
     (2.x) prestation, the event identified within its ESMS: the actions of int_actions (their first non-empty
     setting and partner by file and line, their duration) on a direct code; `inclusive` says whether the
-    setting is an ordinary one (seed enumerations). -#}
+    setting is an ordinary one (seed enumerations). A view: int_actions joined with small tables, read by
+    inclusion_share and partner_share. -#}
 select
     sc.scope,
     p.year,
