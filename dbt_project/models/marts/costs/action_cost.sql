@@ -1,10 +1,13 @@
+{{ config(materialized="view") }}
 {#- Step 11 of the cost method. One row per realised action (one professional's intervention: an (event_id,
     professional_id) of an ESMS and year, with or without persons): its hours, the persons attending, its full
     cost = hours × the cost per hour of its prestation (so the actions on a direct prestation add up to its
     full cost), the professional's own staff cost (A(k,c) × (1 + G/S) × the action's minutes / m(k,c), that is
     his scaled annual cost × the action's share of his recorded minutes; zero for a professional absent from
     the staff table) and the full cost per person attending. An action on a 3.x code has a staff cost and no
-    full cost. In a year without a ledger the costs are null (unknown, not zero), as in cost_per_prestation. -#}
+    full cost. In a year without a ledger the costs are null (unknown, not zero), as in cost_per_prestation.
+    A view: int_actions (a table) joined with one rate per professional and one per prestation; stored, it would
+    copy int_actions. -#}
 with recorded as (
     select finess_et, year, professional_id, sum(minutes) as total_minutes
     from {{ ref('int_professional_time') }}
