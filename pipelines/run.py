@@ -197,10 +197,7 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
                              raw=str(paths.raw), work=str(paths.build_dir))
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
     run_config = {
-        "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose,
-                                           "cooperation": _cooperation_json(paths.landing),
-                                           "scenarios": _scenarios_json(paths.landing),
-                                           "cpom": _cpom_json(paths.landing)}}},
+        "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose}}},
         # quiet: nothing from Dagster's console log; the run ends with one line (failure_reason)
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }
@@ -209,36 +206,6 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     instance = instance or dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     return result, instance, defs
-
-
-def _cooperation_json(landing: Path) -> str:
-    """The landing folder's cooperation.yaml, checked (preflight did), as the JSON of the dbt var; "" if none."""
-    import json
-
-    from pipelines import cooperation
-
-    var = cooperation.as_dbt_var(cooperation.load(landing))
-    return json.dumps(var, ensure_ascii=False) if var else ""
-
-
-def _scenarios_json(landing: Path) -> str:
-    """The landing folder's scenario files, checked (preflight did), as the JSON of the dbt var; "" if none."""
-    import json
-
-    from pipelines import scenarios
-
-    var = scenarios.as_dbt_var(scenarios.load(landing))
-    return json.dumps(var, ensure_ascii=False) if var else ""
-
-
-def _cpom_json(landing: Path) -> str:
-    """The landing folder's cpom.yaml, checked (preflight did), as the JSON of the dbt var; "" if none."""
-    import json
-
-    from pipelines import cpom, scenarios
-
-    var = cpom.as_dbt_var(cpom.load(landing, [s.name for _, s in scenarios.load(landing)]))
-    return json.dumps(var, ensure_ascii=False) if var else ""
 
 
 def gate_reason(warehouse: Path) -> str | None:

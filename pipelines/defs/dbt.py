@@ -56,23 +56,29 @@ class DbtRunConfig(dg.Config):
 
     years: list[int] = []  # noqa: RUF012 (a pydantic field: each config gets its own list)
     quiet: bool = True
-    cooperation: str = ""  # cooperation.yaml as checked by pipelines/cooperation.py, JSON; "" when there is none
-    scenarios: str = ""  # scenarios/*.yaml as checked by pipelines/scenarios.py, JSON; "" when there is none
-    cpom: str = ""  # cpom.yaml as checked by pipelines/cpom.py, JSON; "" when there is none
 
 
-def dbt_vars(config: DbtRunConfig, warehouse: str) -> list[str]:
-    """dbt CLI arguments for the run: the warehouse file (profiles.yml reads it) and the run options."""
+def landing_config(landing: str | Path) -> dict[str, Any]:
+    """The configuration files beside the landing data, checked, as dbt vars: `cooperation` (cooperation.yaml),
+    `scenarios` (scenarios/*.yaml), `cpom` (cpom.yaml); absent files give no var. The asset reads them itself,
+    so a run started from the Dagster UI uses them too; `serafin run` checked them before anything was built."""
+    from pipelines import cooperation, cpom, scenarios
+
+    loaded = scenarios.load(Path(landing))
+    values = {"cooperation": cooperation.as_dbt_var(cooperation.load(Path(landing))),
+              "scenarios": scenarios.as_dbt_var(loaded),
+              "cpom": cpom.as_dbt_var(cpom.load(Path(landing), [s.name for _, s in loaded]))}
+    return {k: v for k, v in values.items() if v}
+
+
+def dbt_vars(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> list[str]:
+    """dbt CLI arguments for the run: the warehouse file (profiles.yml reads it), the run options and the
+    landing folder's configuration (`landing_config`)."""
     values: dict[str, Any] = {"warehouse": warehouse}
     if config.years:
         values["years"] = sorted(set(config.years))
-    if config.cooperation:
-        values["cooperation"] = json.loads(config.cooperation)
-    if config.scenarios:
-        values["scenarios"] = json.loads(config.scenarios)
-    if config.cpom:
-        values["cpom"] = json.loads(config.cpom)
-    return ["--vars", json.dumps(values)]
+    values.update(landing or {})
+    return ["--vars", json.dumps(values, ensure_ascii=False)]
 
 
 def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
@@ -85,10 +91,10 @@ def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
     return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
 
 
-def _check_cooperation_members(config: DbtRunConfig, paths: SerafinPaths) -> None:
+def _check_cooperation_members(frame: dict | None, paths: SerafinPaths) -> None:
     """cooperation.yaml's members and partners must be in the landing data: checked on the raw rows, before
     dbt builds anything."""
-    if not config.cooperation:
+    if not frame:
         return
     import duckdb
 
@@ -100,7 +106,7 @@ def _check_cooperation_members(config: DbtRunConfig, paths: SerafinPaths) -> Non
         partners = {r[0] for r in con.execute(
             "select distinct trim(partner_id) from raw.partners where partner_id is not null").fetchall()}
     try:
-        cooperation.check_against_data(json.loads(config.cooperation), establishments, partners, Path(paths.landing))
+        cooperation.check_against_data(frame, establishments, partners, Path(paths.landing))
     except cooperation.CooperationProblem as exc:
         raise dg.Failure(description=str(exc)) from None
 
@@ -117,10 +123,16 @@ def serafin_dbt_assets():
         if problems:
             raise dg.Failure(description=summary(problems),
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
-        _check_cooperation_members(config, paths)
+        from pipelines import cooperation, cpom, scenarios
+
+        try:
+            landing = landing_config(paths.landing)
+        except (cooperation.CooperationProblem, scenarios.ScenarioProblem, cpom.CpomProblem) as exc:
+            raise dg.Failure(description=str(exc)) from None
+        _check_cooperation_members(landing.get("cooperation"), paths)
         # cautious: a test runs only when all the nodes it reads are built (a validation-only run must not run
         # a relationships test of a cost model because the seed it points to was selected)
-        args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse)]
+        args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse, landing)]
         target = Path(paths.work) / "dbt"
         saved = _partial_parse_file(paths.warehouse, args)
         if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
