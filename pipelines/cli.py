@@ -157,6 +157,8 @@ def cmd_scenario(args) -> int:
     from pipelines.run import RunFailed
 
     started = time.perf_counter()
+    print(f"Re-running the scenario of {Path(args.file).resolve()} on {Path(args.warehouse).resolve()} (dbt build "
+          "of the scenario models; nothing is read again) …", file=sys.stderr, flush=True)
     try:
         rows = scenarios.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
     except (scenarios.ScenarioProblem, RunFailed) as exc:

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines.config_files import read_mapping, validation_problem
+
 FILE_NAME = "cooperation.yaml"
 
 
@@ -74,36 +76,16 @@ def _catalogue() -> list[str]:
         return [row["indicator_id"] for row in csv.DictReader(handle)]
 
 
-def _where(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(the file)"
-
-
 def load(landing: Path) -> Cooperation | None:
     """The checked frame of the landing folder, or None when it has no cooperation.yaml."""
-    import yaml
-
     path = Path(landing) / FILE_NAME
     if not path.exists():
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise CooperationProblem(f"{path}: not a readable YAML file{where}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise CooperationProblem(f"{path}: expected keys name, members, objectives… at the top level")
+    data = read_mapping(path, CooperationProblem, "name, members, objectives…")
     try:
         frame = Cooperation.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        given = f" (given: {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
-        more = f"; and {exc.error_count() - 1} more problem(s)" if exc.error_count() > 1 else ""
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        raise CooperationProblem(f"{path}: {_where(error['loc'])}: {message}{given}{more}") from None
+        raise validation_problem(path, exc, CooperationProblem) from None
     _check_references(path, frame)
     return frame
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipelines.config_files import read_mapping, validation_problem
+
 FILE_NAME = "cpom.yaml"
 
 
@@ -50,36 +52,17 @@ class Cpom(_Strict):
     places: list[PlaceChange] = Field(default_factory=list)
 
 
-def _where(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(the file)"
-
-
 def load(landing: Path, scenario_names: list[str] | None = None) -> Cpom | None:
     """The checked parameters of the landing folder, or None without cpom.yaml; the target scenario must be one
     of the landing folder's scenario names."""
-    import yaml
-
     path = Path(landing) / FILE_NAME
     if not path.exists():
         return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise CpomProblem(f"{path}: not a readable YAML file{where}: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise CpomProblem(f"{path}: expected keys start_year, personnel_growth, places… at the top level")
+    data = read_mapping(path, CpomProblem, "start_year, personnel_growth, places…")
     try:
         cpom = Cpom.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        given = f" (given: {error['input']!r})" if not isinstance(error.get("input"), dict | list) else ""
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        raise CpomProblem(f"{path}: {_where(error['loc'])}: {message}{given}") from None
+        raise validation_problem(path, exc, CpomProblem) from None
     if cpom.target_scenario is not None and cpom.target_scenario not in (scenario_names or []):
         known = ", ".join(repr(n) for n in scenario_names or []) or "none in scenarios/"
         raise CpomProblem(f"{path}: target_scenario: {cpom.target_scenario!r} is not the name of a scenario "

@@ -18,6 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines.config_files import read_mapping, validation_problem
+
 FOLDER = "scenarios"
 
 
@@ -133,17 +135,17 @@ def _reference() -> dict[str, dict[str, str]]:
     }
 
 
-_OTHER_BRANCH = {"model_type", "dict_type", "float_type", "float_parsing"}
+_OTHER_BRANCH = {"model_type", "dict_type", "float_type", "float_parsing"}  # a tariff is a number or a derived one
 _UNION_MEMBERS = {*RULE_KINDS, "DerivedTariff", "constrained-float", "float"}
 
 
-def _where(loc: tuple) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, str) and part in _UNION_MEMBERS:
-            continue  # pydantic names the union member; the user wrote rules[i].tariff
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(the file)"
+def _describe(error: dict) -> str | None:
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        given = error.get("input")
+        kind = given.get("kind") if isinstance(given, dict) else None
+        return (f"unknown rule kind {kind!r} (one of {', '.join(RULE_KINDS)})" if kind is not None
+                else f"a rule needs a kind (one of {', '.join(RULE_KINDS)})")
+    return None
 
 
 def _code(path: Path, where: str, value: str, kinds: tuple[str, ...], what: str) -> str:
@@ -193,39 +195,13 @@ def _normalise(path: Path, scenario: Scenario) -> Scenario:
 
 def load_file(path: Path) -> Scenario:
     """One checked scenario file."""
-    import yaml
-
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-        raise ScenarioProblem(f"{path}: not a readable YAML file{where}: {reason}") from None
-    if not isinstance(data, dict):
-        raise ScenarioProblem(f"{path}: expected the keys name, rules (and description, years, shifts, sensitivity) "
-                              "at the top level")
+    data = read_mapping(path, ScenarioProblem, "name, rules (and description, years, shifts, sensitivity)")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        # a tariff is a number or a derived tariff: report the branch the user meant, not "not a number"
-        meant = [e for e in errors if e["type"] not in _OTHER_BRANCH] or errors
-        error = meant[0]
-        more = f"; and {len(meant) - 1} more problem(s)" if len(meant) > 1 else ""
-        given = error.get("input")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            kind = given.get("kind") if isinstance(given, dict) else None
-            message = (f"unknown rule kind {kind!r} (one of {', '.join(RULE_KINDS)})" if kind is not None
-                       else f"a rule needs a kind (one of {', '.join(RULE_KINDS)})")
-            given = None
-        else:
-            message = error["msg"]
-        shown = f" (given: {given!r})" if given is not None and not isinstance(given, dict | list) else ""
-        raise ScenarioProblem(f"{path}: {_where(error['loc'])}: {message}{shown}{more}") from None
+        raise validation_problem(path, exc, ScenarioProblem, skip=_UNION_MEMBERS, describe=_describe,
+                                 other_branch=_OTHER_BRANCH) from None
     return _normalise(path, scenario)
 
 

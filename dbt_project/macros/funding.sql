@@ -28,11 +28,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- a code equal to `parent` or under it (2.1 covers 2.1.1.3, not 2.10) -#}
-{% macro code_under(code, parent) -%}
-    ({{ code }} = {{ parent }} or substr({{ code }}, 1, length({{ parent }}) + 1) = {{ parent }} || '.')
-{%- endmacro %}
-
 {#- the continuous percentile (linear interpolation) of expr, p in [0, 1] -#}
 {% macro percentile_cont(expr, p) %}{{ return(adapter.dispatch('percentile_cont', 'serafin')(expr, p)) }}{% endmacro %}
 {% macro default__percentile_cont(expr, p) %}quantile_cont({{ expr }}, {{ p }}){% endmacro %}

@@ -47,7 +47,7 @@ from pipelines.ingestion.schema import TABLES, Table, header_score
 log = logging.getLogger("serafin.ingestion")
 
 INGEST_VERSION = "3"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text
-CONFIG_FILES = {"cooperation.yaml", "mappings.yaml", "readme.md", "readme.txt"}
+CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
 

@@ -12,5 +12,5 @@ select
 from {{ ref('int_section_costs') }} as sc
 inner join {{ ref('serafin_codes') }} as n
     on n.kind <> 'besoin'
-    and (sc.section = n.code or substr(sc.section, 1, length(n.code) + 1) = n.code || '.')
+    and {{ serafin.code_under('sc.section', 'n.code') }}
 group by sc.finess_et, sc.year, n.code, n.label, n.level, n.parent_code

@@ -4,4 +4,4 @@
 select distinct m.need_code, c.code as prestation_code
 from {{ ref('needs_to_prestations') }} as m
 inner join {{ ref('serafin_codes') }} as c
-    on c.code = m.prestation_code or substr(c.code, 1, length(m.prestation_code) + 1) = m.prestation_code || '.'
+    on {{ serafin.code_under('c.code', 'm.prestation_code') }}

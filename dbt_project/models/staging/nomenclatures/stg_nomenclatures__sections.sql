@@ -9,7 +9,7 @@ with matched as (
         row_number() over (partition by c.code order by length(k.prefix) desc) as rank_
     from {{ ref('serafin_codes') }} as c
     inner join {{ ref('section_kinds') }} as k
-        on c.code = k.prefix or substr(c.code, 1, length(k.prefix) + 1) = k.prefix || '.'
+        on {{ serafin.code_under('c.code', 'k.prefix') }}
     where c.kind in ('prestation_directe', 'prestation_indirecte')
 )
 
