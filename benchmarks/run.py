@@ -37,7 +37,7 @@ DBT_STAGES = ("dbt models", "cost marts", "indicators", "scenarios")
 GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validation": "dbt models",
                "core": "dbt models", "audit": "dbt models", "costs": "cost marts", "marts": "cost marts",
                "indicators": "indicators", "quality": "indicators", "cooperation": "indicators",
-               "parcours": "indicators", "funding": "scenarios"}
+               "parcours": "indicators", "funding": "scenarios", "territory": "indicators"}
 TARGETS = {"total_s": 60.0, "peak_rss_mb": 3072.0, "ingestion_ratio": 1.5}
 
 

@@ -57,7 +57,7 @@ def test_layers_read_only_earlier_layers():
             if ref in layer_of:  # a model, not a seed
                 assert order[layer_of[ref]] <= order[layer_of[name]], f"{name} ({layer_of[name]}) reads {ref}"
     assert (MODELS / "validation").is_dir() and not (MODELS / "intermediate" / "validation").exists()
-    assert sorted(p.name for p in (MODELS / "marts").iterdir()) == ["cooperation", "costs", "funding", "parcours", "quality"]
+    assert sorted(p.name for p in (MODELS / "marts").iterdir()) == ["cooperation", "costs", "funding", "parcours", "quality", "territory"]
 
 
 def test_every_model_and_column_is_documented(worked_example):

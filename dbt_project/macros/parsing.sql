@@ -90,17 +90,20 @@
     (chr(39) || coalesce({{ col }}, '') || chr(39))
 {%- endmacro %}
 
-{# FINESS check digit: Luhn over the 9 digits (Corsican 2A/2B numbers are not checked) #}
+{# FINESS check digit: Luhn over the 9 characters, a Corsican 2A or 2B read as 21 or 22 (every Corsican number
+   of the FINESS open data checks that way); NULL for a value that is not a FINESS number #}
 {% macro finess_luhn_ok(col) -%}
-    (
+    {%- set digits = "(case when substr(" ~ col ~ ", 1, 2) = '2A' then '21' || substr(" ~ col ~ ", 3) "
+                     ~ "when substr(" ~ col ~ ", 1, 2) = '2B' then '22' || substr(" ~ col ~ ", 3) else " ~ col ~ " end)" -%}
+    case when {{ serafin.matches(col, '^(2A|2B|[0-9]{2})[0-9]{7}$') }} then (
         {%- for i in range(1, 10) %}
         {%- if i % 2 == 0 %}
-        (case when cast(substr({{ col }}, {{ i }}, 1) as integer) * 2 > 9
-              then cast(substr({{ col }}, {{ i }}, 1) as integer) * 2 - 9
-              else cast(substr({{ col }}, {{ i }}, 1) as integer) * 2 end)
+        (case when cast(substr({{ digits }}, {{ i }}, 1) as integer) * 2 > 9
+              then cast(substr({{ digits }}, {{ i }}, 1) as integer) * 2 - 9
+              else cast(substr({{ digits }}, {{ i }}, 1) as integer) * 2 end)
         {%- else %}
-        cast(substr({{ col }}, {{ i }}, 1) as integer)
+        cast(substr({{ digits }}, {{ i }}, 1) as integer)
         {%- endif %}{{ ' +' if not loop.last }}
         {%- endfor %}
-    ) % 10 = 0
+    ) % 10 = 0 end
 {%- endmacro %}

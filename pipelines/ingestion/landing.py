@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import readers
+from pipelines.ingestion import finess, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
 from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
@@ -133,7 +133,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
     rows of a run that failed); returns how many went."""
     keep = {p for files in _listed_row_files(con, raw).values() for p in files}
     removed = 0
-    for table in TABLES:
+    for table in [*TABLES, *finess.TABLES]:
         for path in (raw / table).glob("*.parquet*"):
             if path not in keep:
                 path.unlink(missing_ok=True)
@@ -144,16 +144,17 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
 def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
     listed = _listed_row_files(con, raw)
-    for table in TABLES.values():
-        columns = [*table.column_names, "_file", "_line"]
-        files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(table.name, []) if p.exists()]
+    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES}
+    for name, column_names in tables.items():
+        columns = [*column_names, "_file", "_line"]
+        files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
         if files:
             body = f"select {', '.join(columns)} from read_parquet([{', '.join(files)}])"
         else:
             body = "select " + ", ".join(
-                [f"cast(null as varchar) as {c}" for c in table.column_names]
+                [f"cast(null as varchar) as {c}" for c in column_names]
                 + ["cast(null as varchar) as _file", "cast(null as bigint) as _line"]) + " where 1 = 0"
-        con.execute(f"create or replace view raw.{table.name} as {body}")
+        con.execute(f"create or replace view raw.{name} as {body}")
 
 
 def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
@@ -165,6 +166,11 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         if name.startswith(".") or name.lower() in CONFIG_FILES or name in CONFIG_DIRS:
             continue
         table = _plain_name(entry).rsplit(".", 1)[0].lower() if entry.is_file() else name.lower()
+        if entry.is_dir() and table == finess.FOLDER:  # the FINESS feed: each file says which table it holds
+            for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                kind = finess.classify(sub)
+                (found.append((kind, sub)) if kind else unknown.append(sub))
+            continue
         if entry.is_file():
             if table in TABLES and _supported(entry):
                 found.append((table, entry))
@@ -237,8 +243,11 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                 summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
                 log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
                 continue
-            outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
-                                 custom.get(table_name, {}), Path(tmp), number, raw)
+            if table_name in finess.TABLES:
+                outcome = _land_finess_file(con, table_name, path, rel, sha, fingerprint, Path(tmp), raw)
+            else:
+                outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
+                                     custom.get(table_name, {}), Path(tmp), number, raw)
             summary.outcomes.append(outcome)
     return summary
 
@@ -293,6 +302,38 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
         con.execute(f"drop table if exists {tmp}; drop table if exists {tmp}_shifts")
         # a row file written for a load that did not commit
         _row_file(raw, table.name, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
+
+
+def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerprint: str, workdir: Path,
+                      raw: Path) -> FileOutcome:
+    """One file of the FINESS feed (pipelines/ingestion/finess.py) → its Parquet row file, like any landing file.
+    FINESS holds no personal data: nothing to pseudonymise."""
+    target = _row_file(raw, table, rel, sha, fingerprint)
+    pending = target.with_name(target.name + ".tmp")
+    try:
+        tmp = finess.read_file(con, path, table, rel, workdir)
+    except finess.FinessProblem as exc:
+        with _transaction(con):
+            _forget(con, raw, rel)
+            con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                        [table, rel, f"whole file rejected: {exc}"])
+            _record(con, rel, table, sha, 0, "rejected", str(exc), fingerprint)
+        log.error("%s rejected whole: %s", rel, exc)
+        return FileOutcome(rel, table, "rejected", 0, str(exc))
+    try:
+        rows = con.execute(f"select count(*) from {tmp}").fetchone()[0]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy {tmp} to '{str(pending).replace(chr(39), chr(39) * 2)}' (format parquet)")
+        fmt = "json" if finess.is_json(path) else "csv"
+        with _transaction(con):
+            _forget(con, raw, rel)
+            _record(con, rel, table, sha, rows, "loaded", "", fingerprint, format=fmt)
+        os.replace(pending, target)
+        log.info("%s → raw.%s: %d rows read (FINESS %s)", rel, table, rows, fmt)
+        return FileOutcome(rel, table, "loaded", rows)
+    finally:
+        con.execute(f"drop table if exists {tmp}")
+        pending.unlink(missing_ok=True)
 
 
 def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, table: Table) -> str | None:

@@ -8,6 +8,14 @@ where reject_reason is null and finess_luhn_ok = false
 union all
 
 select
+    'finess_structures', _file, cast(_line as bigint), 'finess_et', finess_et,
+    'finess_et ' || {{ serafin.quoted('finess_et') }} || ' fails the FINESS check digit (Luhn)'
+from {{ ref('int_finess_structures__checked') }}
+where reject_reason is null and finess_luhn_ok = false
+
+union all
+
+select
     'activity', _file, cast(_line as bigint), 'duration_min', duration_min_raw,
     'duration_min ' || {{ serafin.quoted('duration_min_raw') }} || ' differs from ended_at - started_at (ended_at '
         || {{ serafin.quoted('ended_at_raw') }} || '): the duration is used'

@@ -1,6 +1,6 @@
 {#- One row per landing file: what was read, loaded and rejected, and how it was read. Every row read
     is either loaded (in core) or rejected (in audit.rejected_rows): a test checks the sum. -#}
-{% set tables = var('landing_tables') %}
+{% set tables = var('landing_tables') + var('finess_tables') %}
 
 with loaded as (
     {% for t in tables %}

@@ -1,7 +1,7 @@
 {#- One row per rejected input row: file, line, column, value and a reason a person understands.
     Rows the validation models rejected, plus those the ingestion could not split into columns and
     whole files it quarantined (line empty). -#}
-{% set tables = var('landing_tables') %}
+{% set tables = var('landing_tables') + var('finess_tables') %}
 
 {% for t in tables %}
 select

@@ -33,8 +33,7 @@ select
     authorized_places,
     coalesce(days_open, days_open_default) as days_open,
     funder,
-    case when finess_et_raw is not null and {{ serafin.matches('finess_et_raw', '^[0-9]{9}$') }}
-         then {{ serafin.finess_luhn_ok('finess_et_raw') }} end as finess_luhn_ok,
+    {{ serafin.finess_luhn_ok('finess_et_raw') }} as finess_luhn_ok,
     _file,
     _line,
     {{ serafin.reject_columns(checks) }}

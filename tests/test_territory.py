@@ -1,0 +1,127 @@
+"""The FINESS feed as an input and the offer of the territory, on real FINESS records (tests/fixtures/finess:
+200 disability ESMS of 9 gestionnaires). Expected figures are read off the fixture files by hand (grep / awk
+on the flat extract): they are not computed by the code under test.
+
+Two landing folders hold the same records: one the JSON feed (the structures file gzipped, the activities file
+plain), the other the flat CSV extract plus one bad line. The cooperation of both has the worked example's IME
+and the SESSAD 010008183 as members, and a partner whose FINESS is the SAMSAH 2A0002408.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+
+FINESS = Path(__file__).resolve().parent / "fixtures" / "finess"
+
+COOPERATION = """\
+name: Plateforme test
+members:
+  - finess_et: "690000013"
+  - finess_et: "010008183"
+partners: [P1]
+"""
+
+
+def _landing(root: Path, finess_files: dict[str, bytes]) -> Path:
+    landing = root / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    with (landing / "establishments.csv").open("a", encoding="utf-8") as handle:
+        handle.write("010008183,SAFEP-SSEFIS,182,010000255,01,60\n")
+    (landing / "partners.csv").write_text("partner_id,name,kind,finess\nP1,SAMSAH Isatis Ajaccio,medico_social,"
+                                          "2A0002408\n", encoding="utf-8")
+    (landing / "cooperation.yaml").write_text(COOPERATION, encoding="utf-8")
+    (landing / "finess").mkdir()
+    for name, content in finess_files.items():
+        (landing / "finess" / name).write_bytes(content)
+    return landing
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory) -> tuple[Warehouse, Warehouse]:
+    structures = (FINESS / "finess-structures-ph-esms-sample.json").read_bytes()
+    activities = (FINESS / "finess-activites-ph-esms-sample.json").read_bytes()
+    work = tmp_path_factory.mktemp("finess_json")
+    landing = _landing(work, {"finess-structures.json.gz": gzip.compress(structures),
+                              "finess-activites.json": activities})
+    ok, reason, json_warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    work = tmp_path_factory.mktemp("finess_csv")
+    etablissements = (FINESS / "ph-esms-etablissements.csv").read_bytes()
+    bad = b"01000825,010000255,ASS,SESSAD X,182,34,A,2020-01-01,,01000,01053,BOURG EN BRESSE,\n"
+    landing = _landing(work, {"etablissements.csv": etablissements + bad,
+                              "capacites.csv": (FINESS / "ph-esms-activites-capacites.csv").read_bytes()})
+    ok, reason, csv_warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    return Warehouse(json_warehouse), Warehouse(csv_warehouse)
+
+
+def test_the_feed_is_read_whole(feeds):
+    json_feed, _ = feeds
+    log = {r[0]: r[1:] for r in json_feed.rows(
+        "select file, source_table, format, rows_read, rows_loaded, rows_rejected from audit.ingestion_log "
+        "where file like 'finess/%'")}
+    assert log == {"finess/finess-structures.json.gz": ("finess_structures", "json", 200, 200, 0),
+                   "finess/finess-activites.json": ("finess_capacities", "json", 832, 832, 0)}
+    # 165 open (état A), 35 closed; 9 legal entities
+    assert json_feed.rows("select count(*), sum(case when is_open then 1 else 0 end), count(distinct finess_ej) "
+                          "from core.finess_structures") == [(200, 165, 9)]
+
+
+def test_the_gzipped_feed_and_the_flat_extract_give_the_same_rows(feeds):
+    json_feed, csv_feed = feeds
+    columns = ("finess_et, finess_ej, category_code, category, is_open, opened_on, closed_on, commune_code, "
+               "department, postcode")
+    query = f"select {columns} from core.finess_structures order by finess_et"
+    assert json_feed.rows(query) == csv_feed.rows(query)
+    query = ("select finess_et, activity_id, is_active, activity_code, operating_mode, public, capacity_kind, quantity "
+             "from core.finess_capacities order by all")
+    assert json_feed.rows(query) == csv_feed.rows(query)
+    # the bad line of the flat extract is quarantined with its reason, not lost
+    assert csv_feed.rows("select file, line, column_name, value, reason from audit.rejected_rows "
+                         "where source_table = 'finess_structures'") == [
+        ("finess/etablissements.csv", 202, "finess_et", "01000825", "finess_et '01000825' must have 9 characters")]
+
+
+def test_corsican_and_overseas_numbers(feeds):
+    json_feed, _ = feeds
+    corsica = json_feed.rows("select finess_et, department, is_open from core.finess_structures "
+                             "where department in ('2A', '2B') order by 1")
+    assert corsica == [("2A0002408", "2A", True), ("2A0003323", "2A", False), ("2A0003331", "2A", True),
+                       ("2B0002638", "2B", True)]
+    assert json_feed.scalar("select count(*) from core.finess_structures where department like '97_'") == 14
+    # the check digit holds on every number of the feed, Corsican ones read with 2A = 21, 2B = 22
+    assert json_feed.scalar("select count(*) from audit.data_warnings where source_table = 'finess_structures'") == 0
+    assert json_feed.scalar("select count(*) from validation.int_finess_structures__checked "
+                            "where finess_luhn_ok") == 200
+
+
+def test_open_esms_per_category(feeds):
+    json_feed, _ = feeds
+    # open ESMS per category code in the flat extract (awk on column etat = A): legacy codes (437, 382, 252) and
+    # the 2022 codes (448, 449) side by side
+    per_category = dict(json_feed.rows("select category, sum(establishments) from marts.territory_offer group by 1"))
+    assert {k: per_category.get(k) for k in ("SESSAD", "IME", "ESAT", "SAMSAH", "SAVS", "MAS", "EAM", "EANM", "FAM",
+                                             "FV", "FH")} == {
+        "SESSAD": 19, "IME": 19, "ESAT": 16, "SAMSAH": 17, "SAVS": 12, "MAS": 10, "EAM": 13, "EANM": 7, "FAM": 4,
+        "FV": 9, "FH": 8}
+    assert sum(per_category.values()) == 165
+
+
+def test_places_and_the_cooperation_share(feeds):
+    json_feed, csv_feed = feeds
+    row = """select establishments, gestionnaires, authorized_places, installed_places, cooperation_establishments,
+                    cooperation_places, round(cooperation_share, 6)
+             from marts.territory_offer where department = ? and category = ?"""
+    # Ain, SESSAD: 010011914 (12 places) and the member 010008183 (50 + 10 on two activities); the three others
+    # of the department are closed
+    assert json_feed.rows(row, ["01", "SESSAD"]) == [(2, 1, 72, 72, 1, 60, round(60 / 72, 6))]
+    # Corse-du-Sud, SAMSAH: the partner 2A0002408 (8 places, its capacity given on two lines) and 2A0003331 (5)
+    assert json_feed.rows(row, ["2A", "SAMSAH"]) == [(2, 1, 13, 13, 1, 8, round(8 / 13, 6))]
+    assert json_feed.rows("select * from marts.territory_offer order by all") == \
+        csv_feed.rows("select * from marts.territory_offer order by all")
