@@ -28,6 +28,40 @@ partners: [P1]
 """
 
 
+# Ain (01), SESSAD: six persons waiting since 2025 (O1-O6), five oriented in June 2024 and admitted in February
+# 2025 (A1-A5), one refusal; IME: two waiting (a small cell); two bad rows
+ORIENTATIONS = """\
+usager_id;departement;date_decision;orientation;statut;finess;date_admission
+O1;01;31/01/2025;SESSAD;en attente;;
+O2;01;02/03/2025;182;En attente;;
+O3;01;01/05/2025;Service d'éducation spéciale et de soins à domicile;en_attente;;
+O4;01;01/07/2025;SESSAD;en_attente;;
+O5;01;01/09/2025;SESSAD;en_attente;;
+O6;01;01/11/2025;SESSAD;en_attente;;
+A1;01;01/06/2024;SESSAD;admis;010008183;01/02/2025
+A2;01;01/06/2024;SESSAD;Admis;010008183;01/02/2025
+A3;01;01/06/2024;SESSAD;admise;010008183;01/02/2025
+A4;01;01/06/2024;SESSAD;admis;010008183;01/02/2025
+A5;01;01/06/2024;SESSAD;admis;010008183;01/02/2025
+R1;01;01/04/2025;SESSAD;refus;;
+I1;01;01/06/2025;IME;en_attente;;
+I2;01;01/06/2025;IME;en_attente;;
+B1;01;01/06/2025;MECS;en_attente;;
+B2;01;01/06/2025;IME;perdu;;
+"""
+
+# Ain, 2025: 172 000 children (0-19 in four bands), 330 000 adults of 20-59; nothing for Corse-du-Sud
+POPULATION = """\
+departement,tranche_age,population,annee
+01,0-4,40000,2025
+01,5-9,42000,2025
+01,10-14,44000,2025
+01,15-19,46000,2025
+01,20 à 59 ans,330000,2025
+01,60 ans et plus,180000,2025
+"""
+
+
 def _landing(root: Path, finess_files: dict[str, bytes]) -> Path:
     landing = root / "landing"
     shutil.copytree(WORKED_EXAMPLE, landing)
@@ -36,6 +70,12 @@ def _landing(root: Path, finess_files: dict[str, bytes]) -> Path:
     (landing / "partners.csv").write_text("partner_id,name,kind,finess\nP1,SAMSAH Isatis Ajaccio,medico_social,"
                                           "2A0002408\n", encoding="utf-8")
     (landing / "cooperation.yaml").write_text(COOPERATION, encoding="utf-8")
+    (landing / "orientations.csv").write_text(ORIENTATIONS, encoding="utf-8")
+    (landing / "population.csv").write_text(POPULATION, encoding="utf-8")
+    with (landing / "persons.csv").open("a", encoding="utf-8") as handle:
+        handle.write("".join(f"Q{i},2015,F\n" for i in range(1, 6)))
+    with (landing / "stays.csv").open("a", encoding="utf-8") as handle:
+        handle.write("".join(f"q{i},Q{i},010008183,2025-01-01,,externat\n" for i in range(1, 6)))
     (landing / "finess").mkdir()
     for name, content in finess_files.items():
         (landing / "finess" / name).write_bytes(content)
@@ -125,3 +165,41 @@ def test_places_and_the_cooperation_share(feeds):
     assert json_feed.rows(row, ["2A", "SAMSAH"]) == [(2, 1, 13, 13, 1, 8, round(8 / 13, 6))]
     assert json_feed.rows("select * from marts.territory_offer order by all") == \
         csv_feed.rows("select * from marts.territory_offer order by all")
+
+
+def test_demand_from_the_orientations(feeds):
+    json_feed, _ = feeds
+    rows = {(d, c, y): r for d, c, y, *r in json_feed.rows(
+        "select department, category, year, waiting_persons, median_waiting_days, p90_waiting_days, admissions, "
+        "small_cell from marts.territory_demand")}
+    # 31 December 2025: O1-O6 wait 334, 304, 244, 183, 121 and 60 days: median (183 + 244) / 2, 90th percentile
+    # 304 + 0.5 × (334 - 304); A1-A5 were admitted in 2025
+    assert rows[("01", "SESSAD", 2025)] == [6, 213.5, 319.0, 5, False]
+    # 31 December 2024: A1-A5 were waiting, 213 days each (1 June to 31 December); nobody admitted yet
+    assert rows[("01", "SESSAD", 2024)] == [5, 213.0, 213.0, 0, False]
+    # two persons waiting for an IME: suppressed
+    assert rows[("01", "IME", 2025)] == [None, None, None, 0, True]
+    rejected = json_feed.rows("select value, reason from audit.rejected_rows where source_table = 'orientations' "
+                              "order by line")
+    assert rejected == [("MECS", "category 'MECS' is not a known ESMS category (FINESS code or short label of "
+                                 "nomenclatures/esms_categories.csv)"),
+                        ("perdu", "status 'perdu' is not one of admis, en_attente, refus, sans_suite")]
+    # the same person keeps the same pseudonym in every table
+    assert json_feed.scalar("select count(*) from core.orientations where person_id in (select person_id from "
+                            "core.stays)") == 0
+    assert json_feed.scalar("select count(distinct person_id) from core.orientations") == 14
+
+
+def test_coverage_of_the_territory(feeds):
+    json_feed, _ = feeds
+    row = """select authorized_places, inhabitants, places_per_1000, waiting_per_place, cooperation_file_active_per_place
+             from marts.territory_coverage where department = ? and category = ? and year = ?"""
+    # SESSAD of the Ain: 72 places for 172 000 children; 6 waiting; the member's 5 persons for its 60 places
+    assert json_feed.rows(row, ["01", "SESSAD", 2025]) == [(72, 172000, 72 * 1000 / 172000, 6 / 72, 5 / 60)]
+    # an adults' category is measured against the 20-59 band
+    esat = json_feed.rows(row, ["01", "ESAT", 2025])[0]
+    assert esat[1] == 330000 and esat[2] == esat[0] * 1000 / 330000
+    # Corse-du-Sud has no population row: no rate (NULL, never 0)
+    assert json_feed.rows(row, ["2A", "SAMSAH", 2025]) == [(13, None, None, None, None)]
+    # the worked example's IME (a member, 3 persons) is a small cell
+    assert json_feed.rows(row, ["69", "IME", 2025])[0][4] is None

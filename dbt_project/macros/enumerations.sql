@@ -22,3 +22,13 @@
                'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not one of ' || "
                          ~ serafin.enum_values_text(enumeration)}) }}
 {%- endmacro %}
+
+{#- the ESMS category (nomenclatures/esms_categories.csv) a text names: its FINESS code ('183', '183 - IME'), else
+    its short label or label, case ignored ('IME', 'Institut médico-éducatif') -#}
+{% macro esms_category_join(text, alias) -%}
+    left join {{ ref('esms_categories') }} as {{ alias }}
+        on {{ alias }}.category_code = {{ serafin.leading_code(text) }}
+        or ({{ serafin.leading_code(text) }} is null
+            and (upper({{ alias }}.short_label) = upper(trim(regexp_replace({{ text }}, '^[0-9]+ *-? *', '')))
+                 or upper({{ alias }}.label) = upper(trim(regexp_replace({{ text }}, '^[0-9]+ *-? *', '')))))
+{%- endmacro %}

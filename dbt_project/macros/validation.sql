@@ -52,6 +52,12 @@
     (select finess_et from {{ ref('int_establishments__checked') }} where reject_reason is null)
 {%- endmacro %}
 
+{% macro check_department(column) -%}
+    {{ return({'column': column,
+               'when': column ~ "_raw is not null and not " ~ serafin.matches(column ~ '_raw', '^(0[1-9]|1[0-9]|[3-8][0-9]|9[0-5]|2[1-9]|2A|2B|97[1-6])$'),
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not a French department (01-95, 2A, 2B, 971-976)'"}) }}
+{%- endmacro %}
+
 {% macro check_known_establishment(column='finess_et') -%}
     {{ return({'column': column, 'when': 'known_esms.finess_et is null',
                'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is not in establishments'"}) }}

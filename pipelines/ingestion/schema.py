@@ -178,6 +178,24 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("kind", "type", "nature", "type_convention", "objet"),
         C("prestation_codes", "codes_prestations", "prestations", "prestations_concernees"),
     )),
+    Table("orientations", (
+        PERSON,
+        C("department", "departement", "dept", "dep", "code_departement", "n_departement", "mdph",
+          "departement_mdph", required=True),
+        C("decision_date", "date_decision", "date_notification", "date_cdaph", "decision_le", "date_orientation",
+          required=True),
+        C("category", "categorie", "orientation", "type_orientation", "esms_oriente", "categorie_esms",
+          "type_esms", "orientation_vers", required=True),
+        C("status", "statut", "etat", "situation", "statut_orientation", required=True),
+        C("finess_et", *FINESS_ALIASES, "finess_admission", "esms_admission"),
+        C("admitted_on", "date_admission", "admis_le", "date_entree", "entree"),
+    )),
+    Table("population", (
+        C("department", "departement", "dept", "dep", "code_departement", "n_departement", required=True),
+        C("age_band", "tranche_age", "tranche_d_age", "classe_age", "age", "tranche", required=True),
+        C("population", "effectif", "habitants", "nombre_habitants", "pop", "nombre", required=True),
+        C("year", *YEAR, required=True),
+    )),
 ]}
 
 # header words that mark personal data: never loaded, whatever the table

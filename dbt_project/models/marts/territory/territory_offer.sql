@@ -39,7 +39,7 @@ esms as (
     from {{ ref('finess_structures') }} as f
     left join places as p on p.finess_et = f.finess_et
     left join (select distinct finess_et from cooperation) as c on c.finess_et = f.finess_et
-    where f.is_open and f.category is not null
+    where f.is_open and f.category is not null and f.department is not null
 )
 
 select

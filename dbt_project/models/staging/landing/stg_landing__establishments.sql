@@ -8,8 +8,6 @@ renamed as (
         upper(finess_et) as finess_et_raw,
         name as name_raw,
         category as category_raw,
-        {{ serafin.leading_code('category') }} as category_code_given,
-        upper(trim(regexp_replace(category, '^[0-9]+ *-? *', ''))) as category_label_given,
         gestionnaire as gestionnaire_raw,
         upper(department) as department_raw,
         -- numbers
@@ -32,7 +30,4 @@ select
     cat.short_label as category,
     cat.days_open_default
 from renamed
-left join {{ ref('esms_categories') }} as cat
-    on cat.category_code = renamed.category_code_given
-    or (renamed.category_code_given is null
-        and (upper(cat.short_label) = renamed.category_label_given or upper(cat.label) = renamed.category_label_given))
+{{ serafin.esms_category_join('renamed.category_raw', 'cat') }}
