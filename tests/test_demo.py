@@ -106,3 +106,22 @@ def test_both_demo_scenarios_fund_every_esms_and_year(demo):
     # every demo person is in one band per scenario and ESMS-year
     assert demo.scalar("select sum(persons) from marts.funding_person_bands where scenario = 'Tarif horaire médian'") \
         == demo.scalar("select count(*) from marts.person_cost")
+
+
+def test_the_demo_shows_the_territory(demo):
+    # the gestionnaire's six ESMS are in its FINESS extract, among other gestionnaires' of the same departments
+    assert demo.scalar("select count(*) from core.establishments where finess_et not in "
+                       "(select finess_et from core.finess_structures)") == 0
+    offer = demo.rows("select department, category, gestionnaires, cooperation_places from marts.territory_offer "
+                      "where department = '69'")
+    assert {r[1] for r in offer} >= {"IME", "SESSAD", "MAS", "FAM", "ESAT", "SAVS"}
+    assert max(r[2] for r in offer) >= 2 and sum(r[3] for r in offer) > 0
+    # waiting lists in the Rhône, with their waiting days; places per 1,000 inhabitants of the age band served
+    waiting = demo.rows("select category, waiting_persons, median_waiting_days from marts.territory_demand "
+                        "where department = '69' and year = 2025 and waiting_persons is not null")
+    assert len(waiting) >= 4 and all(w[1] >= 5 and 0 < w[2] < 1000 for w in waiting)
+    rates = demo.rows("select places_per_1000 from marts.territory_coverage where department = '69' and year = 2025")
+    assert rates and all(r[0] is not None and 0 < r[0] < 5 for r in rates)
+    # the demo persons admitted keep their pseudonym: their orientation joins their stay
+    assert demo.scalar("select count(*) from core.orientations as o join core.stays as s using (person_id) "
+                       "where o.status = 'admis'") > 0

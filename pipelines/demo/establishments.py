@@ -18,7 +18,7 @@ def write_establishments(out: Path, config: GeneratorConfig, rng: random.Random)
         places = int(places * (1 + 0.15 * (i // len(ORDER))))
         place_name = ["Les Tilleuls", "Le Rhône", "Les Cèdres", "La Source", "Le Moulin", "Les Prés"][i % 6]
         esms.append({"finess_et": finess(rng), "name": f"{cat} {place_name}" + (f" {i // 6 + 1}" if i >= 6 else ""),
-                     "category": cat, "category_code": code, "places": places})
+                     "category": cat, "category_code": code, "places": places, "gestionnaire": gestionnaire})
     write_csv(out / "establishments.csv",
                ["finess_et", "name", "category", "gestionnaire", "department", "authorized_places", "funder"],
                [[e["finess_et"], e["name"], e["category_code"] + " - " + e["category"], gestionnaire, "69",

@@ -24,6 +24,7 @@ from pipelines.demo.partners import write_partners_and_conventions
 from pipelines.demo.persons import write_persons_and_stays
 from pipelines.demo.profile import GeneratorConfig
 from pipelines.demo.scenarios import write_cpom, write_scenarios
+from pipelines.demo.territory import write_territory
 from pipelines.demo.staff_ledger import write_staff_and_ledger
 
 __all__ = ["GeneratorConfig", "generate"]
@@ -52,7 +53,8 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     write_cooperation(out, esms, partners, years)
     write_scenarios(out)
     write_cpom(out, esms, years)
+    territory = write_territory(out, esms, esms[0]["gestionnaire"], stays, years, config.seed)
     if config.bad_rows:
         add_bad_rows(out, esms, staff_ids)
     return {"establishments": len(esms), "persons": len(persons), "stays": len(stays), "needs": len(needs),
-            "plans": len(plans), "staff": len(staff), "ledger": len(ledger), "activity": activity_rows}
+            "plans": len(plans), "staff": len(staff), "ledger": len(ledger), "activity": activity_rows, **territory}
