@@ -24,8 +24,8 @@ from pipelines.demo.partners import write_partners_and_conventions
 from pipelines.demo.persons import write_persons_and_stays
 from pipelines.demo.profile import GeneratorConfig
 from pipelines.demo.scenarios import write_cpom, write_scenarios
-from pipelines.demo.territory import write_territory
 from pipelines.demo.staff_ledger import write_staff_and_ledger
+from pipelines.demo.territory import write_territory
 
 __all__ = ["GeneratorConfig", "generate"]
 
