@@ -133,18 +133,23 @@ def split_array(path: Path, key: bytes = b"pmej", chunk_size: int = 1 << 20) -> 
 
 STRUCTURES_SQL = """
 with pm as (
-    select json as pm, row_number() over () as entity_no from read_ndjson_objects({lines})
+    -- the legal entity's own fields first: an establishment row must not carry its whole entity
+    select
+        json_extract_string(json, '$.informationsGeneralesPMEJ.numFinessPm') as finess_ej,
+        coalesce(json_extract_string(json, '$.informationsGeneralesPMEJ.denominationPm'),
+                 json_extract_string(json, '$.informationsGeneralesPMEJ.denominationLonguePmSmsse')) as legal_name,
+        json_extract(json, '$.ege[*]') as eges
+    from read_ndjson_objects({lines})
 ),
 ege as (
-    select entity_no, pm, unnest(json_extract(pm, '$.ege[*]')) as ege from pm
+    select finess_ej, legal_name, unnest(eges) as ege from pm
 )
 select
     json_extract_string(ege, '$.informationsGeneralesEGE.numFinessEge') as finess_et,
-    json_extract_string(pm, '$.informationsGeneralesPMEJ.numFinessPm') as finess_ej,
+    finess_ej,
     coalesce(json_extract_string(ege, '$.informationsGeneralesEGE.nomEgeLong'),
              json_extract_string(ege, '$.informationsGeneralesEGE.nomEgeCourt')) as name,
-    coalesce(json_extract_string(pm, '$.informationsGeneralesPMEJ.denominationPm'),
-             json_extract_string(pm, '$.informationsGeneralesPMEJ.denominationLonguePmSmsse')) as legal_name,
+    legal_name,
     json_extract_string(ege, '$.categorieentiteGeographiqueExercice') as category_code,
     json_extract_string(ege, '$.modefixationtarifaire') as tariff_mode,
     json_extract_string(ege, '$.etatObjet') as state,
@@ -154,17 +159,13 @@ select
     json_extract_string(ege, '$.adresse[0].codePostal') as postcode,
     json_extract_string(ege, '$.adresse[0].ligneAcheminement') as city,
     json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeX') as longitude,
-    json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeY') as latitude,
-    entity_no
+    json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeY') as latitude
 from ege
 """
 
 CAPACITIES_SQL = """
-with pm as (
-    select json as pm from read_ndjson_objects({lines})
-),
-ege as (
-    select unnest(json_extract(pm, '$.ege[*]')) as ege from pm
+with ege as (
+    select unnest(json_extract(json, '$.ege[*]')) as ege from read_ndjson_objects({lines})
 ),
 activity as (
     select json_extract_string(ege, '$.numFinessEge') as finess_et,
