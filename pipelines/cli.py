@@ -142,7 +142,11 @@ def cmd_demo(args) -> int:
     print_cost_summary(warehouse)
     print(f"\nLanding data : {landing}\nWarehouse    : {warehouse}  (DuckDB: core.*, marts.*, audit.*)\n"
           f"Reports      : {reports / 'couts.html'}\n"
-          f"Rejected rows: select * from audit.rejected_rows  (file, line, column, value, reason)")
+          f"Rejected rows: select * from audit.rejected_rows  (file, line, column, value, reason)\n"
+          f"Scenarios    : select * from marts.funding_scenario  (two demo scenarios; re-run one with "
+          f"serafin scenario {landing / 'scenarios' / '01_tarif_horaire_median.yaml'} --warehouse {warehouse})\n"
+          f"CPOM         : select * from marts.cpom_trajectory  (cpom.yaml in the landing folder)\n"
+          f"Territory    : select * from marts.territory_offer, territory_demand, territory_coverage")
     return 0
 
 
