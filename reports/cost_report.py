@@ -1,7 +1,7 @@
 """The finance director's cost report: one HTML page per run, from the cost marts only.
 
-Numbers are computed in the marts (dbt); this module lays them out. Charts are Plotly, written
-self-contained (no CDN: users open reports offline).
+Numbers are computed in the marts (dbt); this module lays them out. Charts are Plotly; its library is
+written once beside the pages (reports/common.py: no CDN, users open reports offline).
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ import html
 from pathlib import Path
 
 import duckdb
+
+from reports.common import chart as chart_html
+from reports.common import plotly_script
 
 SUMMARY_SQL = """
 select r.finess_et, e.name, e.category, r.year, e.authorized_places,
@@ -59,15 +62,15 @@ def build_cost_report(warehouse: Path, out_dir: Path) -> Path:
                      labels={"prestation_code": "Prestation SERAFIN-PH", "full_cost": "Coût complet (€)",
                              "year": "Exercice"},
                      title="Coût complet par prestation directe")
-        chart = fig.to_html(full_html=False, include_plotlyjs=True)
+        chart = chart_html(fig)
     method = parameters[0][2] if parameters else ""
     page = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Coûts SERAFIN-PH</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style></head>
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}</style>{plotly_script(out_dir)}</head>
 <body><h1>Coûts des prestations SERAFIN-PH</h1><p>Méthode : {html.escape(method)}</p>
 <table><tr><th>FINESS</th><th>ESMS</th><th>Catégorie</th><th>Exercice</th><th>Charges totales</th><th>Charges retenues</th>
 <th>Affecté aux personnes</th><th>Non affecté</th><th>Coût par place</th><th>Personnes</th></tr>{rows}</table>
-{chart}</body></html>"""
+{chart}<p><a href="index.html">Tous les rapports</a></p></body></html>"""
     path = out_dir / "couts.html"
     path.write_text(page, encoding="utf-8")
     return path

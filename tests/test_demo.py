@@ -125,3 +125,55 @@ def test_the_demo_shows_the_territory(demo):
     # the demo persons admitted keep their pseudonym: their orientation joins their stay
     assert demo.scalar("select count(*) from core.orientations as o join core.stays as s using (person_id) "
                        "where o.status = 'admis'") > 0
+
+
+def test_the_cpom_pack(demo):
+    """cpom_annexe.xlsx re-read with openpyxl: its sheets, French headers, frozen header rows and number formats,
+    and figures equal to the marts'; cpom.html and index.html open offline and show the marts' figures."""
+    import re
+
+    import openpyxl
+
+    reports = demo.path.parent / "reports"
+    workbook = openpyxl.load_workbook(reports / "cpom_annexe.xlsx")
+    assert workbook.sheetnames == ["Établissements et activité", "Coûts par prestation",
+                                   "Coût par place et par personne", "Indicateurs", "Objectifs", "Trajectoire",
+                                   "Scénario retenu"]
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.max_row > 1, sheet.title
+    costs = workbook["Coûts par prestation"]
+    assert [c.value for c in costs[1]][:4] == ["FINESS", "Exercice", "Prestation", "Libellé officiel"]
+    first = [c.value for c in costs[2]]
+    assert costs.cell(2, 9).number_format == '#,##0 "€"'
+    full_cost = demo.scalar("select full_cost from marts.cost_per_prestation where finess_et = ? and year = ? "
+                            "and prestation_code = ?", first[:3])
+    # Excel keeps 15 significant digits: equal to the cent
+    assert round(first[8], 2) == round(full_cost, 2) and isinstance(first[0], str) and len(first[0]) == 9
+    trajectory = {(r[1], r[2], r[4]): r[5] for r in workbook["Trajectoire"].iter_rows(min_row=2, values_only=True)}
+    gestionnaire, year, value = demo.rows(
+        "select entity, year, value from marts.cpom_trajectory where level = 'gestionnaire' "
+        "and measure = 'charges_in_scope' and status = 'projeté' order by year desc limit 1")[0]
+    assert round(trajectory[(gestionnaire, year, "Charges dans le champ")], 2) == round(value, 2)
+    # the chosen scenario is the one cpom.yaml names
+    assert {r[0] for r in workbook["Scénario retenu"].iter_rows(min_row=2, values_only=True)} == \
+        {"Besoins et milieu ordinaire"}
+    # the board's small cells stay hidden in the annex
+    shown = [r[5] for r in workbook["Indicateurs"].iter_rows(min_row=2, values_only=True)]
+    hidden = demo.scalar("select count(*) from marts.indicators_board where not shown")
+    assert sum(v == "< 5" for v in shown) == hidden
+
+    page = (reports / "cpom.html").read_text(encoding="utf-8")
+    from reports.common import euros
+
+    assert euros(value) in page and "Besoins et milieu ordinaire" in page
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert all(f'href="{name}"' in index for name in ("couts.html", "cpom.html", "cpom_annexe.xlsx"))
+    for name in ("couts.html", "cpom.html", "index.html"):
+        text = (reports / name).read_text(encoding="utf-8")
+        assert not re.search(r"<script[^>]+src=\"https?://", text) and "cdn.plot.ly" not in text, name
+        assert len(text) < 1_000_000, name  # Plotly's library is one shared file, not a copy per page
+        # no pseudonymised person id in a board-level page
+        persons = [r[0] for r in demo.rows("select person_id from core.persons limit 50")]
+        assert not any(p in text for p in persons), name
+    assert (reports / "assets" / "plotly.min.js").stat().st_size > 1_000_000

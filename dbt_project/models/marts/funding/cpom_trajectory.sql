@@ -204,11 +204,12 @@ gestionnaire_rows as (
 
 select
     'esms' as level, finess_et as entity, gestionnaire, year, status, measure_no, measure, measure_label,
-    value_ as value, rule
+    value_ as value, rule, {{ serafin.sql_text(cpom.get('target_scenario')) }} as target_scenario
 from esms_rows
 union all
 select
     'gestionnaire', gestionnaire, gestionnaire, year, status, measure_no, measure, measure_label, value_,
     case when measure = 'cost_per_place' then 'charges dans le champ / places autorisées du gestionnaire'
-         else 'somme des ESMS du gestionnaire (chacun selon sa règle)' end
+         else 'somme des ESMS du gestionnaire (chacun selon sa règle)' end,
+    {{ serafin.sql_text(cpom.get('target_scenario')) }}
 from gestionnaire_rows
