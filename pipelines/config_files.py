@@ -6,7 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+FINESS_PATTERN = r"^(2A|2B|[0-9]{2})[0-9]{7}$"
+
+
+class StrictModel(BaseModel):
+    """A part of a configuration file: an unknown key is an error, text is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def finess_field():
+    """A FINESS number (9 characters, digits or 2A/2B for Corsica)."""
+    return Field(pattern=FINESS_PATTERN)
 
 
 def read_mapping(path: Path, problem: type[Exception], expected: str) -> dict:

@@ -13,9 +13,9 @@ import csv
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from pipelines.config_files import read_mapping, validation_problem
+from pipelines.config_files import StrictModel, finess_field, read_mapping, validation_problem
 
 FILE_NAME = "cooperation.yaml"
 
@@ -24,22 +24,18 @@ class CooperationProblem(Exception):
     """cooperation.yaml cannot be used; the message names the file, the key path and what is wrong."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class Member(_Strict):
-    finess_et: str = Field(pattern=r"^(2A|2B|[0-9]{2})[0-9]{7}$")
+class Member(StrictModel):
+    finess_et: str = finess_field()
     role: str | None = None
 
 
-class StrategicObjective(_Strict):
+class StrategicObjective(StrictModel):
     id: str
     label: str
     objectives: list[str] = Field(default_factory=list)
 
 
-class Objective(_Strict):
+class Objective(StrictModel):
     id: str
     label: str
     indicator: str
@@ -55,7 +51,7 @@ class Objective(_Strict):
         return str(value)
 
 
-class Cooperation(_Strict):
+class Cooperation(StrictModel):
     name: str
     finality: str | None = None
     members: list[Member] = Field(min_length=1)

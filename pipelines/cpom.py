@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from pipelines.config_files import read_mapping, validation_problem
+from pipelines.config_files import StrictModel, finess_field, read_mapping, validation_problem
 
 FILE_NAME = "cpom.yaml"
 
@@ -31,17 +31,13 @@ class CpomProblem(Exception):
     """cpom.yaml cannot be used; the message names the file, the key path and what is wrong."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class PlaceChange(_Strict):
-    finess_et: str = Field(pattern=r"^(2A|2B|[0-9]{2})[0-9]{7}$")
+class PlaceChange(StrictModel):
+    finess_et: str = finess_field()
     year: int = Field(ge=2000, le=2100)
     change: int
 
 
-class Cpom(_Strict):
+class Cpom(StrictModel):
     start_year: int | None = Field(default=None, ge=2000, le=2100)
     cpom_years: int | None = Field(default=None, ge=1, le=10)
     personnel_growth: float | None = Field(default=None, ge=-0.5, le=0.5)

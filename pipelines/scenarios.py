@@ -16,9 +16,9 @@ import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from pipelines.config_files import read_mapping, validation_problem
+from pipelines.config_files import StrictModel, read_mapping, validation_problem
 
 FOLDER = "scenarios"
 
@@ -27,9 +27,7 @@ class ScenarioProblem(Exception):
     """A scenario file cannot be used; the message names the file, the key path and what is wrong."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class _Strict(StrictModel):
     @field_validator("prestation", "need", mode="before", check_fields=False)
     @classmethod
     def _code_text(cls, value):
