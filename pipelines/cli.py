@@ -141,7 +141,7 @@ def cmd_demo(args) -> int:
     print_counts(warehouse)
     print_cost_summary(warehouse)
     print(f"\nLanding data : {landing}\nWarehouse    : {warehouse}  (DuckDB: core.*, marts.*, audit.*)\n"
-          f"Reports      : {reports / 'index.html'}  (couts.html, cpom.html, cpom_annexe.xlsx)\n"
+          f"Reports      : {reports / 'index.html'}  (couts.html, cpom.html, cpom_annexe.xlsx, territoire.html)\n"
           f"Rejected rows: select * from audit.rejected_rows  (file, line, column, value, reason)\n"
           f"Scenarios    : select * from marts.funding_scenario  (two demo scenarios; re-run one with "
           f"serafin scenario {landing / 'scenarios' / '01_tarif_horaire_median.yaml'} --warehouse {warehouse})\n"

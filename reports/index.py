@@ -13,7 +13,8 @@ from reports.common import data_table, number, page
 
 PAGES = [("couts.html", "Coûts des prestations", "Coût complet de chaque prestation, rapproché des comptes"),
          ("cpom.html", "Dossier CPOM", "Trajectoire à cinq ans et modèle de financement cible"),
-         ("cpom_annexe.xlsx", "Annexe financière du CPOM (Excel)", "Une feuille par partie de l'annexe")]
+         ("cpom_annexe.xlsx", "Annexe financière du CPOM (Excel)", "Une feuille par partie de l'annexe"),
+         ("territoire.html", "Diagnostic territorial", "Offre, demande et couverture ; la place de la coopération")]
 
 
 def build_index(warehouse: Path, out_dir: Path) -> Path:

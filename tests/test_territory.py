@@ -203,3 +203,31 @@ def test_coverage_of_the_territory(feeds):
     assert json_feed.rows(row, ["2A", "SAMSAH", 2025]) == [(13, None, None, None, None)]
     # the worked example's IME (a member, 3 persons) is a small cell
     assert json_feed.rows(row, ["69", "IME", 2025])[0][4] is None
+
+
+def test_the_territory_page(feeds):
+    """territoire.html lays out the marts' figures: the offer, the suppressed demand cell, the rate per 1,000
+    inhabitants, and every open ESMS with coordinates on the offline map; its tables download as Excel."""
+    import re
+
+    import openpyxl
+
+    json_feed, _ = feeds
+    reports = json_feed.path.parent / "reports"
+    text = (reports / "territoire.html").read_text(encoding="utf-8")
+    # Ain, SESSAD: 72 places of which 60 the member's (83,3 %); IME waiting: a small cell
+    assert "<td>01</td><td>SESSAD</td>" in text and "83,3\u202f%" in text
+    assert '<td>01</td><td>IME</td><td class="n">2025</td><td class="n">&lt; 5</td>' in text
+    assert f"{72 * 1000 / 172000:.2f}".replace(".", ",") in text  # places per 1,000 children: 0,42
+    # the map: one point per open disability ESMS with coordinates, on plain axes (no geo layer, no tiles)
+    mapped = json_feed.scalar("select count(*) from marts.territory_establishments where longitude is not null")
+    # each point's hover text ends with its places ("SESSAD TROUBLE DU LANGAGE AFIS (SESSAD, BOURG EN BRESSE) : 12 places")
+    points = len(re.findall(r': \d+ places"', text))
+    assert mapped > 50 and points == mapped
+    # plain axes of longitude and latitude: nothing to fetch (a geo or tile map would load its shapes or tiles)
+    assert '"title":{"text":"Longitude"}' in text and not re.search(r'src="https?://', text)
+    workbook = openpyxl.load_workbook(reports / "donnees" / "territoire-offre.xlsx")
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Département", "Catégorie", "Libellé")
+    assert len(rows) - 1 == json_feed.scalar("select count(*) from marts.territory_offer")
+    assert 'href="territoire.html"' in (reports / "index.html").read_text(encoding="utf-8")

@@ -48,8 +48,19 @@ def cpom_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.Mate
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
+@dg.asset(key=["reports", "territory_page"], group_name="reports", kinds={"plotly", "html"},
+          deps=[dg.AssetKey(["marts", m]) for m in ("territory_offer", "territory_demand", "territory_coverage",
+                                                     "territory_establishments")])
+def territory_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
+    """territoire.html: offer, demand and coverage of the territory, and an offline map."""
+    from reports.territory import build_territory_page
+
+    path = build_territory_page(Path(paths.warehouse), Path(paths.reports))
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
 @dg.asset(key=["reports", "index"], group_name="reports", kinds={"html"},
-          deps=[cost_report, cpom_annexe, cpom_page, dg.AssetKey(["audit", "ingestion_log"])])
+          deps=[cost_report, cpom_annexe, cpom_page, territory_page, dg.AssetKey(["audit", "ingestion_log"])])
 def report_index(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
     """index.html: every report of the run, its date, period, files and warehouse."""
     from reports.index import build_index
