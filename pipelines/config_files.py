@@ -63,3 +63,13 @@ def validation_problem(path: Path, exc: ValidationError, problem: type[Exception
     shown = (f" (given: {given!r})" if given is not None and not isinstance(given, dict | list)
              and not (describe and describe(error)) else "")
     return problem(f"{path}: {key_path(error['loc'], skip)}: {message}{shown}{more}")
+
+
+def load_checked(path: Path, model: type[BaseModel], problem: type[Exception], expected: str, **options):
+    """The file read and checked against its pydantic model; any problem as one line (`validation_problem`'s
+    options: skip, describe, other_branch)."""
+    data = read_mapping(path, problem, expected)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(path, exc, problem, **options) from None

@@ -13,9 +13,9 @@ import csv
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from pipelines.config_files import StrictModel, finess_field, read_mapping, validation_problem
+from pipelines.config_files import StrictModel, finess_field, load_checked
 
 FILE_NAME = "cooperation.yaml"
 
@@ -77,11 +77,7 @@ def load(landing: Path) -> Cooperation | None:
     path = Path(landing) / FILE_NAME
     if not path.exists():
         return None
-    data = read_mapping(path, CooperationProblem, "name, members, objectives…")
-    try:
-        frame = Cooperation.model_validate(data)
-    except ValidationError as exc:
-        raise validation_problem(path, exc, CooperationProblem) from None
+    frame = load_checked(path, Cooperation, CooperationProblem, "name, members, objectives…")
     _check_references(path, frame)
     return frame
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from pipelines.config_files import StrictModel, finess_field, read_mapping, validation_problem
+from pipelines.config_files import StrictModel, finess_field, load_checked
 
 FILE_NAME = "cpom.yaml"
 
@@ -54,11 +54,7 @@ def load(landing: Path, scenario_names: list[str] | None = None) -> Cpom | None:
     path = Path(landing) / FILE_NAME
     if not path.exists():
         return None
-    data = read_mapping(path, CpomProblem, "start_year, personnel_growth, places…")
-    try:
-        cpom = Cpom.model_validate(data)
-    except ValidationError as exc:
-        raise validation_problem(path, exc, CpomProblem) from None
+    cpom = load_checked(path, Cpom, CpomProblem, "start_year, personnel_growth, places…")
     if cpom.target_scenario is not None and cpom.target_scenario not in (scenario_names or []):
         known = ", ".join(repr(n) for n in scenario_names or []) or "none in scenarios/"
         raise CpomProblem(f"{path}: target_scenario: {cpom.target_scenario!r} is not the name of a scenario "

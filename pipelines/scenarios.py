@@ -16,9 +16,9 @@ import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from pipelines.config_files import StrictModel, read_mapping, validation_problem
+from pipelines.config_files import StrictModel, load_checked
 
 FOLDER = "scenarios"
 
@@ -194,12 +194,8 @@ def _normalise(path: Path, scenario: Scenario) -> Scenario:
 def load_file(path: Path) -> Scenario:
     """One checked scenario file."""
     path = Path(path)
-    data = read_mapping(path, ScenarioProblem, "name, rules (and description, years, shifts, sensitivity)")
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise validation_problem(path, exc, ScenarioProblem, skip=_UNION_MEMBERS, describe=_describe,
-                                 other_branch=_OTHER_BRANCH) from None
+    scenario = load_checked(path, Scenario, ScenarioProblem, "name, rules (and description, years, shifts, sensitivity)",
+                            skip=_UNION_MEMBERS, describe=_describe, other_branch=_OTHER_BRANCH)
     return _normalise(path, scenario)
 
 

@@ -48,15 +48,6 @@ direct_hours as (
     group by finess_et, year
 ),
 
-baseline as (
-    select
-        finess_et, year,
-        sum(case when is_baseline then amount end) as baseline_funding,
-        sum(case when not is_baseline then amount end) as other_products
-    from {{ ref('int_funding_products') }}
-    group by finess_et, year
-),
-
 target as (
     select finess_et, year, scenario_funding as target_funding
     from {{ ref('funding_scenario') }}
@@ -80,7 +71,7 @@ observed as (
         coalesce(h.direct_hours, 0) as direct_hours
     from {{ ref('cost_reconciliation') }} as r
     inner join {{ ref('establishments') }} as e on e.finess_et = r.finess_et
-    left join baseline as b on b.finess_et = r.finess_et and b.year = r.year
+    left join {{ ref('int_funding_baseline') }} as b on b.finess_et = r.finess_et and b.year = r.year
     left join target as t on t.finess_et = r.finess_et and t.year = r.year
     left join file_active as fa on fa.finess_et = r.finess_et and fa.year = r.year
     left join direct_hours as h on h.finess_et = r.finess_et and h.year = r.year

@@ -4,16 +4,7 @@
     delta = scenario - baseline and delta_share = delta / baseline (NULL without a baseline), and the
     sensitivity: the lowest and highest scenario funding with one rule moved by ±s, and the rule that moves it
     most (the largest swing, the first in file order on a tie). -#}
-with products as (
-    select
-        finess_et, year,
-        sum(case when is_baseline then amount end) as baseline_funding,
-        sum(case when not is_baseline then amount end) as other_products
-    from {{ ref('int_funding_products') }}
-    group by finess_et, year
-),
-
-funding as (
+with funding as (
     select scenario, finess_et, year, sum(amount) as scenario_funding
     from {{ ref('funding_scenario_detail') }}
     group by scenario, finess_et, year
@@ -58,5 +49,5 @@ select
 from (select distinct scenario, finess_et, year from {{ ref('int_funding_grid') }}) as g
 inner join {{ ref('establishments') }} as e on e.finess_et = g.finess_et
 inner join funding as f on f.scenario = g.scenario and f.finess_et = g.finess_et and f.year = g.year
-left join products as p on p.finess_et = g.finess_et and p.year = g.year
+left join {{ ref('int_funding_baseline') }} as p on p.finess_et = g.finess_et and p.year = g.year
 left join bounds as b on b.scenario = g.scenario and b.finess_et = g.finess_et and b.year = g.year

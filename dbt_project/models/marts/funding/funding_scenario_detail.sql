@@ -4,14 +4,7 @@
     base_share pays the share of the same year's baseline funding (0 when there is none), per_place the
     authorised places × the amount of the ESMS's category; the other kinds add up their persons' units
     (intermediate/funding/int_funding_person_units). The amounts add up to scenario_funding to the cent. -#}
-with baseline as (
-    select finess_et, year, sum(amount) as baseline_funding
-    from {{ ref('int_funding_products') }}
-    where is_baseline
-    group by finess_et, year
-),
-
-person_units as (
+with person_units as (
     select scenario, rule_no, finess_et, year, sum(units) as units, sum(amount) as amount
     from {{ ref('int_funding_person_units') }}
     group by scenario, rule_no, finess_et, year
@@ -52,6 +45,6 @@ from {{ ref('int_funding_grid') }} as g
 inner join {{ ref('int_funding_rules') }} as r on r.scenario = g.scenario
 inner join {{ ref('int_funding_tariffs') }} as t
     on t.scenario = g.scenario and t.rule_no = r.rule_no and t.finess_et = g.finess_et and t.year = g.year
-left join baseline as b on b.finess_et = g.finess_et and b.year = g.year
+left join {{ ref('int_funding_baseline') }} as b on b.finess_et = g.finess_et and b.year = g.year
 left join person_units as pu
     on pu.scenario = g.scenario and pu.rule_no = r.rule_no and pu.finess_et = g.finess_et and pu.year = g.year
