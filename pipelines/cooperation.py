@@ -127,10 +127,13 @@ def as_dbt_var(frame: Cooperation | None) -> dict | None:
     strategic = {o: s.id for s in frame.strategic_objectives for o in s.objectives}
     return {
         "name": frame.name,
+        "finality": frame.finality,
         "members": [m.finess_et for m in frame.members],
+        "roles": {m.finess_et: m.role for m in frame.members if m.role},
+        "strategic_objectives": [{"id": s.id, "label": s.label} for s in frame.strategic_objectives],
         "partners": list(frame.partners),
         "objectives": [{"id": o.id, "strategic": strategic.get(o.id), "label": o.label, "indicator": o.indicator,
-                        "scope": o.scope, "direction": o.direction, "tolerance": o.tolerance,
+                        "scope": o.scope, "direction": o.direction, "tolerance": o.tolerance, "owner": o.owner,
                         "targets": {str(year): value for year, value in sorted(o.targets.items())}}
                        for o in frame.objectives],
     }

@@ -8,6 +8,7 @@ Reports lay out figures the marts hold; they compute none.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def write_xlsx(path: Path, sheet: str, headers: Sequence[str], rows: Sequence[Se
 def add_sheet(workbook, sheet: str, headers: Sequence[str], rows: Sequence[Sequence], formats: dict[int, str]) -> None:
     """A sheet of the workbook: bold header row frozen, widths from the content, a number format per column
     (in Excel's own codes: `#,##0 "€"`, `0.0%`; shown with the reader's separators)."""
-    worksheet = workbook.add_worksheet(sheet[:31])
+    worksheet = workbook.add_worksheet(re.sub(r"[\[\]:*?/\\]", "", sheet).strip()[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1, "text_wrap": True})
     cell_formats = {i: workbook.add_format({"num_format": f}) for i, f in formats.items()}
     for col, header in enumerate(headers):
@@ -98,6 +99,79 @@ def add_sheet(workbook, sheet: str, headers: Sequence[str], rows: Sequence[Seque
     worksheet.freeze_panes(1, 0)
     if rows:
         worksheet.autofilter(0, 0, len(rows), len(headers) - 1)
+
+
+# How each kind of column is shown on a page and formatted in Excel (Excel's own number codes; the reader's
+# separators apply). A cell holding text where a number is expected (the "< 5" of a small cell) stays as it is.
+KINDS = {
+    "text": (lambda v: "" if v is None else str(v), None),
+    "int": (number, "#,##0"),
+    "dec": (lambda v: number(v, 1), "#,##0.0"),
+    "dec2": (lambda v: number(v, 2), "#,##0.00"),
+    "euro": (euros, '#,##0 "€"'),
+    "euro2": (lambda v: "" if v is None else number(v, 2) + "\u202f€", '#,##0.00 "€"'),
+    "ratio": (percent, "0.0%"),
+}
+SMALL = "< 5"
+
+
+def show(value, kind: str) -> str:
+    if isinstance(value, str) and kind != "text":
+        return value
+    return KINDS[kind][0](value)
+
+
+def dropdown(fig, groups: dict[str, list], label: str = "") -> None:
+    """Traces grouped by an ESMS (or a scenario): the first group shown, a menu above the chart switches group.
+    One chart for many ESMS keeps the page light at a region's scale."""
+    visible = []
+    for n, traces in enumerate(groups.values()):
+        for trace in traces:
+            trace.visible = n == 0
+            fig.add_trace(trace)
+        visible.append(len(traces))
+    total = sum(visible)
+    buttons, start = [], 0
+    for name, count in zip(groups, visible):
+        mask = [start <= i < start + count for i in range(total)]
+        buttons.append({"label": name, "method": "update", "args": [{"visible": mask}]})
+        start += count
+    if len(buttons) > 1:
+        fig.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 0, "xanchor": "left",
+                                        "y": 1.02, "yanchor": "bottom", "showactive": True}],
+                          margin={"t": 120}, title={"y": 0.98, "yanchor": "top"})
+        if label:
+            fig.add_annotation(text=label, showarrow=False, x=0, xref="paper", y=1.12, yref="paper",
+                               xanchor="left", yanchor="bottom")
+
+
+def table_block(out_dir: Path, name: str, caption: str, columns: Sequence[tuple[str, str]],
+                rows: Sequence[Sequence], limit: int | None = None, note: str = "") -> str:
+    """A table (the data of a chart, or a table of its own) on the page, written whole to donnees/{name}.xlsx and
+    linked from its caption. columns: (French header, kind of KINDS). `limit` shows the first rows only; the
+    Excel file holds them all."""
+    headers = [h for h, _ in columns]
+    kinds = [k for _, k in columns]
+    rows = [list(r) for r in rows]
+    write_xlsx(out_dir / "donnees" / f"{name}.xlsx", caption[:31], headers, rows,
+               {i: KINDS[k][1] for i, k in enumerate(kinds) if KINDS[k][1]})
+    shown = rows if limit is None else rows[:limit]
+    more = (f'<p class="note">{number(len(shown))} lignes sur {number(len(rows))} ; toutes dans le fichier Excel.</p>'
+            if len(shown) < len(rows) else "")
+    extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
+    return data_table(caption, headers, [[show(v, k) for v, k in zip(r, kinds)] for r in shown],
+                      numeric=[i for i, k in enumerate(kinds) if k != "text"],
+                      download=f"donnees/{name}.xlsx") + more + extra
+
+
+def query(con, sql: str, params: Sequence = ()) -> list[tuple]:
+    """Rows of a mart; none when the warehouse predates it (an older warehouse still gets its other pages)."""
+    import duckdb
+
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    except duckdb.CatalogException:
+        return []
 
 
 def page(title: str, body: str, scripts: str = "", subtitle: str = "") -> str:

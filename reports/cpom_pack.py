@@ -58,10 +58,12 @@ SHEETS = [
      ["Périmètre", "Exercice", "Indicateur", "Libellé", "Thème HAS", "Valeur", "Numérateur", "Dénominateur"],
      {5: FIGURE, 6: FIGURE, 7: FIGURE}, (5, 6, 7)),
     ("Objectifs", """
-        select objective_id, label, indicator_id, scope, year, target, actual, gap, status
-        from marts.objectives order by objective_id, year""",
+        select objective_id, label, indicator_id, scope, year, target,
+               case when shown then cast(actual as varchar) else '< 5' end,
+               case when shown then cast(gap as varchar) else '< 5' end, status
+        from marts.objectives_board order by objective_id, year""",
      ["Objectif", "Libellé", "Indicateur", "Périmètre", "Exercice", "Cible", "Réalisé", "Écart", "Statut"],
-     {5: RATIO, 6: RATIO, 7: RATIO}),
+     {5: RATIO, 6: FIGURE, 7: FIGURE}, (6, 7)),
     ("Trajectoire", """
         select case level when 'esms' then 'ESMS' else 'Gestionnaire' end, entity, year, status, measure_label,
                value, rule

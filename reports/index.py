@@ -11,7 +11,9 @@ import duckdb
 
 from reports.common import data_table, number, page
 
-PAGES = [("couts.html", "Coûts des prestations", "Coût complet de chaque prestation, rapproché des comptes"),
+PAGES = [("pilotage.html", "Tableau de bord de pilotage", "Objectifs, contributions des membres, activité, territoire"),
+         ("qualite.html", "Rapport qualité", "Indicateurs de l'évaluation avec numérateur et dénominateur"),
+         ("couts.html", "Coûts des prestations", "Coût complet de chaque prestation, rapproché des comptes"),
          ("cpom.html", "Dossier CPOM", "Trajectoire à cinq ans et modèle de financement cible"),
          ("cpom_annexe.xlsx", "Annexe financière du CPOM (Excel)", "Une feuille par partie de l'annexe"),
          ("territoire.html", "Diagnostic territorial", "Offre, demande et couverture ; la place de la coopération")]

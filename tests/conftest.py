@@ -67,3 +67,16 @@ def worked_example(tmp_path_factory) -> Warehouse:
     ok, reason, warehouse = run_pipeline(landing, work)
     assert ok, reason
     return Warehouse(warehouse)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Warehouse:
+    """The built-in demo (400 persons, 2024-2025) through the whole pipeline, reports included; read by the demo,
+    report and browser tests."""
+    from pipelines.demo.generate import GeneratorConfig, generate
+
+    work = tmp_path_factory.mktemp("demo")
+    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7))
+    ok, reason, warehouse = run_pipeline(work / "landing", work)
+    assert ok, reason
+    return Warehouse(warehouse)

@@ -2,20 +2,7 @@
 cost per place lies in the sector's range for its category (nomenclatures/esms_categories.csv), and the
 planted bad rows are quarantined, not lost."""
 
-import pytest
 
-from tests.conftest import Warehouse, run_pipeline
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Warehouse:
-    from pipelines.demo.generate import GeneratorConfig, generate
-
-    work = tmp_path_factory.mktemp("demo")
-    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7))
-    ok, reason, warehouse = run_pipeline(work / "landing", work)
-    assert ok, reason
-    return Warehouse(warehouse)
 
 
 def test_every_esms_year_reconciles(demo):

@@ -291,3 +291,66 @@ def test_tableau_de_bord(quality):
     assert got[("platform", "age_structure", "12-15")][:2] == (2, 3)
     assert got[(E2, "age_structure", "6-11")] == (1, 2, 0.5)
     assert got[("platform", "disability_structure", "unknown")] == (3, 3, 1.0)
+
+
+def test_needs_coverage_by_domain(quality):
+    """The coverage of each need domain (level-3 codes): A's 1.2.1.1 (under 1.2.1) and 1.3.3.1 (under 1.3.3), C's
+    1.1.1 and 1.3.3.1; at E2 only A's 1.3.3.1 (f3) and C's 1.1.1 (f1, f2) are covered. Each scope adds up to its
+    needs_coverage_rate (platform 3 / 4, E1 2 / 2, E2 2 / 4)."""
+    rows = {(r[0], r[1]): r[2:] for r in quality.rows(
+        "select scope, domain_code, family_code, needs, covered, persons, shown from marts.needs_coverage_by_domain "
+        "where year = 2025")}
+    assert rows == {
+        ("platform", "1.1.1"): ("1.1", 1, 1, 1, False), ("platform", "1.2.1"): ("1.2", 1, 1, 1, False),
+        ("platform", "1.3.3"): ("1.3", 2, 1, 2, False),
+        (E1, "1.2.1"): ("1.2", 1, 1, 1, False), (E1, "1.3.3"): ("1.3", 1, 1, 1, False),
+        (E2, "1.1.1"): ("1.1", 1, 1, 1, False), (E2, "1.2.1"): ("1.2", 1, 0, 1, False),
+        (E2, "1.3.3"): ("1.3", 2, 1, 2, False),
+        ("cooperation", "1.2.1"): ("1.2", 1, 1, 1, False), ("cooperation", "1.3.3"): ("1.3", 1, 1, 1, False),
+    }
+
+
+def test_the_board_sees_no_small_cell_of_the_cooperation(quality):
+    """Two persons at E1, one with the partner: every contribution and the objectives' actuals are withheld, the
+    statuses say no_data; the targets stay."""
+    contributions = quality.rows("select contributor_id, contributor_kind, direct_hours, persons, shown "
+                                 "from marts.cooperation_contributions where year = 2025 order by 1")
+    assert contributions == [(E1, "membre", None, None, False), ("PART1", "partenaire", None, None, False)]
+    board = {r[0]: r[1:] for r in quality.rows(
+        "select objective_id, target, actual, gap, status, shown from marts.objectives_board where year = 2025")}
+    # O1 inclusion_share counts 2 persons; O4 cost_per_place is not about persons but counts the 2 costed ones
+    assert board["O1"] == (0.60, None, None, "no_data", False)
+    assert all(v[3] == "no_data" for v in board.values())
+    frame = quality.rows("select item_kind, item_id, label, detail from marts.cooperation_frame order by 1, 2")
+    assert ("cooperation", "Plateforme de test", "Plateforme de test", "Vivre en milieu ordinaire sans rupture.") \
+        in frame
+    assert ("membre", E1, "IME Les Tilleuls", "porteur") in frame
+    assert ("partenaire", "PART1", "Collège Jean Moulin", "education") in frame
+    assert ("objectif_strategique", "S2", "Parcours", None) in frame
+
+
+def test_contributions_by_hand_with_small_cells_allowed(quality, tmp_path):
+    """The same models rebuilt on a copy of the warehouse with var small_cell_k = 1, figures by hand. E1 delivers
+    e1 1 h, e2 2 h (school), e3 0.5 h, e5 1 h (no setting), e8 0.5 h, e9 0.5 h (home): 5.5 h, 2.5 h ordinary
+    out of 4.5 h with a setting; PART1 delivers e4, 1 h at home; the cooperation 6.5 h."""
+    import json
+    import shutil
+
+    from pipelines.defs.dbt import landing_config
+    from tests.conftest import run_dbt
+
+    copy = tmp_path / "warehouse.duckdb"  # views name their catalog after the file
+    shutil.copy(quality.path, copy)
+    values = {"warehouse": str(copy), "small_cell_k": 1, **landing_config(quality.path.parent / "landing")}
+    ok, _ = run_dbt(copy, ["run", "--select", "cooperation_contributions objectives_board",
+                           "--vars", json.dumps(values)], tmp_path)
+    assert ok
+    rows = {r[0]: r[1:] for r in Warehouse(copy).rows(
+        "select contributor_id, direct_hours, ordinary_setting_hours, ordinary_share, share_of_hours, persons, shown "
+        "from marts.cooperation_contributions where year = 2025")}
+    assert rows[E1] == pytest.approx((5.5, 2.5, 2.5 / 4.5, 5.5 / 6.5, 2, True))
+    assert rows["PART1"] == pytest.approx((1.0, 1.0, 1.0, 1 / 6.5, 1, True))
+    # together they make the cooperation's inclusion_share, 3.5 / 5.5
+    o1 = Warehouse(copy).rows("select actual, status from marts.objectives_board where objective_id = 'O1' "
+                              "and year = 2025")[0]
+    assert o1[0] == pytest.approx(3.5 / 5.5) and o1[1] == "met"  # 0.636 ≥ 0.60

@@ -138,3 +138,70 @@ def test_contract_tables_of_foundation_and_costs(worked_example):
 def test_official_codes(worked_example):
     counts = dict(worked_example.rows("select kind, count(*) from ref.serafin_codes group by kind"))
     assert counts == {"besoin": 35, "prestation_directe": 37, "prestation_indirecte": 35}
+
+
+def test_the_path_from_the_accounts_to_the_persons(worked_example):
+    """marts.cost_flow from the doc's figures: 251,000 of charges, 8,000 excluded, 243,000 in scope; direct
+    sections 29,696.97 + 19,006.06 + 19,006.06, overhead 124,593.94 (3.1, 3.1.1.1, 3.1.4.2, 3.2.1), logistics
+    41,696.97 + 9,000 (3.2.2.1, 3.2.4.1); all of it reaches A, B and C."""
+    flows = {(r[0], r[1]): r[2] for r in worked_example.rows(
+        "select source, target, amount from marts.cost_flow where finess_et = ? and year = 2025", [ESMS])}
+    direct = 29696.97 + 19006.06 + 19006.06
+    logistics = 41696.97 + 9000.00
+    expected = {
+        ("Charges de classe 6", "Charges exclues"): 8000.00,
+        ("Charges de classe 6", "Hors champ"): 0.00,
+        ("Charges de classe 6", "Charges retenues"): 243000.00,
+        ("Charges retenues", "Prestations directes (2.x)"): direct,
+        ("Charges retenues", "Fonctions support (3.x)"): 124593.94,
+        ("Charges retenues", "Logistique rattachée aux personnes (3.2)"): logistics,
+        ("Fonctions support (3.x)", "Prestations directes (2.x)"): 124593.94,
+        ("Fonctions support (3.x)", "Non affecté"): 0.00,
+        # the three prestations' full costs, 84,343.43 + 53,979.80 + 53,979.80
+        ("Prestations directes (2.x)", "Personnes accompagnées"): 84343.43 + 53979.80 + 53979.80,
+        ("Prestations directes (2.x)", "Non affecté"): 0.00,
+        # A 20,278.79 + B 20,278.79 + C 10,139.39
+        ("Logistique rattachée aux personnes (3.2)", "Personnes accompagnées"): 20278.79 * 2 + 10139.39,
+        ("Logistique rattachée aux personnes (3.2)", "Non affecté"): 0.00,
+    }
+    assert set(flows) == set(expected)
+    for key, amount in expected.items():
+        assert flows[key] == pytest.approx(amount, abs=0.02), key
+
+
+def test_the_actions_by_profession_and_setting(worked_example):
+    """marts.action_cost_summary: E1 (educateur_specialise) ev1 + ev2 on 2.2.1 in the structure, ev3 on 2.3.3.1 at
+    school; E2 (orthophoniste) on 2.1.2.1, ev5 + ev7 in the structure and ev6 at home; ev4 (3.1.4.2) has no full
+    cost, ev8 is cancelled. Action figures from the doc's step 11."""
+    rows = {(r[0], r[1], r[2]): r[3:] for r in worked_example.rows(
+        "select prestation_code, profession, setting, actions, hours, full_cost, staff_cost, cost_per_action, "
+        "rank_in_prestation, profession_label, setting_label from marts.action_cost_summary "
+        "where finess_et = ? and year = 2025", [ESMS])}
+    assert set(rows) == {("2.1.2.1", "orthophoniste", "structure"), ("2.1.2.1", "orthophoniste", "domicile"),
+                         ("2.2.1", "educateur_specialise", "structure"), ("2.3.3.1", "educateur_specialise", "ecole")}
+    structure = rows[("2.1.2.1", "orthophoniste", "structure")]   # ev5 45 min + ev7 30 min
+    assert structure[:2] == (2, pytest.approx(1.25))
+    assert structure[2] == pytest.approx(31628.79 + 21085.86, abs=0.02)
+    assert structure[3] == pytest.approx(11136.36 + 7424.24, abs=0.02)
+    assert structure[4] == pytest.approx((31628.79 + 21085.86) / 2, abs=0.01) and structure[5] == 1
+    home = rows[("2.1.2.1", "orthophoniste", "domicile")]         # ev6
+    assert home[:2] == (1, pytest.approx(0.75)) and home[2] == pytest.approx(31628.79, abs=0.01)
+    assert home[5] == 2 and home[7] == "Au domicile"
+    educ = rows[("2.2.1", "educateur_specialise", "structure")]
+    assert educ[:2] == (2, pytest.approx(2.0)) and educ[2] == pytest.approx(26989.90 * 2, abs=0.02)
+    assert educ[3] == pytest.approx(9503.03 * 2, abs=0.02) and educ[6] == "Éducateur spécialisé"
+    assert rows[("2.3.3.1", "educateur_specialise", "ecole")][2] == pytest.approx(53979.80, abs=0.01)
+
+
+def test_the_distribution_of_the_cost_per_person(worked_example):
+    """marts.cost_person_distribution, IME 2025: three persons, 52,311.11, 74,258.59 and 116,430.30; continuous
+    percentiles interpolate between them (p25 at position 0.5, p90 at 1.8)."""
+    row = worked_example.rows("select persons, mean_cost, min_cost, p25, p50, p90, max_cost "
+                              "from marts.cost_person_distribution where category = 'IME' and year = 2025")[0]
+    low, mid, high = 52311.11, 74258.59, 116430.30
+    assert row[0] == 3
+    assert row[1] == pytest.approx(243000.00 / 3, abs=0.01)
+    assert row[2] == pytest.approx(low, abs=0.01) and row[6] == pytest.approx(high, abs=0.01)
+    assert row[3] == pytest.approx(low + 0.5 * (mid - low), abs=0.01)
+    assert row[4] == pytest.approx(mid, abs=0.01)
+    assert row[5] == pytest.approx(mid + 0.8 * (high - mid), abs=0.01)

@@ -12,11 +12,14 @@ from pipelines.defs.resources import SerafinPaths
     key=["reports", "cost_report"],
     group_name="reports",
     kinds={"plotly", "html"},
-    deps=[dg.AssetKey(["marts", "cost_per_prestation"]), dg.AssetKey(["marts", "cost_reconciliation"]),
-          dg.AssetKey(["marts", "person_cost"])],
+    deps=[dg.AssetKey(["marts", m]) for m in (
+        "cost_per_prestation", "cost_reconciliation", "person_cost", "cost_flow", "unallocated_cost",
+        "cost_parameters", "cost_person_distribution", "action_cost_summary", "cost_benchmark", "funding_scenario",
+        "funding_scenarios", "funding_sensitivity")],
 )
 def cost_report(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """The finance director's cost page: reconciliation per ESMS-year and full cost per prestation."""
+    """couts.html, the finance director's report: reconciliation, cost per prestation, the path from the accounts
+    to the persons, cost per person, the actions, each ESMS among the others, the funding scenarios."""
     from reports.cost_report import build_cost_report
 
     path = build_cost_report(Path(paths.warehouse), Path(paths.reports))
@@ -24,7 +27,7 @@ def cost_report(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.Ma
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
-CPOM_MARTS = ["cost_reconciliation", "cost_per_prestation", "indicators", "indicators_board", "objectives",
+CPOM_MARTS = ["cost_reconciliation", "cost_per_prestation", "indicators", "indicators_board", "objectives_board",
               "cpom_trajectory", "funding_scenario", "funding_scenario_detail", "funding_scenarios"]
 
 
@@ -59,11 +62,48 @@ def territory_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
+@dg.asset(key=["reports", "pilotage_page"], group_name="reports", kinds={"plotly", "html"},
+          deps=[dg.AssetKey(["marts", m]) for m in ("cooperation_frame", "objectives_board", "cooperation_contributions",
+                                                     "indicators_board", "territory_offer", "territory_coverage")])
+def pilotage_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
+    """pilotage.html: the cooperation's steering dashboard (board, COPIL), no person-level data."""
+    from reports.pilotage import build_pilotage_page
+
+    path = build_pilotage_page(Path(paths.warehouse), Path(paths.reports))
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
+@dg.asset(key=["reports", "quality_page"], group_name="reports", kinds={"plotly", "html"},
+          deps=[dg.AssetKey(["marts", m]) for m in ("indicators_board", "needs_coverage_by_domain",
+                                                     "objectives_board")])
+def quality_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
+    """qualite.html: every indicator with its numerator and denominator by HAS theme, needs coverage, objectives."""
+    from reports.quality import build_quality_page
+
+    path = build_quality_page(Path(paths.warehouse), Path(paths.reports))
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
+@dg.asset(key=["reports", "restricted_lists"], group_name="reports", kinds={"excel"},
+          deps=[dg.AssetKey(["marts", m]) for m in ("followup_plans_not_reviewed", "followup_uncovered_needs",
+                                                     "followup_ruptures", "parcours")])
+def restricted_lists(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
+    """restreint/: the follow-up lists and the parcours, for the quality team only (never linked from a page)."""
+    from reports.quality import build_restricted
+
+    path = build_restricted(Path(paths.warehouse), Path(paths.reports))
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
 @dg.asset(key=["reports", "index"], group_name="reports", kinds={"html"},
-          deps=[cost_report, cpom_annexe, cpom_page, territory_page, dg.AssetKey(["audit", "ingestion_log"])])
+          deps=[cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, dg.AssetKey(["audit", "ingestion_log"])])
 def report_index(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
     """index.html: every report of the run, its date, period, files and warehouse."""
     from reports.index import build_index
 
     path = build_index(Path(paths.warehouse), Path(paths.reports))
     return dg.MaterializeResult(metadata={"path": str(path)})
+
+
+REPORT_ASSETS = [cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, restricted_lists,
+                 report_index]

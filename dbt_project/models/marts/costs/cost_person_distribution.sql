@@ -1,0 +1,22 @@
+{#- The distribution of the full cost per person (marts.person_cost, total cost > 0) per ESMS category and year:
+    persons, mean, and the deciles (p10 … p90, p50 the median) and quartiles, continuous percentiles. Finance
+    directors compare baskets within a category; no person-level data. -#}
+with costs as (
+    select e.category, pc.year, pc.total_cost
+    from {{ ref('person_cost') }} as pc
+    inner join {{ ref('establishments') }} as e on e.finess_et = pc.finess_et
+    where pc.total_cost > 0
+)
+
+select
+    category,
+    year,
+    count(*) as persons,
+    avg(total_cost) as mean_cost,
+    min(total_cost) as min_cost,
+    {% for p in [10, 20, 25, 30, 40, 50, 60, 70, 75, 80, 90] -%}
+    {{ serafin.percentile_cont('total_cost', p / 100) }} as p{{ p }},
+    {% endfor -%}
+    max(total_cost) as max_cost
+from costs
+group by category, year
