@@ -177,6 +177,6 @@ def query(con, sql: str, params: Sequence = ()) -> list[tuple]:
 def page(title: str, body: str, scripts: str = "", subtitle: str = "") -> str:
     sub = f'<p class="note">{html.escape(subtitle)}</p>' if subtitle else ""
     return (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+            f'content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style>{scripts}</head><body><h1>{html.escape(title)}</h1>{sub}{body}"
             f'<p class="note"><a href="index.html">Tous les rapports</a></p></body></html>')

@@ -354,3 +354,20 @@ def test_contributions_by_hand_with_small_cells_allowed(quality, tmp_path):
     o1 = Warehouse(copy).rows("select actual, status from marts.objectives_board where objective_id = 'O1' "
                               "and year = 2025")[0]
     assert o1[0] == pytest.approx(3.5 / 5.5) and o1[1] == "met"  # 0.636 ≥ 0.60
+
+
+def test_the_steering_and_quality_pages_show_small_cells(quality):
+    """Every figure of this folder counts fewer than 5 persons: the board pages show "< 5" and no figure."""
+    import re
+
+    reports = quality.path.parent / "reports"
+    pilotage = (reports / "pilotage.html").read_text(encoding="utf-8")
+    assert "Plateforme de test" in pilotage and "Vivre en milieu ordinaire sans rupture." in pilotage
+    rows = re.findall(r"<tr>(.*?)</tr>", pilotage)
+    member = next(r for r in rows if f"<td>{E1}</td><td>IME Les Tilleuls</td>" in r and "Membre" in r)
+    assert member.count("&lt; 5") == 5           # hours, ordinary hours, both shares, persons
+    o1 = next(r for r in rows if r.startswith("<td>O1</td>") and "<td>2025</td>" in r)
+    assert "&lt; 5" in o1 and "Pas de donnée" in o1 and "0,60" in o1      # the target stays
+    quality_page = (reports / "qualite.html").read_text(encoding="utf-8")
+    assert "&lt; 5" in quality_page and "Besoins couverts" in quality_page
+    assert not re.search(r"restreint/", quality_page)
