@@ -6,10 +6,10 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import SerafinPaths
-from pipelines.ingestion import finess
+from pipelines.ingestion import fhir, finess
 from pipelines.ingestion.schema import TABLES
 
-RAW_TABLES = [*TABLES, *finess.TABLES, "ingested_files", "row_rejections"]
+RAW_TABLES = [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, "ingested_files", "row_rejections"]
 
 
 @dg.multi_asset(

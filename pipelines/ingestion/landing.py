@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import finess, readers
+from pipelines.ingestion import fhir, finess, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
 from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
@@ -105,6 +105,13 @@ def _listed_row_files(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, li
     for rel, table, sha, fingerprint in con.execute(
             "select file, source_table, sha256, key_fingerprint from raw.ingested_files where status = 'loaded' "
             "order by file").fetchall():
+        if table == fhir.SOURCE:  # a FHIR file: its index, and one row file per table it gave rows to
+            out.setdefault("fhir_index", []).append(_row_file(raw, "fhir_index", rel, sha, fingerprint))
+            for target in (*fhir.TARGETS, "fhir_unmapped_events"):
+                path = _row_file(raw, target, rel, sha, fingerprint)
+                if path.exists():
+                    out.setdefault(target, []).append(path)
+            continue
         out.setdefault(table, []).append(_row_file(raw, table, rel, sha, fingerprint))
     return out
 
@@ -133,7 +140,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
     rows of a run that failed); returns how many went."""
     keep = {p for files in _listed_row_files(con, raw).values() for p in files}
     removed = 0
-    for table in [*TABLES, *finess.TABLES]:
+    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES]:
         for path in (raw / table).glob("*.parquet*"):
             if path not in keep:
                 path.unlink(missing_ok=True)
@@ -144,7 +151,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
 def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
     listed = _listed_row_files(con, raw)
-    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES}
+    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES}
     for name, column_names in tables.items():
         columns = [*column_names, "_file", "_line"]
         files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
@@ -166,6 +173,10 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         if name.startswith(".") or name.lower() in CONFIG_FILES or name in CONFIG_DIRS:
             continue
         table = _plain_name(entry).rsplit(".", 1)[0].lower() if entry.is_file() else name.lower()
+        if entry.is_dir() and table == fhir.FOLDER:  # TDDUI exports: each file gives rows to several tables
+            for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                (found.append((fhir.SOURCE, sub)) if fhir.is_fhir_file(sub) else unknown.append(sub))
+            continue
         if entry.is_dir() and table == finess.FOLDER:  # the FINESS feed: each file says which table it holds
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
                 kind = finess.classify(sub)
@@ -204,7 +215,7 @@ def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: 
     if raw is None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
         raw = raw_folder(Path(path))
-    for table in TABLES:
+    for table in [*TABLES, *fhir.RAW_TABLES]:
         (raw / table).mkdir(parents=True, exist_ok=True)
     try:
         return _land(con, landing, key, raw)
@@ -234,16 +245,23 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     with tempfile.TemporaryDirectory(prefix="serafin-") as tmp, ThreadPoolExecutor(max_workers=1) as pool:
         hashes = {rel: pool.submit(readers.sha256_of, path) for rel, path in
                   ((p.relative_to(landing).as_posix(), p) for _, p in files)}
+        changed = []
         for number, (table_name, path) in enumerate(files):
             rel = path.relative_to(landing).as_posix()
             sha = hashes[rel].result()
             seen = known.get(rel)
+            main = "fhir_index" if table_name == fhir.SOURCE else table_name
             if (seen and seen[:3] == (sha, fingerprint, INGEST_VERSION) and seen[3] == table_name
-                    and (seen[4] == "rejected" or _row_file(raw, table_name, rel, sha, fingerprint).exists())):
+                    and (seen[4] == "rejected" or _row_file(raw, main, rel, sha, fingerprint).exists())):
                 summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
                 log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
                 continue
-            if table_name in finess.TABLES:
+            changed.append((number, table_name, path, rel, sha))
+        fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE])
+        for number, table_name, path, rel, sha in changed:
+            if table_name == fhir.SOURCE:
+                outcome = _land_fhir_file(con, path, rel, sha, key, fingerprint, raw, fhir_index)
+            elif table_name in finess.TABLES:
                 outcome = _land_finess_file(con, table_name, path, rel, sha, fingerprint, Path(tmp), raw)
             else:
                 outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
@@ -334,6 +352,141 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
     finally:
         con.execute(f"drop table if exists {tmp}")
         pending.unlink(missing_ok=True)
+
+
+class _Sink:
+    """Rows of one table for one landing file, written to its Parquet row file in batches (all text, as a CSV
+    gives them, with the source file and line), so a file of a million events never sits whole in memory."""
+
+    BATCH = 50_000
+
+    def __init__(self, path: Path, columns: list[str], rel: str):
+        self.path, self.columns, self.rel = path, columns, rel
+        self.buffer: list[dict] = []
+        self.writer = None
+        self.rows = 0
+
+    def add(self, row: dict) -> None:
+        self.buffer.append(row)
+        if len(self.buffer) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.buffer and self.writer is not None:
+            return
+        schema = pa.schema([(c, pa.string()) for c in self.columns] + [("_file", pa.string()), ("_line", pa.int64())])
+        data = {c: [None if r.get(c) is None else str(r[c]) for r in self.buffer] for c in self.columns}
+        data["_file"] = [self.rel] * len(self.buffer)
+        data["_line"] = [r["_line"] for r in self.buffer]
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(str(self.path), schema, compression="none")
+        self.writer.write_table(pa.table(data, schema=schema))
+        self.rows += len(self.buffer)
+        self.buffer = []
+
+    def close(self) -> int:
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+        return self.rows
+
+
+def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> dict:
+    """Pass 1 over the changed FHIR files (pipelines/ingestion/fhir.py): the resources references point to, per
+    file, and those of the unchanged FHIR files read back from their index row files."""
+    per_file: dict[str, list[tuple]] = {}
+    problems: dict[str, str] = {}
+    for path, rel in changed:
+        rows = []
+        try:
+            for entry in fhir.iter_entries(path):
+                item = fhir.index_entry(entry, key)
+                if item:
+                    rows.append(item)
+        except (fhir.FhirProblem, OSError, EOFError) as exc:
+            problems[rel] = str(exc)
+            continue
+        per_file[rel] = rows
+    # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
+    kept = [str(p) for p in _listed_row_files(con, raw).get("fhir_index", []) if p.exists()]
+    others: list[tuple] = []
+    if kept:
+        files = ", ".join("'" + k.replace("'", "''") + "'" for k in kept)
+        others = con.execute(f"select resource_type, resource_id, full_url, value, _file from read_parquet([{files}])"
+                             ).fetchall()
+    everything = [r[:4] for r in others if r[4] not in per_file and r[4] not in problems]
+    everything += [r for rows in per_file.values() for r in rows]
+    return {"per_file": per_file, "problems": problems, "all": everything}
+
+
+def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint: str, raw: Path,
+                    indexed: dict) -> FileOutcome:
+    """Pass 2 over one FHIR file: its rows for each landing table (one row file per table), its unmapped events,
+    its index row file, its quarantined resources; recorded as one file of the ingestion log."""
+    if rel in indexed["problems"]:
+        with _transaction(con):
+            _forget(con, raw, rel)
+            con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                        [fhir.SOURCE, rel, f"whole file rejected: {indexed['problems'][rel]}"])
+            _record(con, rel, fhir.SOURCE, sha, 0, "rejected", indexed["problems"][rel], fingerprint, format="fhir")
+        log.error("%s rejected whole: %s", rel, indexed["problems"][rel])
+        return FileOutcome(rel, fhir.SOURCE, "rejected", 0, indexed["problems"][rel])
+    index = fhir.Index()
+    index.add(indexed["all"], local=False)
+    index.add(indexed["per_file"][rel], local=True)
+    columns = {t: TABLES[t].column_names for t in fhir.TARGETS}
+    columns["fhir_unmapped_events"] = list(fhir.UNMAPPED_COLUMNS)
+    sinks = {t: _Sink(_row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
+             for t, c in columns.items()}
+    mapper = fhir.Mapper(key, index, fhir.linkid_table(), fhir.esms_category_codes(),
+                         lambda table, row: sinks[table].add(row))
+    full_urls: dict[int, str | None] = {}
+    fmt = "fhir-" + fhir.layout(path)
+    try:
+        for entry in fhir.iter_entries(path):
+            if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
+                full_urls[entry.number] = entry.full_url
+            mapper.map(entry)
+        out = mapper.finish(full_urls)
+        for row in out.unmapped:
+            sinks["fhir_unmapped_events"].add(row)
+        index_sink = _Sink(_row_file(raw, "fhir_index", rel, sha, fingerprint).with_suffix(".parquet.tmp"),
+                           list(fhir.INDEX_COLUMNS), rel)
+        for kind, rid, url, value in indexed["per_file"][rel]:
+            index_sink.add({"resource_type": kind, "resource_id": rid, "full_url": url, "value": value, "_line": 0})
+        index_sink.close()
+        written = {t: sink.close() for t, sink in sinks.items()}
+        rows_read = sum(written.values()) + len(out.rejections)
+        resources = ", ".join(f"{n} {k}" for k, n in sorted(out.resources.items(), key=lambda kv: -kv[1]))
+        rows = ", ".join(f"{n} {t}" for t, n in written.items() if n)
+        note = f"{resources}; rows: {rows or 'none'}"
+        with _transaction(con):
+            _forget(con, raw, rel)
+            for table, line, column, value, reason in out.rejections:
+                con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
+                            [table, rel, line, column, value, reason])
+            _record(con, rel, fhir.SOURCE, sha, rows_read, "loaded", note, fingerprint, format=fmt)
+        for table in [*columns, "fhir_index"]:
+            pending = _row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp")
+            if pending.exists():
+                os.replace(pending, pending.with_suffix(""))
+        log.info("%s → %s (%s)", rel, rows or "no rows", resources)
+        return FileOutcome(rel, fhir.SOURCE, "loaded", rows_read)
+    except (fhir.FhirProblem, OSError, EOFError) as exc:
+        with _transaction(con):
+            _forget(con, raw, rel)
+            con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                        [fhir.SOURCE, rel, f"whole file rejected: {exc}"])
+            _record(con, rel, fhir.SOURCE, sha, 0, "rejected", str(exc), fingerprint, format=fmt)
+        log.error("%s rejected whole: %s", rel, exc)
+        return FileOutcome(rel, fhir.SOURCE, "rejected", 0, str(exc))
+    finally:
+        for table in [*columns, "fhir_index"]:
+            _row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
 
 
 def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, table: Table) -> str | None:

@@ -1,12 +1,23 @@
 {#- One row per landing file: what was read, loaded and rejected, and how it was read. Every row read
-    is either loaded (in core) or rejected (in audit.rejected_rows): a test checks the sum. -#}
+    is either loaded (in core), rejected (in audit.rejected_rows) or, for a FHIR event without a SERAFIN-PH
+    code, kept in audit.unmapped_events: a test checks the sum. A FHIR file is one file giving rows to several
+    tables (source_table fhir). -#}
 {% set tables = var('landing_tables') + var('finess_tables') %}
 
 with loaded as (
-    {% for t in tables %}
-    select _file as file, count(*) as rows_loaded from {{ ref(t) }} group by _file
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    -- a FHIR file gives rows to several tables
+    select file, sum(rows_loaded) as rows_loaded
+    from (
+        {% for t in tables %}
+        select _file as file, count(*) as rows_loaded from {{ ref(t) }} group by _file
+        {% if not loop.last %}union all{% endif %}
+        {% endfor %}
+    ) as per_table
+    group by file
+),
+
+unmapped as (
+    select file, count(*) as rows_unmapped from {{ ref('unmapped_events') }} group by file
 ),
 
 rejected as (
@@ -28,8 +39,10 @@ select
     cast(coalesce(l.rows_loaded, 0) as bigint) as rows_loaded,
     cast(case when f.status = 'rejected' then f.rows_read
               else coalesce(r.rows_rejected, 0) end as bigint) as rows_rejected,
+    cast(coalesce(u.rows_unmapped, 0) as bigint) as rows_unmapped,
     f.columns_dropped_personal,
     f.columns_ignored
 from {{ source('raw', 'ingested_files') }} as f
 left join loaded as l on l.file = f.file
 left join rejected as r on r.file = f.file
+left join unmapped as u on u.file = f.file

@@ -1,7 +1,12 @@
-{#- One row per FHIR event (TDDUI Encounter) whose type has no SERAFIN-PH coding. The FHIR reader is
-    not part of this version: the table exists, empty, so that tools can rely on it. -#}
+{#- One row per FHIR event (TDDUI Encounter événement) whose type has no SERAFIN-PH coding: the FHIR reader
+    (pipelines/ingestion/fhir.py) keeps it here with the type codes it did carry, so users see what their
+    software did not code. Not in core.activity: without a prestation it cannot be costed. -#}
 select
-    cast(null as {{ dbt.type_string() }}) as event_id,
-    cast(null as {{ dbt.type_string() }}) as file,
-    cast(null as {{ dbt.type_string() }}) as other_type_codes
-where 1 = 0
+    event_id,
+    _file as file,
+    cast(_line as bigint) as line,
+    finess_et,
+    status,
+    started_at,
+    other_type_codes
+from {{ source('raw', 'fhir_unmapped_events') }}
