@@ -119,7 +119,7 @@ def cmd_generate(args) -> int:
     years = _years(args.years)
     config = GeneratorConfig(persons=args.persons, years=years, seed=args.seed,
                              activity_rows=int(float(args.activity_rows)) if args.activity_rows else None,
-                             esms=args.esms)
+                             esms=args.esms, fhir=args.fhir)
     counts = generate(Path(args.out), config)
     print(f"landing folder written to {Path(args.out).resolve()}: " +
           ", ".join(f"{k} {v:,}" for k, v in counts.items()))
@@ -132,7 +132,8 @@ def cmd_demo(args) -> int:
     out = Path(args.out).resolve()
     landing, warehouse, reports = out / "landing", out / "warehouse.duckdb", out / "reports"
     print(f"Generating demo landing data in {landing} …")
-    generate(landing, GeneratorConfig(persons=args.persons, years=_years(args.years), seed=args.seed))
+    # the demo shows both input paths: its last month of activity comes as TDDUI FHIR files (fhir/)
+    generate(landing, GeneratorConfig(persons=args.persons, years=_years(args.years), seed=args.seed, fhir=True))
     print("Running the pipeline (Dagster + dbt on DuckDB) …")
     ok, reason = execute(landing, warehouse, reports, verbose=args.verbose)
     if not ok:
@@ -253,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--esms", type=int, default=6, help="number of ESMS (6 by default; 20 for a large gestionnaire)")
     p.add_argument("--activity-rows", default=None, help="target number of activity rows (e.g. 5e6)")
+    p.add_argument("--fhir", action="store_true",
+                   help="write the last month of activity as TDDUI FHIR files (fhir/: a Bundle and NDJSON)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("run", help="the whole pipeline, orchestrated by Dagster in-process")

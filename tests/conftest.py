@@ -76,7 +76,8 @@ def demo(tmp_path_factory) -> Warehouse:
     from pipelines.demo.generate import GeneratorConfig, generate
 
     work = tmp_path_factory.mktemp("demo")
-    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7))
+    # as `serafin demo`: the last month of activity comes as TDDUI FHIR files
+    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7, fhir=True))
     ok, reason, warehouse = run_pipeline(work / "landing", work)
     assert ok, reason
     return Warehouse(warehouse)

@@ -40,8 +40,9 @@ def test_person_costs_add_up_to_the_allocated_total(demo):
 
 
 def test_planted_bad_rows_are_quarantined(demo):
-    log = demo.rows("select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from audit.ingestion_log")[0]
-    assert log[0] == log[1] + log[2] and log[2] > 0
+    log = demo.rows("select sum(rows_read), sum(rows_loaded), sum(rows_rejected), sum(rows_unmapped) "
+                    "from audit.ingestion_log")[0]
+    assert log[0] == log[1] + log[2] + log[3] and log[2] > 0
     assert demo.scalar("select count(*) from audit.rejected_rows") >= log[2]
 
 
@@ -164,3 +165,20 @@ def test_the_cpom_pack(demo):
         persons = [r[0] for r in demo.rows("select person_id from core.persons limit 50")]
         assert not any(p in text for p in persons), name
     assert (reports / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_the_demo_reads_both_input_paths(demo):
+    """Its last month of activity came as TDDUI FHIR files (a Bundle and NDJSON, with Group subjects), their
+    persons as Patient resources; those rows are costed like the CSV ones."""
+    files = dict(demo.rows("select file, rows_loaded from audit.ingestion_log where source_table = 'fhir'"))
+    assert set(files) == {"fhir/referentiel.json", "fhir/evenements_2025-12.json", "fhir/evenements_2025-12.ndjson"}
+    assert all(n > 0 for n in files.values())
+    fhir_rows = demo.scalar("select count(*) from core.activity where _file like 'fhir/%'")
+    assert fhir_rows == files["fhir/evenements_2025-12.json"] + files["fhir/evenements_2025-12.ndjson"]
+    assert demo.scalar("select count(*) from core.activity where _file like 'fhir/%' "
+                       "and strftime(started_at, '%Y-%m') <> '2025-12'") == 0
+    # December's realised direct hours reach the persons' costs: their actions carry a person share
+    costed = demo.scalar("""select count(*) from marts.person_action_cost p join core.activity a
+                            on a.event_id = p.event_id and a.professional_id = p.professional_id
+                            and a.person_id = p.person_id where a._file like 'fhir/%'""")
+    assert costed > 0

@@ -126,7 +126,7 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
     messy_every = round(1 / config.messy_share) if config.messy_share else 0
     for i, (month,) in enumerate(months):
         path = folder / f"activite_{month}.csv"
-        if messy_every and i % messy_every == 0:
+        if messy_every and i % messy_every == 0 and not (config.fhir and i == len(months) - 1):
             tmp = folder / f".{path.name}.utf8"
             con.execute(f"""
                 copy (select event_id as "N° événement", person_id as "Identifiant usager", finess_et as "FINESS",

@@ -19,9 +19,10 @@ from pipelines.demo.activity import write_activity
 from pipelines.demo.bad_rows import add_bad_rows
 from pipelines.demo.cooperation import write_cooperation
 from pipelines.demo.establishments import write_establishments
+from pipelines.demo.fhir_export import write_fhir
 from pipelines.demo.needs_plans import write_needs_and_plans
 from pipelines.demo.partners import write_partners_and_conventions
-from pipelines.demo.persons import write_persons_and_stays
+from pipelines.demo.persons import write_persons_and_stays, write_persons_file
 from pipelines.demo.profile import GeneratorConfig
 from pipelines.demo.scenarios import write_cpom, write_scenarios
 from pipelines.demo.staff_ledger import write_staff_and_ledger
@@ -50,6 +51,10 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     staff, ledger, staff_ids = write_staff_and_ledger(out, esms, rng, years)
     partners = write_partners_and_conventions(out, esms, years)
     activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
+    if config.fhir:  # the last month as TDDUI FHIR files; its persons leave persons.csv for Patient resources
+        months = sorted((out / "activity").glob("activite_*.csv"))
+        moved = write_fhir(out, months[-1], esms, persons)
+        write_persons_file(out, [p for p in persons if p[0] not in moved])
     write_cooperation(out, esms, partners, years)
     write_scenarios(out)
     write_cpom(out, esms, years)

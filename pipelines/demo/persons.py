@@ -65,11 +65,15 @@ def write_persons_and_stays(out: Path, esms: list[dict], config: GeneratorConfig
             if cat == "IME" and rng.random() < 0.10:
                 modality = "internat"
             add_stay(person, e, start, end, modality)
-    # persons file as a French DUI exports it: names and a date of birth (dropped / reduced to the year)
-    write_csv(out / "persons.csv",
-               ["Identifiant usager", "Nom", "Prénom", "Date de naissance", "Sexe", "Déficience principale",
-                "Département"], persons, delimiter=";", encoding="cp1252")
+    write_persons_file(out, persons)
     write_csv(out / "stays.csv", ["stay_id", "person_id", "finess_et", "start_date", "end_date", "modality",
                                    "exit_reason"], stays)
 
     return persons, stays
+
+
+def write_persons_file(out: Path, persons: list[list]) -> None:
+    """persons.csv as a French DUI exports it: names and a date of birth (dropped / reduced to the year)."""
+    write_csv(out / "persons.csv",
+              ["Identifiant usager", "Nom", "Prénom", "Date de naissance", "Sexe", "Déficience principale",
+               "Département"], persons, delimiter=";", encoding="cp1252")

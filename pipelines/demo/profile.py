@@ -60,6 +60,7 @@ class GeneratorConfig:
     activity_rows: int | None = None  # target size of activity (scales events per person-week)
     messy_share: float = 0.5  # share of monthly activity files written as French exports
     bad_rows: bool = True
+    fhir: bool = False  # the last month of activity as TDDUI FHIR files (pipelines/demo/fhir_export.py)
 
 
 def finess(rng: random.Random, dept: str = "69") -> str:

@@ -117,9 +117,14 @@ class Entry:
     problem: str = ""      # a line that is not JSON
 
 
-def iter_entries(path: Path) -> Iterator[Entry]:
+RESOURCE_TYPE = re.compile(rb'"resourceType"\s*:\s*"([A-Za-z]+)"')
+INDEXED = {"Patient", "Organization", "Practitioner", "PractitionerRole", "Group", "Consent"}
+
+
+def iter_entries(path: Path, only: set[str] | None = None) -> Iterator[Entry]:
     """Every resource of a file, one at a time: a Bundle's entries streamed from disk (ijson), NDJSON line by
-    line (a line holding a Bundle gives its entries). Entry numbers count Bundle entries, or lines."""
+    line (a line holding a Bundle gives its entries). Entry numbers count Bundle entries, or lines. `only`: an
+    NDJSON line whose resourceType is another is not even parsed (the index pass skips the Encounters)."""
     import ijson
 
     if layout(path) == "ndjson":
@@ -127,6 +132,10 @@ def iter_entries(path: Path) -> Iterator[Entry]:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
+                if only is not None:
+                    kind = RESOURCE_TYPE.search(line[:300])
+                    if kind and kind.group(1).decode() not in only and kind.group(1) != b"Bundle":
+                        continue
                 try:
                     item = _loads(line)
                 except ValueError as exc:
@@ -301,10 +310,20 @@ class Index:
             if rid:
                 ids[(kind, rid)] = value
 
+    cache: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
+
     def resolve(self, reference: str | None) -> tuple[str, str | None] | None:
-        """(resource type, indexed value) of a reference, or None when nothing matches."""
+        """(resource type, indexed value) of a reference, or None when nothing matches (remembered: a file refers
+        to the same ESMS and professionals again and again)."""
         if not reference:
             return None
+        if reference in self.cache:
+            return self.cache[reference]
+        found = self._resolve(reference)
+        self.cache[reference] = found
+        return found
+
+    def _resolve(self, reference: str) -> tuple[str, str | None] | None:
         for urls, ids in ((self.local_urls, self.local_ids), (self.global_urls, self.global_ids)):
             if reference in urls:
                 return urls[reference]

@@ -403,7 +403,7 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> 
     for path, rel in changed:
         rows = []
         try:
-            for entry in fhir.iter_entries(path):
+            for entry in fhir.iter_entries(path, only=fhir.INDEXED):
                 item = fhir.index_entry(entry, key)
                 if item:
                     rows.append(item)

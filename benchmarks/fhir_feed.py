@@ -1,0 +1,109 @@
+"""The FHIR input path against the CSV path (issue 15): the same N activity rows written once as a CSV file and
+once as TDDUI FHIR (a Bundle of the persons, professionals and ESMS, then one Encounter per line of NDJSON, a
+collective event with a Group subject), each landed by the real ingestion (`land_folder`, the Parquet row files
+of `serafin run`). Prints rows per second and peak memory of each path; nothing here is a timed test.
+
+    python benchmarks/fhir_feed.py --events 1e6
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+FINESS = ["690000013", "690000021", "690000039", "690000047"]
+CODES = ["2.1.2.1", "2.2.1", "2.3.3.1", "2.3.4.2", "2.4.1"]
+SETTINGS = [("structure", "AMB"), ("domicile", "HH"), ("cite", "FLD")]
+
+
+def _write(work: Path, events: int, persons: int, professionals: int) -> tuple[Path, Path, int]:
+    """landing-csv/activity.csv and landing-fhir/fhir/{referentiel.json, evenements.ndjson}; returns the row count."""
+    csv_landing, fhir_landing = work / "landing-csv", work / "landing-fhir"
+    (csv_landing).mkdir()
+    (fhir_landing / "fhir").mkdir(parents=True)
+    referentiel = [{"resourceType": "Organization", "id": f"o{f}",
+                    "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1" + f}]} for f in FINESS]
+    referentiel += [{"resourceType": "Practitioner", "id": f"k{k}", "identifier": [{"value": f"PRO{k:05d}"}]}
+                    for k in range(professionals)]
+    referentiel += [{"resourceType": "Patient", "id": f"u{p}", "identifier": [{"value": f"U{p:07d}"}],
+                     "gender": "female" if p % 2 else "male", "birthDate": f"{1960 + p % 50}-01-01"}
+                    for p in range(persons)]
+    (fhir_landing / "fhir" / "referentiel.json").write_text(json.dumps(
+        {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in referentiel]}))
+    rows = 0
+    with (csv_landing / "activity.csv").open("w", encoding="utf-8") as csv, \
+            (fhir_landing / "fhir" / "evenements.ndjson").open("w", encoding="utf-8") as ndjson:
+        csv.write("event_id,person_id,finess_et,professional_id,prestation_code,started_at,ended_at,setting,status\n")
+        for e in range(events):
+            finess, code = FINESS[e % len(FINESS)], CODES[e % len(CODES)]
+            setting, cls = SETTINGS[e % len(SETTINGS)]
+            day, hour = 1 + e % 28, 8 + e % 9
+            start, end = f"2025-{1 + e % 12:02d}-{day:02d}T{hour:02d}:00:00", f"2025-{1 + e % 12:02d}-{day:02d}T{hour:02d}:45:00"
+            attending = [(e * 7) % persons] if e % 10 else [(e * 7 + i) % persons for i in range(3)]
+            encounter = {"resourceType": "Encounter", "id": f"e{e}", "identifier": [{"value": f"EV{e}"}],
+                         "status": "finished", "class": {"code": cls},
+                         "type": [{"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-SERAFINPH",
+                                               "code": code}]}],
+                         "participant": [{"individual": {"reference": f"Practitioner/k{e % professionals}"}}],
+                         "period": {"start": start, "end": end}, "serviceProvider": {"reference": f"Organization/o{finess}"}}
+            if len(attending) == 1:
+                encounter["subject"] = {"reference": f"Patient/u{attending[0]}"}
+            else:
+                ndjson.write(json.dumps({"resourceType": "Group", "id": f"g{e}", "type": "person", "actual": True,
+                                         "member": [{"entity": {"reference": f"Patient/u{p}"}} for p in attending]}) + "\n")
+                encounter["subject"] = {"reference": f"Group/g{e}"}
+            ndjson.write(json.dumps(encounter) + "\n")
+            for p in attending:
+                csv.write(f"EV{e},U{p:07d},{finess},PRO{e % professionals:05d},{code},{start},{end},{setting},realise\n")
+                rows += 1
+    return csv_landing, fhir_landing, rows
+
+
+def _land(landing: Path, work: Path, name: str) -> tuple[float, int]:
+    import duckdb
+
+    from pipelines.ingestion.landing import land_folder
+
+    con = duckdb.connect(str(work / f"{name}.duckdb"))
+    started = time.perf_counter()
+    land_folder(con, landing, b"benchmark-key-not-secret-32-bytes!", work / f"{name}.raw")
+    elapsed = time.perf_counter() - started
+    rows = con.execute("select count(*) from raw.activity").fetchone()[0]
+    con.close()
+    return elapsed, rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=float, default=1e6)
+    parser.add_argument("--persons", type=int, default=5000)
+    parser.add_argument("--professionals", type=int, default=400)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="serafin-fhir-") as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        csv_landing, fhir_landing, rows = _write(work, int(args.events), args.persons, args.professionals)
+        size = (fhir_landing / "fhir" / "evenements.ndjson").stat().st_size
+        print(f"written in {time.perf_counter() - started:.1f} s: {int(args.events):,} events, {rows:,} activity rows; "
+              f"NDJSON {size / 1e6:,.0f} MB, CSV {(csv_landing / 'activity.csv').stat().st_size / 1e6:,.0f} MB")
+        results = {}
+        for name, landing in (("csv", csv_landing), ("fhir", fhir_landing)):
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            elapsed, landed = _land(landing, work, name)
+            results[name] = (elapsed, landed)
+            print(f"{name:>4}: {landed:,} rows in {elapsed:.1f} s = {landed / elapsed:,.0f} rows/s "
+                  f"(peak RSS {max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024):,.0f} MB)")
+        print(f"FHIR / CSV time: {results['fhir'][0] / results['csv'][0]:.1f} ×; cpu count {os.cpu_count()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
