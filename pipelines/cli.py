@@ -142,7 +142,7 @@ def cmd_demo(args) -> int:
     print_counts(warehouse)
     print_cost_summary(warehouse)
     print(f"\nLanding data : {landing}\nWarehouse    : {warehouse}  (DuckDB: core.*, marts.*, audit.*)\n"
-          f"Reports      : {reports / 'index.html'}  (pilotage.html, qualite.html, couts.html, territoire.html, "
+          f"Reports      : {reports / 'index.html'}  (pilotage.html, qualite.html, couts.html, territoire.html, donnees.html, "
           f"cpom.html, cpom_annexe.xlsx; restreint/ for the quality team)\n"
           f"Rejected rows: select * from audit.rejected_rows  (file, line, column, value, reason)\n"
           f"Scenarios    : select * from marts.funding_scenario  (two demo scenarios; re-run one with "

@@ -17,6 +17,7 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
     from pipelines.defs.dbt import serafin_dbt_assets
     from pipelines.defs.landing import landing_files
     from pipelines.defs.project import dbt_project
+    from pipelines.defs.quality import data_quality
     from pipelines.defs.reports import REPORT_ASSETS
     from pipelines.defs.resources import SerafinPaths
     from pipelines.ingestion.landing import raw_folder
@@ -24,7 +25,7 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
     settings.quiet_telemetry()
     warehouse = warehouse or str(settings.warehouse_path())
     return dg.Definitions(
-        assets=[landing_files, serafin_dbt_assets(), *REPORT_ASSETS],
+        assets=[landing_files, serafin_dbt_assets(), data_quality, *REPORT_ASSETS],
         resources={
             "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=settings.dbt_executable()),
             "paths": SerafinPaths(

@@ -16,7 +16,8 @@ PAGES = [("pilotage.html", "Tableau de bord de pilotage", "Objectifs, contributi
          ("couts.html", "Coûts des prestations", "Coût complet de chaque prestation, rapproché des comptes"),
          ("cpom.html", "Dossier CPOM", "Trajectoire à cinq ans et modèle de financement cible"),
          ("cpom_annexe.xlsx", "Annexe financière du CPOM (Excel)", "Une feuille par partie de l'annexe"),
-         ("territoire.html", "Diagnostic territorial", "Offre, demande et couverture ; la place de la coopération")]
+         ("territoire.html", "Diagnostic territorial", "Offre, demande et couverture ; la place de la coopération"),
+         ("donnees.html", "Qualité des données", "Contrôles de l'exécution et lignes écartées, avant de présenter un chiffre")]
 
 
 def build_index(warehouse: Path, out_dir: Path) -> Path:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -140,9 +141,9 @@ def written(tmp_path_factory) -> Warehouse:
     lines = [json.dumps(r) for r in NDJSON]
     (landing / "fhir" / "events.ndjson").write_text(
         "\n".join([lines[0], lines[1], lines[2], "{broken", ""]) + "\n", encoding="utf-8")
-    (landing / "fhir" / "patients.json").write_text(json.dumps(
+    (landing / "fhir" / "patients.json.gz").write_bytes(gzip.compress(json.dumps(  # a single resource, gzipped
         {"resourceType": "Patient", "id": "pat-c", "gender": "female", "birthDate": "2013-07-08",
-         "identifier": [{"value": "LOC-C"}]}), encoding="utf-8")
+         "identifier": [{"value": "LOC-C"}]}).encode("utf-8")))
     ok, reason, warehouse = run_pipeline(landing, work)
     assert ok, reason
     return Warehouse(warehouse)
@@ -157,7 +158,7 @@ def test_rows_read_loaded_rejected_and_unmapped_per_file(written):
     assert log["fhir/bundle.json"] == ("fhir", "fhir-json", 14, 9, 4, 1)
     # NDJSON: n1, n2; the broken line rejected; the Practitioner only resolves references
     assert log["fhir/events.ndjson"] == ("fhir", "fhir-ndjson", 3, 2, 1, 0)
-    assert log["fhir/patients.json"] == ("fhir", "fhir-json", 1, 1, 0, 0)
+    assert log["fhir/patients.json.gz"] == ("fhir", "fhir-json", 1, 1, 0, 0)
     assert log["activity.csv"][2:5] == (2, 2, 0)
 
 

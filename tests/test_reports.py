@@ -11,7 +11,7 @@ import pytest
 
 from reports.common import euros, number, percent
 
-BOARD_PAGES = ["index.html", "pilotage.html", "couts.html", "qualite.html", "territoire.html", "cpom.html"]
+BOARD_PAGES = ["index.html", "pilotage.html", "couts.html", "qualite.html", "territoire.html", "cpom.html", "donnees.html"]
 
 
 @pytest.fixture(scope="module")

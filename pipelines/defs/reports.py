@@ -95,8 +95,20 @@ def restricted_lists(context: dg.AssetExecutionContext, paths: SerafinPaths) -> 
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
+@dg.asset(key=["reports", "data_quality_page"], group_name="reports", kinds={"html"},
+          deps=[dg.AssetKey(["audit", "data_quality"]), dg.AssetKey(["audit", "ingestion_log"]),
+                dg.AssetKey(["audit", "rejected_rows"])])
+def data_quality_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
+    """donnees.html: each data-quality check with its failing rows, and what the ingestion quarantined."""
+    from reports.data_quality import build_data_quality_page
+
+    path = build_data_quality_page(Path(paths.warehouse), Path(paths.reports))
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
 @dg.asset(key=["reports", "index"], group_name="reports", kinds={"html"},
-          deps=[cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, dg.AssetKey(["audit", "ingestion_log"])])
+          deps=[cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, data_quality_page,
+                dg.AssetKey(["audit", "ingestion_log"])])
 def report_index(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
     """index.html: every report of the run, its date, period, files and warehouse."""
     from reports.index import build_index
@@ -106,4 +118,4 @@ def report_index(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.M
 
 
 REPORT_ASSETS = [cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, restricted_lists,
-                 report_index]
+                 data_quality_page, report_index]

@@ -33,8 +33,11 @@ def write_staff_and_ledger(out: Path, esms: list[dict], rng: random.Random,
                 continue
             if profession == "surveillant_nuit" and CATEGORIES[cat][4] != "internat" and cat != "IME":
                 continue
-            n += 1
-            members.append((f"{e['finess_et'][-4:]}{n:03d}", profession, round(fte * scale, 2), cost, False))
+            fte_total = round(fte * scale, 2)
+            while fte_total > 0.005:  # one line per person: a night team of 2 FTE is two people
+                n += 1
+                members.append((f"{e['finess_et'][-4:]}{n:03d}", profession, min(1.0, fte_total), cost, False))
+                fte_total = round(fte_total - 1.0, 2)
         staff_ids[e["finess_et"]] = [(m[0], m[1]) for m in members if m[4]]
         for y in years:
             inflation = 1.025 ** (y - years[0])

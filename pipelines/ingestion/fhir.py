@@ -269,8 +269,20 @@ def esms_category_codes() -> set[str]:
 
 # ---------------------------------------------------------------- pass 1: the index
 
+def ref_keys(reference: str, key: bytes) -> list[str]:
+    """The keys a reference is looked up by: the reference as a URL (`urn:uuid:…`, a fullUrl) and, when it ends
+    in `Type/id`, that. Keyed hashes: resource ids and URLs often carry the usager's local id (`Patient/U000084`),
+    so the index never stores them in clear."""
+    keys = [pseudonymise(key, "url " + reference)]
+    match = REFERENCE.search(reference)
+    if match:
+        keys.append(pseudonymise(key, f"id {match.group(1)}/{match.group(2)}"))
+    return keys
+
+
 def index_entry(entry: Entry, key: bytes) -> tuple | None:
-    """(resource_type, id, fullUrl, value) of a resource others refer to; None for the others."""
+    """(resource_type, id key, fullUrl key, value) of a resource others refer to, None for the others; ids and
+    URLs as keyed hashes (ref_keys), a Patient's value its pseudonym, a Group's its members' keys."""
     resource = entry.resource
     if not isinstance(resource, dict):
         return None
@@ -284,52 +296,48 @@ def index_entry(entry: Entry, key: bytes) -> tuple | None:
     elif kind == "Practitioner":
         value = _identifier(resource) or resource.get("id")
     elif kind == "PractitionerRole":
-        value = "ref:" + str((resource.get("practitioner") or {}).get("reference") or "")
+        value = "ref:" + ",".join(ref_keys(str((resource.get("practitioner") or {}).get("reference") or ""), key))
     elif kind == "Group":
-        value = "|".join(str((m.get("entity") or {}).get("reference") or "") for m in resource.get("member") or [])
+        value = "|".join(",".join(ref_keys(str((m.get("entity") or {}).get("reference") or ""), key))
+                         for m in resource.get("member") or [])
     elif kind == "Consent":
         value = f"{resource.get('status') or ''}|{_date(resource.get('dateTime')) or ''}"
     else:
         return None
-    return kind, resource.get("id"), entry.full_url, value
+    rid = resource.get("id")
+    return (kind, pseudonymise(key, f"id {kind}/{rid}") if rid else None,
+            pseudonymise(key, "url " + entry.full_url) if entry.full_url else None, value)
 
 
 @dataclass
 class Index:
-    """The resources references point to: this file's first, then every FHIR file of the folder."""
-    local_urls: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    local_ids: dict[tuple[str, str], str | None] = field(default_factory=dict)
-    global_urls: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    global_ids: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """The resources references point to, by keyed hash (ref_keys): this file's first, then every FHIR file."""
+    key: bytes
+    local: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    others: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    cache: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
 
     def add(self, rows, local: bool) -> None:
-        urls, ids = (self.local_urls, self.local_ids) if local else (self.global_urls, self.global_ids)
+        target = self.local if local else self.others
         for kind, rid, url, value in rows:
-            if url:
-                urls[url] = (kind, value)
-            if rid:
-                ids[(kind, rid)] = value
-
-    cache: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
+            for k in (rid, url):
+                if k:
+                    target[k] = (kind, value)
 
     def resolve(self, reference: str | None) -> tuple[str, str | None] | None:
         """(resource type, indexed value) of a reference, or None when nothing matches (remembered: a file refers
         to the same ESMS and professionals again and again)."""
         if not reference:
             return None
-        if reference in self.cache:
-            return self.cache[reference]
-        found = self._resolve(reference)
-        self.cache[reference] = found
-        return found
+        if reference not in self.cache:
+            self.cache[reference] = self.resolve_keys(ref_keys(reference, self.key))
+        return self.cache[reference]
 
-    def _resolve(self, reference: str) -> tuple[str, str | None] | None:
-        for urls, ids in ((self.local_urls, self.local_ids), (self.global_urls, self.global_ids)):
-            if reference in urls:
-                return urls[reference]
-            match = REFERENCE.search(reference)
-            if match and (match.group(1), match.group(2)) in ids:
-                return match.group(1), ids[(match.group(1), match.group(2))]
+    def resolve_keys(self, keys: list[str]) -> tuple[str, str | None] | None:
+        for level in (self.local, self.others):
+            for k in keys:
+                if k in level:
+                    return level[k]
         return None
 
 
@@ -398,14 +406,11 @@ class Mapper:
         match = FINESS_PREFIX.match(identifier or "")
         return match.group(1) if match else None
 
-    def professional(self, reference: str | None, depth: int = 0) -> str | None:
+    def professional(self, reference: str | None) -> str | None:
         found = self.index.resolve(reference)
-        if not found:
-            return None
-        kind, value = found
-        if kind == "PractitionerRole" and value and value.startswith("ref:") and depth < 2:
-            return self.professional(value[4:], depth + 1)
-        return value if kind == "Practitioner" else None
+        if found and found[0] == "PractitionerRole" and found[1] and found[1].startswith("ref:"):
+            found = self.index.resolve_keys(found[1][4:].split(","))
+        return found[1] if found and found[0] == "Practitioner" else None
 
     # ------------------------------------------------------------ resources
 
@@ -497,7 +502,8 @@ class Mapper:
                 members = [m for m in (found[1] or "").split("|") if m]
                 persons = []
                 for member in members:
-                    resolved, person = self.person(member)
+                    hit = self.index.resolve_keys(member.split(","))
+                    resolved, person = (True, hit[1]) if hit and hit[0] == "Patient" and hit[1] else (False, None)
                     if not resolved:
                         self.reject("activity", entry, "subject", event,
                                     "a member of the Group subject: no Patient with this reference in the files")

@@ -18,6 +18,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     pseudonymise: bool = False  # person ids: replaced by a keyed hash at ingestion
     year_only: bool = False  # dates of birth: only the year is ever stored
+    # identifiers software often builds from the person's id (`PP-U000084-2023`): the row's clear person id in
+    # them is replaced by its pseudonym at ingestion
+    carries_person: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     )),
     Table("stays", (
         C("stay_id", "sejour_id", "id_sejour", "num_sejour", "n_sejour", "numero_sejour", "accompagnement_id",
-          "id_accompagnement", "n_accompagnement", "numero_accompagnement", "id_admission", required=True),
+          "id_accompagnement", "n_accompagnement", "numero_accompagnement", "id_admission", required=True,
+          carries_person=True),
         PERSON,
         FINESS,
         C("start_date", "date_entree", "entree", "date_admission", "admission", "admis_le", "date_arrivee",
@@ -107,7 +111,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     )),
     Table("plans", (
         C("plan_id", "projet_id", "id_projet", "num_projet", "n_projet", "numero_projet", "id_pp",
-          "projet_personnalise", required=True),
+          "projet_personnalise", required=True, carries_person=True),
         PERSON,
         C("finess_et", *FINESS_ALIASES),
         C("partner_id", *PARTNER_ALIASES),
@@ -125,7 +129,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     )),
     Table("activity", (
         C("event_id", "evenement_id", "id_evenement", "id_acte", "num_evenement", "n_evenement", "no_evenement",
-          "numero_evenement", "n_acte", "id_intervention", "n_intervention", "id_rdv", required=True),
+          "numero_evenement", "n_acte", "id_intervention", "n_intervention", "id_rdv", required=True,
+          carries_person=True),
         OPTIONAL_PERSON,
         FINESS,
         C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "id_professionnel",

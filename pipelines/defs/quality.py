@@ -1,0 +1,50 @@
+"""Data quality after the dbt build: the Great Expectations suites of pipelines/data_quality.py run on the warehouse
+(SQL through GX's SQL data source) by one asset, `audit.data_quality` (the results table donnees.html shows), which
+carries one Dagster asset check per expectation: severity ERROR or WARN as nomenclatures/data_quality_checks.csv
+says. A failing `error` check fails the run with its name and failing row count; a `warn` one is reported."""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.defs.resources import SerafinPaths
+
+CHECKED = ["activity", "stays", "persons", "needs", "staff"]
+ASSET = dg.AssetKey(["audit", "data_quality"])
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    from pipelines.data_quality import checks
+
+    return [dg.AssetCheckSpec(name=c.check_id, asset=ASSET, description=c.label) for c in checks()]
+
+
+@dg.asset(
+    key=ASSET,
+    group_name="quality",
+    kinds={"great_expectations", "duckdb"},
+    pool="warehouse",
+    deps=[dg.AssetKey(["core", t]) for t in CHECKED] + [dg.AssetKey(["marts", "cost_quality"])],
+    check_specs=_check_specs(),
+)
+def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths):
+    """Great Expectations on the core tables and the accounts' quality mart, executed in DuckDB; one row per
+    expectation in audit.data_quality (failing row count, a sample of failing rows without person ids)."""
+    from pipelines import data_quality as dq
+
+    work = Path(paths.work) / "gx"
+    outcomes = dq.run(Path(paths.warehouse), work)
+    failed = [o for o in outcomes if not o.success and o.severity == "error"]
+    yield dg.MaterializeResult(metadata={"checks": len(outcomes), "failed": sum(not o.success for o in outcomes),
+                                         "failed_errors": len(failed)})
+    for o in outcomes:
+        yield dg.AssetCheckResult(
+            check_name=o.check.check_id, asset_key=ASSET, passed=o.success,
+            severity=dg.AssetCheckSeverity.ERROR if o.severity == "error" else dg.AssetCheckSeverity.WARN,
+            metadata={"table": o.check.table, "failing_rows": o.unexpected_count, "label": o.check.label})
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more failing checks)" if len(failed) > 1 else ""
+        raise dg.Failure(f"data quality check {first.check.check_id} failed on {first.check.table}: "
+                         f"{first.unexpected_count} failing rows ({first.check.label}){more}; see audit.data_quality")

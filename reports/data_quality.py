@@ -1,0 +1,67 @@
+"""donnees.html: the state of the data before anyone presents a figure. Each Great Expectations check of the run
+(audit.data_quality, written by pipelines/defs/quality.py) with its result, its failing row count and a sample
+of failing rows (never a person id), our own template (GX's Data Docs load their styling from the internet);
+then what the ingestion quarantined, per file and reason (audit.ingestion_log, audit.rejected_rows)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import duckdb
+
+from reports.common import data_table, number, page, query, table_block
+
+STATE = {(True, "error"): "Conforme", (True, "warn"): "Conforme", (False, "error"): "Échec (bloquant)",
+         (False, "warn"): "Alerte"}
+TABLES = {"core.activity": "Activité", "core.stays": "Séjours", "core.persons": "Personnes", "core.needs": "Besoins",
+          "core.staff": "Personnel", "marts.cost_quality": "Comptes et temps"}
+
+
+def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        checks = query(con, """
+            select check_id, table_name, label, severity, success, element_count, unexpected_count, sample,
+                   checked_at
+            from audit.data_quality order by success, severity, table_name, check_id""")
+        files = query(con, """
+            select file, source_table, rows_read, rows_loaded, rows_rejected, rows_unmapped
+            from audit.ingestion_log order by rows_rejected desc, file""")
+        reasons = query(con, """
+            select source_table, regexp_replace(reason, '''[^'']*''', '…', 'g') as reason, count(*)
+            from audit.rejected_rows group by all order by 3 desc limit 30""")
+    body = []
+    if not checks:
+        body.append("<p>Les contrôles de qualité n'ont pas été exécutés pour cet entrepôt.</p>")
+    else:
+        failing = sum(not c[4] for c in checks)
+        body.append(f"<p>{number(len(checks))} contrôles (Great Expectations, exécutés dans l'entrepôt DuckDB) le "
+                    f"{checks[0][8]:%d/%m/%Y %H:%M} : {number(failing)} en échec ou en alerte.</p>")
+        body.append(table_block(
+            out_dir, "donnees-controles", "Contrôles de qualité des données",
+            [("Contrôle", "text"), ("Table", "text"), ("Attendu", "text"), ("Gravité", "text"), ("Résultat", "text"),
+             ("Lignes contrôlées", "int"), ("Lignes en échec", "int")],
+            [[c[0], TABLES.get(c[1], c[1]), c[2], "bloquant" if c[3] == "error" else "alerte",
+              STATE[(bool(c[4]), c[3])], c[5] if c[5] is not None else "", c[6]] for c in checks]))
+        for c in checks:
+            sample = json.loads(c[7] or "[]")
+            if c[4] or not sample:
+                continue
+            headers = list(sample[0])
+            body.append(f"<h3>{html.escape(c[2])} — {number(c[6])} lignes en échec</h3>"
+                        + data_table(f"Exemples de lignes en échec ({c[0]}, sans identifiant de personne)",
+                                     headers, [[r.get(h) or "" for h in headers] for r in sample]))
+    body.append("<h2>Ce que la lecture des fichiers a écarté</h2>")
+    body.append(table_block(
+        out_dir, "donnees-fichiers", "Lignes lues, chargées et écartées par fichier",
+        [("Fichier", "text"), ("Table", "text"), ("Lignes lues", "int"), ("Chargées", "int"), ("Écartées", "int"),
+         ("Événements FHIR sans code SERAFIN-PH", "int")], files))
+    if reasons:
+        body.append(table_block(out_dir, "donnees-motifs", "Motifs de rejet les plus fréquents",
+                                [("Table", "text"), ("Motif", "text"), ("Lignes", "int")], reasons))
+    path = out_dir / "donnees.html"
+    path.write_text(page("Qualité des données", "".join(body), "",
+                         "Avant de présenter un chiffre : l'état des données de l'exécution."), encoding="utf-8")
+    return path
