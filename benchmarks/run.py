@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "scenarios", "reports",
-          "swap"]
+STAGES = ["start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "indicators", "scenarios",
+          "data quality", "reports", "swap"]
 DBT_STAGES = ("dbt models", "cost marts", "indicators", "scenarios")
 # Dagster asset groups → stage (the dbt groups follow the model folders, see pipelines/defs/dbt.py)
 GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validation": "dbt models",
@@ -185,7 +185,10 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
                    key=lambda s: spans[s][1], default=None)
         if last:
             spans[last] = (spans[last][0], dbt_end)
-    report_steps = [k for k in step_start if k not in ("landing_files", "serafin_dbt")]
+    quality_steps = [k for k in step_start if k == "audit__data_quality"]
+    if quality_steps:  # the Great Expectations suites on the warehouse (pipelines/data_quality.py)
+        spans["data quality"] = (step_start[quality_steps[0]], step_end.get(quality_steps[0], end))
+    report_steps = [k for k in step_start if k not in ("landing_files", "serafin_dbt", "audit__data_quality")]
     if report_steps:
         spans["reports"] = (min(step_start[k] for k in report_steps),
                             max(step_end.get(k, end) for k in report_steps))

@@ -19,12 +19,12 @@ def test_benchmark_code_path(tmp_path):
     assert abs(result["activity_rows"] - 20000) <= 1000
     assert result["bare"]["rows"] == result["activity_rows"]
     stages = result["run"]["stages"]
-    for stage in ("start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "reports"):
+    for stage in ("start-up", "ingestion", "dbt start-up", "dbt models", "cost marts", "data quality", "reports"):
         assert stages[stage]["seconds"] > 0, stage
         assert stages[stage]["peak_rss_mb"] > 50, stage  # a Python process with DuckDB loaded
     assert result["ingestion_ratio"] > 0
     assert result["run"]["esms_years"] == result["run"]["esms_years_reconciled"] == 2
     # the printed table carries every stage and the figure to watch
-    for label in ("ingestion", "cost marts", "whole pipeline", "bare DuckDB read", "ingestion / bare read"):
+    for label in ("ingestion", "cost marts", "data quality", "whole pipeline", "bare DuckDB read", "ingestion / bare read"):
         assert label in run.stdout, label
     assert "target ≤ 60.00" in run.stdout

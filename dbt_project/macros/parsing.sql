@@ -4,9 +4,11 @@
   the validation models turn that NULL into a reason a person understands.
 -#}
 
-{# '1 234,50' '1234.50' '1.234,50' '-12' -> decimal; thousands separators: space, no-break space, narrow no-break space #}
+{# '1 234,50' '1234.50' '1.234,50' '-12' '1 234,50 €' -> decimal; thousands separators: space, no-break space,
+   narrow no-break space; a euro sign or EUR after (or before) the amount is dropped #}
 {% macro parse_decimal(col) %}{{ return(adapter.dispatch('parse_decimal', 'serafin')(col)) }}{% endmacro %}
 {% macro default__parse_decimal(col) -%}
+    {%- set col = "replace(replace(" ~ col ~ ", '€', ''), 'EUR', '')" -%}
     try_cast(
         case
             when instr({{ col }}, ',') > 0 and instr({{ col }}, '.') > instr({{ col }}, ',')

@@ -504,6 +504,10 @@ def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, t
         return None
     if len(rows) != 1 or len(rows[0]) > len(result.headers):
         return None
+    # a field holding another delimiter is a line written with another separator (`e7,A,690000013` in a `;`
+    # file): its fields cannot be matched to the headers, and the person id may be inside one of them
+    if any(other in field for field in rows[0] for other in ",;\t|" if other != delimiter):
+        return None
     safe = {source: column for column, source in mapping.columns.items()
             if not next(c for c in table.columns if c.name == column).pseudonymise}
     kept = [f"{safe[h]}={v.strip()}" for h, v in zip(result.headers, rows[0]) if h in safe and v.strip()]
