@@ -71,14 +71,26 @@ def _objectives_section(out_dir: Path, objectives: list[tuple]) -> str:
         fig.update_xaxes(dtick=1, row=n, col=1)
     fig.update_layout(title="Objectifs opérationnels : réalisé et cible par exercice (couleur : statut)",
                       height=260 * len(ids) + 80)
-    table = table_block(
-        out_dir, "pilotage-objectifs", "Objectifs : cible, réalisé et statut",
+    return "<h2>Objectifs</h2>" + chart(fig) + objectives_table(out_dir, "pilotage-objectifs", objectives)
+
+
+OBJECTIVES_SQL = """
+    select o.objective_id, o.label, o.scope, coalesce(u.unit, 'ratio'), o.year, o.target, o.actual, o.gap,
+           o.status, o.shown
+    from marts.objectives_board as o
+    left join (select distinct indicator_id, unit from marts.indicators) as u on u.indicator_id = o.indicator_id
+    order by o.objective_id, o.year"""
+
+
+def objectives_table(out_dir: Path, name: str, objectives: list[tuple]) -> str:
+    """The objectives (OBJECTIVES_SQL rows) as the board sees them: target, actual, gap, status in French."""
+    return table_block(
+        out_dir, name, "Objectifs : cible, réalisé et statut",
         [("Objectif", "text"), ("Libellé", "text"), ("Périmètre", "text"), ("Exercice", "text"), ("Cible", "dec2"),
          ("Réalisé", "dec2"), ("Écart", "dec2"), ("Statut", "text")],
         [[r[0], r[1], "Plateforme" if r[2] == "platform" else r[2], r[4], r[5],
           r[6] if r[9] else SMALL, r[7] if r[9] else SMALL, STATUS[r[8]]] for r in objectives],
         note="Taux exprimés en fraction (0,35 = 35 %). « < 5 » : moins de 5 personnes, chiffre masqué.")
-    return "<h2>Objectifs</h2>" + chart(fig) + table
 
 
 def _contributions_section(out_dir: Path, rows: list[tuple]) -> str:
@@ -147,12 +159,7 @@ def build_pilotage_page(warehouse: Path, out_dir: Path) -> Path:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = query(con, "select item_kind, item_no, item_id, label, detail from marts.cooperation_frame "
                            "order by item_kind, item_no")
-        objectives = query(con, """
-            select o.objective_id, o.label, o.scope, coalesce(u.unit, 'ratio'), o.year, o.target, o.actual, o.gap,
-                   o.status, o.shown
-            from marts.objectives_board as o
-            left join (select distinct indicator_id, unit from marts.indicators) as u on u.indicator_id = o.indicator_id
-            order by o.objective_id, o.year""")
+        objectives = query(con, OBJECTIVES_SQL)
         contributions = query(con, """
             select year, contributor_kind, contributor_id, contributor_name, direct_hours, ordinary_setting_hours,
                    ordinary_share, share_of_hours, persons, shown

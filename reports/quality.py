@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from reports.common import SMALL, chart, data_table, page, plotly_script, query, table_block, write_xlsx
-from reports.pilotage import STATUS, figure_value
+from reports.pilotage import OBJECTIVES_SQL, figure_value, objectives_table
 
 RESTRICTED = "restreint"
 UNIT_KIND = {"ratio": "ratio", "euros": "euro", "count": "int"}
@@ -111,17 +111,10 @@ def _needs(out_dir: Path, con) -> str:
 
 
 def _objectives(out_dir: Path, con) -> str:
-    rows = query(con, """
-        select objective_id, label, scope, year, target, actual, gap, status, shown
-        from marts.objectives_board order by objective_id, year""")
+    rows = query(con, OBJECTIVES_SQL)
     if not rows:
         return ""
-    return "<h2>Objectifs de la coopération</h2>" + table_block(
-        out_dir, "qualite-objectifs", "Objectifs : cible, réalisé et statut",
-        [("Objectif", "text"), ("Libellé", "text"), ("Périmètre", "text"), ("Exercice", "text"), ("Cible", "dec2"),
-         ("Réalisé", "dec2"), ("Écart", "dec2"), ("Statut", "text")],
-        [[o, lbl, "Plateforme" if s == "platform" else s, y, t, a if sh else SMALL, g if sh else SMALL, STATUS[st]]
-         for o, lbl, s, y, t, a, g, st, sh in rows])
+    return "<h2>Objectifs de la coopération</h2>" + objectives_table(out_dir, "qualite-objectifs", rows)
 
 
 def build_restricted(warehouse: Path, out_dir: Path) -> Path:

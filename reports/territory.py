@@ -9,16 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import chart, data_table, number, page, percent, plotly_script, write_xlsx
+from reports.common import chart, data_table, number, page, percent, plotly_script, query, write_xlsx
 
 SMALL = "< 5"
-
-
-def _rows(con, sql: str) -> list[tuple]:
-    try:
-        return con.execute(sql).fetchall()
-    except duckdb.CatalogException:  # a warehouse built before the territory marts
-        return []
 
 
 def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
@@ -26,21 +19,21 @@ def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        offer = _rows(con, """
+        offer = query(con, """
             select department, category, category_label, establishments, gestionnaires, authorized_places,
                    installed_places, cooperation_places, cooperation_share
             from marts.territory_offer order by department, authorized_places desc""")
-        demand = _rows(con, """
+        demand = query(con, """
             select department, category, year, waiting_persons, median_waiting_days, p90_waiting_days, admissions,
                    small_cell
             from marts.territory_demand where year = (select max(year) from marts.territory_demand)
             order by department, category""")
-        coverage = _rows(con, """
+        coverage = query(con, """
             select department, category, year, authorized_places, inhabitants, places_per_1000, waiting_per_place,
                    cooperation_file_active_per_place
             from marts.territory_coverage where year = (select max(year) from marts.territory_coverage)
             order by department, category""")
-        sites = _rows(con, """
+        sites = query(con, """
             select name, category, department, city, longitude, latitude, authorized_places, in_cooperation
             from marts.territory_establishments where longitude is not null and latitude is not null""")
     data = out_dir / "donnees"
