@@ -73,11 +73,25 @@ def worked_example(tmp_path_factory) -> Warehouse:
 def demo(tmp_path_factory) -> Warehouse:
     """The built-in demo (400 persons, 2024-2025) through the whole pipeline, reports included; read by the demo,
     report and browser tests."""
+    import logging
+
     from pipelines.demo.generate import GeneratorConfig, generate
 
     work = tmp_path_factory.mktemp("demo")
     # as `serafin demo`: the last month of activity comes as TDDUI FHIR files
     generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7, fhir=True))
-    ok, reason, warehouse = run_pipeline(work / "landing", work)
+    # every log line of the run kept in run.log (the privacy scan of tests/test_data_quality.py reads it)
+    handler = logging.FileHandler(work / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        ok, reason, warehouse = run_pipeline(work / "landing", work)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()
     assert ok, reason
     return Warehouse(warehouse)

@@ -261,7 +261,7 @@ def guide(tmp_path_factory) -> Warehouse:
     # the guide's SSIAD, declared here as a SAVS (the warehouse keeps disability ESMS categories)
     (landing / "establishments.csv").write_text(
         f"finess_et,name,category\n{GUIDE_FINESS},Les Chênes Verts,SAVS\n", encoding="utf-8")
-    ok, reason, warehouse = run_pipeline(landing, work)
+    ok, reason, warehouse = run_pipeline(landing, work, validate_only=True)  # core and audit are enough here
     assert ok, reason
     return Warehouse(warehouse)
 
