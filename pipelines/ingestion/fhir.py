@@ -29,14 +29,13 @@ position (entry or line) and id, and the reason. Identifiers that carry the usag
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.ingestion.pseudonym import pseudonymise
+from pipelines.ingestion.readers import open_bytes
 
 FOLDER = "fhir"
 SOURCE = "fhir"  # raw.ingested_files.source_table of a FHIR file
@@ -77,15 +76,6 @@ def is_fhir_file(path: Path) -> bool:
     return name.endswith(EXTENSIONS)
 
 
-def _open(path: Path) -> io.BufferedReader:
-    raw = path.open("rb")
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        return io.BufferedReader(gzip.GzipFile(fileobj=raw))  # type: ignore[arg-type]
-    raw.seek(0)
-    return io.BufferedReader(raw)  # type: ignore[arg-type]
-
-
 def _loads(text: bytes | str):
     import orjson
 
@@ -97,7 +87,7 @@ def layout(path: Path) -> str:
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".ndjson", ".jsonl")):
         return "ndjson"
-    with _open(path) as handle:
+    with open_bytes(path) as handle:
         first = handle.readline()
         second = handle.readline()
     if not second.strip():
@@ -128,7 +118,7 @@ def iter_entries(path: Path, only: set[str] | None = None) -> Iterator[Entry]:
     import ijson
 
     if layout(path) == "ndjson":
-        with _open(path) as handle:
+        with open_bytes(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
@@ -150,7 +140,7 @@ def iter_entries(path: Path, only: set[str] | None = None) -> Iterator[Entry]:
         return
     kind = None
     try:
-        with _open(path) as handle:
+        with open_bytes(path) as handle:
             for prefix, event, value in ijson.parse(handle):
                 if prefix == "resourceType" and event == "string":
                     kind = value
@@ -160,7 +150,7 @@ def iter_entries(path: Path, only: set[str] | None = None) -> Iterator[Entry]:
     if kind is None:
         raise FhirProblem("no resourceType: not a FHIR resource")
     try:
-        with _open(path) as handle:
+        with open_bytes(path) as handle:
             if kind == "Bundle":
                 for number, entry in enumerate(ijson.items(handle, "entry.item", use_float=True), start=1):
                     yield Entry(number, entry.get("fullUrl"), entry.get("resource"))

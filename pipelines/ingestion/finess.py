@@ -12,13 +12,13 @@ like the other landing tables: one Parquet row file per landing file, not read a
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+
+from pipelines.ingestion.readers import open_bytes
 
 FOLDER = "finess"
 
@@ -48,17 +48,8 @@ class FinessProblem(Exception):
     """A FINESS file that cannot be read; the message says why, in one sentence."""
 
 
-def _open(path: Path) -> io.BufferedReader:
-    raw = path.open("rb")
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        return io.BufferedReader(gzip.GzipFile(fileobj=raw))  # type: ignore[arg-type]
-    raw.seek(0)
-    return io.BufferedReader(raw)  # type: ignore[arg-type]
-
-
 def _head(path: Path, size: int = 4096) -> bytes:
-    with _open(path) as handle:
+    with open_bytes(path) as handle:
         return handle.read(size)
 
 
@@ -89,7 +80,7 @@ def split_array(path: Path, key: bytes = b"pmej", chunk_size: int = 1 << 20) -> 
     """The elements of the array `key` of a JSON file, one at a time, as JSON text. The file is read in chunks
     (a national feed is never held whole); strings are skipped whole, so a bracket inside one is text."""
     opening = re.compile(rb'"' + re.escape(key) + rb'"\s*:\s*\[')
-    with _open(path) as handle:
+    with open_bytes(path) as handle:
         buffer = handle.read(chunk_size)
         while True:
             found = opening.search(buffer)

@@ -52,6 +52,20 @@ def sha256_of(path: Path) -> str:
 
 # magic numbers of the containers and encodings a landing file may come in
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+def open_bytes(path: Path):
+    """A file's bytes, decompressed on the fly when they are gzip (by their first bytes, not the name); streamed,
+    never read whole (the FINESS feed and the FHIR readers go through it)."""
+    import gzip
+    import io
+
+    raw = path.open("rb")
+    if raw.read(2) == GZIP_MAGIC:
+        raw.seek(0)
+        return io.BufferedReader(gzip.GzipFile(fileobj=raw))  # type: ignore[arg-type]
+    raw.seek(0)
+    return io.BufferedReader(raw)  # type: ignore[arg-type]
 ZIP_MAGIC = b"PK\x03\x04"
 UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 # a single CSV record may be this long (a cell of several MB is read, not the whole file rejected)
