@@ -37,11 +37,12 @@ def _years(text: str | None) -> list[int]:
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
-            years: list[int] | None = None, verbose: bool = False) -> tuple[bool, str]:
+            years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb") -> tuple[bool, str]:
     """One atomic run (pipelines/run.py): (success, one-line reason)."""
     from pipelines.run import execute as run
 
-    outcome = run(landing, warehouse, reports, validate_only=validate_only, years=years, verbose=verbose)
+    outcome = run(landing, warehouse, reports, validate_only=validate_only, years=years, verbose=verbose,
+                  engine=engine)
     return outcome.success, outcome.reason
 
 
@@ -92,7 +93,8 @@ def cmd_run(args) -> int:
     print(f"Running the pipeline on {Path(args.landing).resolve()} (ingestion, dbt build, reports; "
           "-v shows each step) …", file=sys.stderr, flush=True)
     ok, reason = execute(Path(args.landing).resolve(), Path(args.warehouse).resolve(),
-                         Path(args.reports).resolve(), years=_years(args.years), verbose=args.verbose)
+                         Path(args.reports).resolve(), years=_years(args.years), verbose=args.verbose,
+                         engine=args.engine)
     if not ok:
         print(f"serafin run failed: {reason}", file=sys.stderr)
         return 1
@@ -263,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", default=os.environ.get(settings.WAREHOUSE_ENV, "warehouse.duckdb"))
     p.add_argument("--reports", default="reports/output")
     p.add_argument("--years", default=None, help="e.g. 2024-2025 (all years by default)")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                   help="who builds the dbt project: DuckDB (default) or a local Apache Spark "
+                        "(pip install '.[spark]', Java 17); the warehouse file is the same either way")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="ingestion and validation only; prints loaded/rejected counts")

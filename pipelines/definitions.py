@@ -6,7 +6,7 @@ import dagster as dg
 
 
 def build_definitions(landing: str | None = None, warehouse: str | None = None, reports: str | None = None,
-                      raw: str | None = None, work: str | None = None) -> dg.Definitions:
+                      raw: str | None = None, work: str | None = None, engine: str = "duckdb") -> dg.Definitions:
     """The project's Definitions. `serafin run` passes every path (pipelines/run.py); under `serafin ui`
     they default to the SERAFIN_* environment variables, and the UI's runs write the warehouse in place."""
     import os
@@ -34,6 +34,7 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
                 raw=raw or str(raw_folder(warehouse)),
                 work=work or str(settings.cache_dir() / "ui-work"),
                 reports=reports or os.environ.get(settings.REPORTS_ENV, "reports/output"),
+                engine=engine,
             ),
         },
     )

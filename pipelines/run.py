@@ -41,6 +41,7 @@ class RunPaths:
     landing: Path
     warehouse: Path
     reports: Path
+    engine: str = "duckdb"  # who builds the dbt project (pipelines/spark_engine.py for "spark")
 
     @property
     def build_dir(self) -> Path:
@@ -77,6 +78,12 @@ def preflight(paths: RunPaths) -> None:
     from pipelines.ingestion.pseudonym import KeyProblem, load_key
     from pipelines.parameters import check_parameters, summary
 
+    if paths.engine == "spark":
+        from pipelines import spark_engine
+
+        missing = spark_engine.available()
+        if missing:
+            raise RunFailed(missing)
     problems = check_parameters()
     if problems:
         details = "".join(f"\n  - {p}" for p in problems) if len(problems) > 1 else ""
@@ -137,9 +144,9 @@ def warehouse_lock(paths: RunPaths):
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
-            years: list[int] | None = None, verbose: bool = False) -> RunOutcome:
+            years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb") -> RunOutcome:
     """The whole run; never raises for a failure a user can act on (the outcome's reason says it)."""
-    paths = RunPaths(Path(landing).resolve(), Path(warehouse).resolve(), Path(reports).resolve())
+    paths = RunPaths(Path(landing).resolve(), Path(warehouse).resolve(), Path(reports).resolve(), engine)
     try:
         preflight(paths)
         with warehouse_lock(paths):
@@ -194,7 +201,7 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     settings.quiet_telemetry()
     prepare_manifest()
     defs = build_definitions(str(paths.landing), str(paths.build_warehouse), str(paths.reports),
-                             raw=str(paths.raw), work=str(paths.build_dir))
+                             raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine)
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
     run_config = {
         "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose}}},

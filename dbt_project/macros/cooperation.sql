@@ -17,6 +17,10 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- An apostrophe or a backslash is written as chr(39) / chr(92): a doubled quote reads as two adjacent literals on
+    Spark (silently concatenated without it) and a backslash is an escape there (docs: portability). -#}
 {% macro sql_text(value) -%}
-    {%- if value is none -%}cast(null as {{ dbt.type_string() }}){%- else -%}'{{ value | string | replace("'", "''") }}'{%- endif -%}
+    {%- if value is none -%}cast(null as {{ dbt.type_string() }}){%- else -%}
+    '{{ value | string | replace("\\", "' || chr(92) || '") | replace("'", "' || chr(39) || '") }}'
+    {%- endif -%}
 {%- endmacro %}

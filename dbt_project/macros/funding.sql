@@ -23,7 +23,7 @@
     union all{% endif %}
         {%- endfor %}
     {%- else %}
-    select {% for name, type in columns %}cast(null as {{ dbt.type_string() if type == 'varchar' else type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
+    select {% for name, type in columns %}cast(null as {{ dbt.type_string() if type == 'string' else type }}) as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
     where 1 = 0
     {%- endif -%}
 {%- endmacro %}

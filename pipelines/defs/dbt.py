@@ -138,6 +138,9 @@ def serafin_dbt_assets():
         if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(saved, target / "partial_parse.msgpack")
+        spark = _spark_folder(paths) if paths.engine == "spark" else None
+        if spark is not None:
+            args += ["--target", "spark"]
         invocation = dbt.cli(args, context=context, target_path=target)
         if config.quiet:
             # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log instead
@@ -148,5 +151,33 @@ def serafin_dbt_assets():
         if (target / "partial_parse.msgpack").exists():
             saved.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(target / "partial_parse.msgpack", saved)
+        if spark is not None:
+            import duckdb
+
+            from pipelines import settings, spark_engine
+
+            with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
+                copied = spark_engine.import_tables(con, spark)
+            context.log.info(f"Spark: {copied} tables copied into the warehouse")
 
     return serafin_dbt
+
+
+def _spark_folder(paths: SerafinPaths) -> Path:
+    """Prepare a Spark build of this run: the raw rows exported as Parquet into the run's work folder, which dbt's
+    Spark profile reads from SERAFIN_SPARK_DIR (pipelines/spark_engine.py)."""
+    import os
+
+    import duckdb
+
+    from pipelines import spark_engine
+
+    missing = spark_engine.available()
+    if missing:
+        raise dg.Failure(description=missing)
+    folder = Path(paths.work) / "spark"
+    spark_engine.prepare(folder)
+    with duckdb.connect(paths.warehouse, read_only=True) as con:
+        spark_engine.export_raw(con, folder)
+    os.environ[spark_engine.SPARK_DIR_ENV] = str(folder)  # dbt's Spark profile reads it (dbt runs as a child)
+    return folder

@@ -1,7 +1,8 @@
 {#- The valid rows of landing table activity: canonical names, typed values, official codes, source file and line.
     A view: the large table is written once, by int_activity__checked (every row with its verdict); a
     second copy of millions of rows would cost seconds for nothing (benchmarks/RESULTS.md). -#}
-{{ config(materialized='view') }}
+{#- a view in the DuckDB warehouse file; a table on Spark, whose tables are copied into it (pipelines/spark_engine.py) -#}
+{{ config(materialized='view' if target.type == 'duckdb' else 'table') }}
 select
     event_id,
     person_id,

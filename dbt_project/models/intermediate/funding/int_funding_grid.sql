@@ -12,11 +12,11 @@
     {% endif %}
 {% endfor %}
 with given_years as (
-    {{ serafin.rows_relation(given, [('scenario', 'varchar'), ('year', 'integer')]) }}
+    {{ serafin.rows_relation(given, [('scenario', 'string'), ('year', 'integer')]) }}
 ),
 
 default_scenarios as (
-    {{ serafin.rows_relation(by_default, [('scenario', 'varchar')]) }}
+    {{ serafin.rows_relation(by_default, [('scenario', 'string')]) }}
 ),
 
 ledger_years as (

@@ -13,5 +13,5 @@
         {% endfor %}
     {% endfor %}
 {% endfor %}
-{{ serafin.rows_relation(rows, [('scenario', 'varchar'), ('rule_no', 'integer'), ('list', 'varchar'),
-                                ('key_', 'varchar'), ('value_', 'double')]) }}
+{{ serafin.rows_relation(rows, [('scenario', 'string'), ('rule_no', 'integer'), ('list', 'string'),
+                                ('key_', 'string'), ('value_', 'double')]) }}

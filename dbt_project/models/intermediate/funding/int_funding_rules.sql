@@ -11,7 +11,7 @@
                            'true' if r.settings is not none else 'false', serafin.sql_number(s.sensitivity)]) %}
     {% endfor %}
 {% endfor %}
-{{ serafin.rows_relation(rows, [('scenario', 'varchar'), ('rule_no', 'integer'), ('rule', 'varchar'),
-                                ('kind', 'varchar'), ('label', 'varchar'), ('prestation_code', 'varchar'),
-                                ('need_code', 'varchar'), ('tariff', 'double'), ('percentile', 'double'),
-                                ('among', 'varchar'), ('has_settings', 'boolean'), ('sensitivity', 'double')]) }}
+{{ serafin.rows_relation(rows, [('scenario', 'string'), ('rule_no', 'integer'), ('rule', 'string'),
+                                ('kind', 'string'), ('label', 'string'), ('prestation_code', 'string'),
+                                ('need_code', 'string'), ('tariff', 'double'), ('percentile', 'double'),
+                                ('among', 'string'), ('has_settings', 'boolean'), ('sensitivity', 'double')]) }}

@@ -47,7 +47,7 @@ select
         when r.percentile is not null and d.esms is null
             then 'aucun ESMS ' || case when r.among = 'category' then 'de la catégorie ' || coalesce(g.category, '?')
                                       else '' end
-                 || 'n''a de coût horaire pour ' || r.prestation_code || ' en ' || cast(g.year as {{ dbt.type_string() }})
+                 || 'n’a de coût horaire pour ' || r.prestation_code || ' en ' || cast(g.year as {{ dbt.type_string() }})
                  || ' : la règle ne paie rien'
         when r.percentile is not null
             then 'centile ' || cast(r.percentile as {{ dbt.type_string() }}) || ' du coût horaire de ' || r.prestation_code

@@ -1,4 +1,5 @@
-{{ config(materialized="view") }}
+{#- a view in the DuckDB warehouse file; a table on Spark, whose tables are copied into it (pipelines/spark_engine.py) -#}
+{{ config(materialized='view' if target.type == 'duckdb' else 'table') }}
 {#- Step 11 of the cost method. One row per realised action (one professional's intervention: an (event_id,
     professional_id) of an ESMS and year, with or without persons): its hours, the persons attending, its full
     cost = hours × the cost per hour of its prestation (so the actions on a direct prestation add up to its

@@ -1,4 +1,5 @@
-{{ config(materialized="view") }}
+{#- a view in the DuckDB warehouse file; a table on Spark, whose tables are copied into it (pipelines/spark_engine.py) -#}
+{{ config(materialized='view' if target.type == 'duckdb' else 'table') }}
 {#- Step 11 of the cost method, per person: one row per person attending a realised action on a direct (2.x)
     prestation (intermediate/costs/int_person_actions). The person's share = the action's full cost / n persons
     × k(c), where k(c) = H(c) / Σp h(p, c) spreads the hours spent on c without any person over the persons who

@@ -18,7 +18,7 @@
 {% set offsets = [] %}
 {% for k in range(10) %}{% do offsets.append([k]) %}{% endfor %}
 with overrides as (
-    {{ serafin.rows_relation(overrides, [('parameter', 'varchar'), ('value_', 'double')]) }}
+    {{ serafin.rows_relation(overrides, [('parameter', 'string'), ('value_', 'double')]) }}
 ),
 
 params as (
@@ -33,7 +33,7 @@ params as (
 ),
 
 place_changes as (
-    {{ serafin.rows_relation(changes, [('finess_et', 'varchar'), ('year', 'integer'), ('change', 'integer')]) }}
+    {{ serafin.rows_relation(changes, [('finess_et', 'string'), ('year', 'integer'), ('change', 'integer')]) }}
 ),
 
 file_active as (
@@ -139,16 +139,16 @@ projected_figures as (
 esms_rows as (
     {% set measures = [
         ('charges_in_scope', 'Charges dans le champ', "'charges de personnel + autres charges projetées'"),
-        ('personnel_charges', 'Charges de personnel', "'charges de personnel ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gp * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
-        ('other_charges', 'Autres charges', "'autres charges ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(go * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
-        ('baseline_funding', 'Financement actuel actualisé', "'produits de la tarification ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
-        ('target_funding', 'Financement du modèle cible', "'scénario cible ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
-        ('funding', 'Financement de la trajectoire', "case when target_funding is null then 'financement actuel actualisé (pas de scénario cible)' else 'financement actuel + (cible - actuel) × ' || cast(round(convergence * 100, 1) as varchar) || ' % (convergence linéaire sur ' || cast(convergence_years as varchar) || ' ans)' end"),
-        ('other_products', 'Autres produits', "'autres produits ' || cast(base_year as varchar) || ' × (1 + ' || cast(round(gf * 100, 2) as varchar) || ' %) ^ ' || cast(gap as varchar)"),
+        ('personnel_charges', 'Charges de personnel', "'charges de personnel ' || cast(base_year as string) || ' × (1 + ' || cast(round(gp * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+        ('other_charges', 'Autres charges', "'autres charges ' || cast(base_year as string) || ' × (1 + ' || cast(round(go * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+        ('baseline_funding', 'Financement actuel actualisé', "'produits de la tarification ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+        ('target_funding', 'Financement du modèle cible', "'scénario cible ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+        ('funding', 'Financement de la trajectoire', "case when target_funding is null then 'financement actuel actualisé (pas de scénario cible)' else 'financement actuel + (cible - actuel) × ' || cast(round(convergence * 100, 1) as string) || ' % (convergence linéaire sur ' || cast(convergence_years as string) || ' ans)' end"),
+        ('other_products', 'Autres produits', "'autres produits ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
         ('result', 'Résultat (financement + autres produits - charges)', "'financement de la trajectoire + autres produits - charges dans le champ'"),
-        ('places', 'Places autorisées', "'places ' || cast(base_year as varchar) || ' + changements prévus jusqu''en ' || cast(year as varchar)"),
-        ('file_active', 'File active', "'file active ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar)"),
-        ('direct_hours', 'Heures de prestations directes', "'heures directes ' || cast(base_year as varchar) || ' × places ' || cast(year as varchar) || ' / places ' || cast(base_year as varchar)"),
+        ('places', 'Places autorisées', "'places ' || cast(base_year as string) || ' + changements prévus jusqu’en ' || cast(year as string)"),
+        ('file_active', 'File active', "'file active ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string)"),
+        ('direct_hours', 'Heures de prestations directes', "'heures directes ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string)"),
         ('cost_per_place', 'Coût par place', "'charges dans le champ / places autorisées'"),
     ] %}
     {% set value_of = {
@@ -164,11 +164,11 @@ esms_rows as (
     select finess_et, gestionnaire, year, {{ loop.index }} as measure_no, '{{ code }}' as measure,
            '{{ label }}' as measure_label, 'observé' as status,
            {{ observed_value_of.get(code, code) }} as value_,
-           'observé (comptes, activité et scénario de l''exercice)' as rule
+           'observé (comptes, activité et scénario de l’exercice)' as rule
     from observed
     union all
     select finess_et, gestionnaire, year, {{ loop.index }}, '{{ code }}', '{{ label }}', 'projeté',
-           {{ value_of.get(code, code) }}, {{ rule | replace('varchar', dbt.type_string()) }}
+           {{ value_of.get(code, code) }}, {{ rule | replace('string', dbt.type_string()) }}
     from projected_figures
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -181,16 +181,17 @@ gestionnaire_sums as (
     group by gestionnaire, year, status, measure_no, measure, measure_label
 ),
 
+{% set cost_per_place_no = (measures | map(attribute=0) | list).index('cost_per_place') + 1 %}
 gestionnaire_rows as (
     select gestionnaire, year, status, measure_no, measure, measure_label, value_ from gestionnaire_sums
     union all
-    select c.gestionnaire, c.year, c.status, e.measure_no, e.measure, e.measure_label, c.value_ / nullif(p.value_, 0)
-    from gestionnaire_sums as c
-    inner join gestionnaire_sums as p
-        on p.gestionnaire = c.gestionnaire and p.year = c.year and p.status = c.status and p.measure = 'places'
-    inner join (select distinct measure_no, measure, measure_label from esms_rows
-                where measure = 'cost_per_place') as e on 1 = 1
-    where c.measure = 'charges_in_scope'
+    -- the gestionnaire's cost per place: its charges over its places (one pass: a self-join of the sums trips
+    -- Spark's optimizer)
+    select gestionnaire, year, status, {{ cost_per_place_no }}, 'cost_per_place', '{{ measures[cost_per_place_no - 1][1] }}',
+           max(case when measure = 'charges_in_scope' then value_ end)
+           / nullif(max(case when measure = 'places' then value_ end), 0)
+    from gestionnaire_sums
+    group by gestionnaire, year, status
 )
 
 select
@@ -199,8 +200,10 @@ select
 from esms_rows
 union all
 select
-    'gestionnaire', gestionnaire, gestionnaire, year, status, measure_no, measure, measure_label, value_,
+    'gestionnaire', entity, gestionnaire, year, status, measure_no, measure, measure_label, value_,
     case when measure = 'cost_per_place' then 'charges dans le champ / places autorisées du gestionnaire'
          else 'somme des ESMS du gestionnaire (chacun selon sa règle)' end,
     {{ serafin.sql_text(cpom.get('target_scenario')) }}
-from gestionnaire_rows
+-- the gestionnaire is its own entity: through a subquery, as Spark 4.3's optimizer fails on a union branch that
+-- projects one column twice (PLAN_VALIDATION_FAILED_RULE_IN_BATCH, RemoveRedundantAliases)
+from (select gestionnaire as entity, g.* from gestionnaire_rows as g) as gestionnaire_entities

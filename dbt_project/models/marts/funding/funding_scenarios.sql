@@ -8,6 +8,6 @@
                        serafin.sql_text((s.years or []) | join(', ')), serafin.sql_number(s.sensitivity),
                        (s.rules | length), (s.shifts | length), serafin.sql_text(tojson(s))]) %}
 {% endfor %}
-{{ serafin.rows_relation(rows, [('scenario', 'varchar'), ('file', 'varchar'), ('description', 'varchar'),
-                                ('years', 'varchar'), ('sensitivity', 'double'), ('rules', 'integer'),
-                                ('shifts', 'integer'), ('definition', 'varchar')]) }}
+{{ serafin.rows_relation(rows, [('scenario', 'string'), ('file', 'string'), ('description', 'string'),
+                                ('years', 'string'), ('sensitivity', 'double'), ('rules', 'integer'),
+                                ('shifts', 'integer'), ('definition', 'string')]) }}
