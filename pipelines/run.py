@@ -144,18 +144,21 @@ def warehouse_lock(paths: RunPaths):
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
-            years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb") -> RunOutcome:
+            years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb",
+            data_tests: bool = True) -> RunOutcome:
     """The whole run; never raises for a failure a user can act on (the outcome's reason says it)."""
     paths = RunPaths(Path(landing).resolve(), Path(warehouse).resolve(), Path(reports).resolve(), engine)
     try:
         preflight(paths)
         with warehouse_lock(paths):
-            return _build_and_swap(paths, validate_only=validate_only, years=years, verbose=verbose)
+            return _build_and_swap(paths, validate_only=validate_only, years=years, verbose=verbose,
+                                   data_tests=data_tests)
     except RunFailed as exc:
         return RunOutcome(False, str(exc))
 
 
-def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | None, verbose: bool) -> RunOutcome:
+def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | None, verbose: bool,
+                    data_tests: bool = True) -> RunOutcome:
     import duckdb
 
     from pipelines.ingestion.landing import carry_over, collect_garbage
@@ -169,7 +172,8 @@ def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | 
         except duckdb.IOException as exc:
             raise RunFailed(f"the warehouse {paths.warehouse} cannot be read ({_first_line(exc)}): close the "
                             "program that holds it open, then run again") from None
-        result, instance, defs = run_job(paths, validate_only=validate_only, years=years, verbose=verbose)
+        result, instance, defs = run_job(paths, validate_only=validate_only, years=years, verbose=verbose,
+                                         data_tests=data_tests)
         if not result.success:
             return RunOutcome(False, failure_reason(result, paths.build_warehouse), result, instance, defs)
         swap_start = time.time()
@@ -190,7 +194,7 @@ def swap(paths: RunPaths) -> None:
 
 
 def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | None = None,
-            verbose: bool = False, instance=None):
+            verbose: bool = False, instance=None, data_tests: bool = True):
     """The Dagster run itself, on the build warehouse: (ExecuteInProcessResult, instance, definitions).
     The instance keeps the event log (benchmarks/run.py reads each step's timestamps from it)."""
     import dagster as dg
@@ -204,7 +208,7 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
                              raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine)
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()
     run_config = {
-        "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose}}},
+        "ops": {"serafin_dbt": {"config": {"years": years or [], "quiet": not verbose, "data_tests": data_tests}}},
         # quiet: nothing from Dagster's console log; the run ends with one line (failure_reason)
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }

@@ -30,9 +30,8 @@ def spark_dir(warehouse: Path) -> Path:
 def available() -> str | None:
     """None when the Spark engine can run here, else what is missing, as one sentence."""
     try:
-        import pyspark  # noqa: F401
-
         import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
     except ImportError:
         return "the Spark engine is not installed: pip install 'serafin-pipeline[spark]' (dbt-spark and pyspark)"
     if not shutil.which("java") and not Path(_java_home() or "/nonexistent", "bin", "java").exists():

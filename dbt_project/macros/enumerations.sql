@@ -12,7 +12,7 @@
 
 {#- the allowed values of `enumeration`, comma-separated, for a rejection reason -#}
 {% macro enum_values_text(enumeration) -%}
-    (select {{ dbt.listagg('e.value', "', '", 'order by e.value') }} from {{ ref('enumerations') }} as e
+    (select {{ serafin.sorted_list('e.value') }} from {{ ref('enumerations') }} as e
      where e.enumeration = '{{ enumeration }}')
 {%- endmacro %}
 

@@ -41,3 +41,14 @@
 {% macro text_position(needle, text) %}{{ return(adapter.dispatch('text_position', 'serafin')(needle, text)) }}{% endmacro %}
 {% macro default__text_position(needle, text) %}strpos({{ text }}, {{ needle }}){% endmacro %}
 {% macro spark__text_position(needle, text) %}instr({{ text }}, {{ needle }}){% endmacro %}
+
+{#- The values of a group as one sorted text, joined by `delimiter`; NULL values are left out, and
+    a group with none gives NULL. Not dbt.listagg: dbt-spark's ignores its order (a warning only), so the same
+    group would read "PART02, 697940260" on Spark and "697940260, PART02" on DuckDB. -#}
+{% macro sorted_list(col, delimiter=', ') %}{{ return(adapter.dispatch('sorted_list', 'serafin')(col, delimiter)) }}{% endmacro %}
+{% macro default__sorted_list(col, delimiter) -%}
+    string_agg({{ col }}, '{{ delimiter }}' order by {{ col }} nulls last)
+{%- endmacro %}
+{% macro spark__sorted_list(col, delimiter) -%}
+    case when count({{ col }}) > 0 then array_join(array_sort(collect_list({{ col }})), '{{ delimiter }}') end
+{%- endmacro %}

@@ -56,6 +56,9 @@ class DbtRunConfig(dg.Config):
 
     years: list[int] = []  # noqa: RUF012 (a pydantic field: each config gets its own list)
     quiet: bool = True
+    # False: models and seeds only, without dbt's data and unit tests (the Spark parity test, whose DuckDB build ran
+    # them on the same data); a run always tests by default
+    data_tests: bool = True
 
 
 def landing_config(landing: str | Path) -> dict[str, Any]:
@@ -133,6 +136,8 @@ def serafin_dbt_assets():
         # cautious: a test runs only when all the nodes it reads are built (a validation-only run must not run
         # a relationships test of a cost model because the seed it points to was selected)
         args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse, landing)]
+        if not config.data_tests:
+            args += ["--exclude-resource-type", "test", "unit_test"]
         target = Path(paths.work) / "dbt"
         saved = _partial_parse_file(paths.warehouse, args)
         if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before

@@ -4,7 +4,7 @@
     A rupture is a gap inside a stay longer than var rupture_gap_days (rupture_rate, followup_ruptures). -#}
 with dates as (
     select scope, year, person_id, activity_date,
-           lag(activity_date) over (partition by scope, year, person_id order by activity_date) as previous
+           lag(activity_date) over (partition by scope, year, person_id order by activity_date nulls last) as previous
     from {{ ref('int_activity_dates') }}
 ),
 

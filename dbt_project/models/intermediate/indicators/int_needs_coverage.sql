@@ -27,7 +27,7 @@ hours as (
 
 providers as (
     select scope, year, person_id, need_code,
-           {{ dbt.listagg('provider', "', '", 'order by provider') }} as providers
+           {{ serafin.sorted_list('provider') }} as providers
     from (select distinct scope, year, person_id, need_code, provider from aligned) as distinct_providers
     group by scope, year, person_id, need_code
 )

@@ -18,7 +18,7 @@ with clipped as (
 ordered as (
     select
         *,
-        max(day_to) over (partition by scope, year, person_id, kind order by day_from, day_to
+        max(day_to) over (partition by scope, year, person_id, kind order by day_from nulls last, day_to nulls last
                           rows between unbounded preceding and 1 preceding) as reached
     from clipped
 ),
@@ -27,7 +27,7 @@ numbered as (
     select
         *,
         sum(case when reached is null or day_from > {{ dbt.dateadd('day', 1, 'reached') }} then 1 else 0 end)
-            over (partition by scope, year, person_id, kind order by day_from, day_to rows unbounded preceding)
+            over (partition by scope, year, person_id, kind order by day_from nulls last, day_to nulls last rows unbounded preceding)
             as island
     from ordered
 )

@@ -34,7 +34,7 @@ select
     l.full_cost / l.actions as cost_per_action,
     l.full_cost / nullif(l.hours, 0) as cost_per_hour,
     row_number() over (partition by l.finess_et, l.year, l.prestation_code
-                       order by l.full_cost desc, l.profession, l.setting) as rank_in_prestation
+                       order by round(l.full_cost, 2) desc nulls last, l.profession nulls last, l.setting nulls last) as rank_in_prestation
 from lines as l
 left join {{ ref('serafin_codes') }} as c on c.code = l.prestation_code
 left join {{ ref('professions') }} as pr on pr.profession = l.profession

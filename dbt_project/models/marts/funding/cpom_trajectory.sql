@@ -88,7 +88,7 @@ cpom_years as (
 
 base as (
     -- each ESMS's last observed year before the CPOM
-    select o.*, row_number() over (partition by o.finess_et order by o.year desc) as rank_
+    select o.*, row_number() over (partition by o.finess_et order by o.year desc nulls last) as rank_
     from observed as o
     where o.year < (select min(start_year) from cpom_years)
 ),

@@ -17,7 +17,7 @@ swings as (
         min(scenario_funding) as low_,
         max(scenario_funding) as high_,
         row_number() over (partition by scenario, finess_et, year
-                           order by max(scenario_funding) - min(scenario_funding) desc, min(rule_no)) as rank_
+                           order by round(max(scenario_funding) - min(scenario_funding), 2) desc nulls last, min(rule_no) nulls last) as rank_
     from {{ ref('funding_sensitivity') }}
     group by scenario, finess_et, year, rule
 ),

@@ -20,7 +20,7 @@ stays as (
     select c.year, c.person_id, c.stays, m.modalities
     from (select year, person_id, count(*) as stays from year_stays group by year, person_id) as c
     inner join (
-        select year, person_id, {{ dbt.listagg('modality', "', '", 'order by modality') }} as modalities
+        select year, person_id, {{ serafin.sorted_list('modality') }} as modalities
         from (select distinct year, person_id, modality from year_stays) as distinct_modalities
         group by year, person_id
     ) as m on m.year = c.year and m.person_id = c.person_id
@@ -35,7 +35,7 @@ supporters as (
 
 supporter_list as (
     select year, person_id, count(*) as supporters,
-           {{ dbt.listagg('provider', "', '", 'order by provider') }} as supported_by
+           {{ serafin.sorted_list('provider') }} as supported_by
     from supporters
     group by year, person_id
 ),

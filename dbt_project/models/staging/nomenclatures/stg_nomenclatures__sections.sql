@@ -6,7 +6,7 @@ with matched as (
         c.code,
         k.kind,
         k.logistics_basis,
-        row_number() over (partition by c.code order by length(k.prefix) desc) as rank_
+        row_number() over (partition by c.code order by length(k.prefix) desc nulls last) as rank_
     from {{ ref('serafin_codes') }} as c
     inner join {{ ref('section_kinds') }} as k
         on {{ serafin.code_under('c.code', 'k.prefix') }}
