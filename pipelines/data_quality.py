@@ -151,10 +151,22 @@ def _safe(row: dict) -> dict:
     return {k: (None if v is None else str(v)) for k, v in row.items() if k not in PERSON_COLUMNS}
 
 
+def _main_module_has_a_file() -> None:
+    """GX imports pyspark when it is installed (the `spark` extra), and pyspark's Spark Connect module exits the
+    process with status 0 when `__main__` has no file, taking a `python -c` program for its own doctests: such a
+    program (`python -c "import pipelines.cli; ..."`) gets a file name before GX is imported."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        main.__file__ = "<string>"
+
+
 def run(warehouse: Path, work: Path) -> list[Outcome]:
     """Every check on the warehouse file through GX's SQL data source (a file context under `work`), stored in
     audit.data_quality."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage events: the machines are offline
+    _main_module_has_a_file()
     import great_expectations as gx
     import great_expectations.expectations as gxe
 

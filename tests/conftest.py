@@ -44,7 +44,9 @@ def run_dbt(warehouse: Path, args: list[str], workdir: Path) -> tuple[bool, dict
                          target_path=workdir / "target")
     invocation.wait()
     results = invocation.get_artifact("run_results.json")["results"]
-    return invocation.is_successful(), {r["unique_id"]: r["status"] for r in results}
+    # the project's on-run-start hook (dbt_project/macros/engines.sql) is an operation, not a node that was asked for
+    return invocation.is_successful(), {r["unique_id"]: r["status"] for r in results
+                                        if not r["unique_id"].startswith("operation.")}
 
 
 class Warehouse:

@@ -11,7 +11,7 @@ def test_benchmark_code_path(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "run.py"), "--activity-rows", "20000", "--esms", "2",
-         "--persons", "150", "--years", "2025", "--workdir", str(tmp_path / "work"), "--json", str(out)],
+         "--persons", "150", "--years", "2025", "--workdir", str(tmp_path / "work"), "--json", str(out), "--no-rerun"],
         check=False, capture_output=True, text=True, cwd=root, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     [result] = json.loads(out.read_text())

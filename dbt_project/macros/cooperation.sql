@@ -21,6 +21,6 @@
     Spark (silently concatenated without it) and a backslash is an escape there (docs: portability). -#}
 {% macro sql_text(value) -%}
     {%- if value is none -%}cast(null as {{ dbt.type_string() }}){%- else -%}
-    '{{ value | string | replace("\\", "' || chr(92) || '") | replace("'", "' || chr(39) || '") }}'
+    '{{ value | string | replace("'", "' || chr(39) || '") | replace("\\", "' || chr(92) || '") }}'
     {%- endif -%}
 {%- endmacro %}

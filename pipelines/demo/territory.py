@@ -81,10 +81,15 @@ def write_territory(out: Path, esms: list[dict], gestionnaire: str, stays: list[
             egs.append({"numFinessEge": number, "activitesExercees": acts})
         activities.append({"numFiness": ej, "ege": egs})
 
-    # the demo gestionnaire: its ESMS as in establishments.csv, all in the Rhône
-    entity(gestionnaire, "ASSOCIATION DEMO RHONE-SUD", [
-        (_ege(e["finess_et"], e["name"].upper(), e["category"], "A", "2001-09-01", rng.choice(COMMUNES["69"]), rng),
-         e["category"], e["places"], e["places"] - rng.choice([0, 0, 1, 2]), "A") for e in esms])
+    # the demo gestionnaire: its ESMS as in establishments.csv, all in the Rhône (a region's benchmark: one legal
+    # entity per gestionnaire of establishments.csv)
+    by_gestionnaire: dict[str, list[dict]] = {}
+    for e in esms:
+        by_gestionnaire.setdefault(e.get("gestionnaire", gestionnaire), []).append(e)
+    for n, (ej, members) in enumerate(by_gestionnaire.items()):
+        entity(ej, "ASSOCIATION DEMO RHONE-SUD" + (f" {n + 1}" if n else ""), [
+            (_ege(e["finess_et"], e["name"].upper(), e["category"], "A", "2001-09-01", rng.choice(COMMUNES["69"]), rng),
+             e["category"], e["places"], e["places"] - rng.choice([0, 0, 1, 2]), "A") for e in members])
     for name, dept, categories in OTHERS:
         sites = []
         for category in categories:
