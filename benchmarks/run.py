@@ -408,8 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true",
                         help="also measure a monthly refresh: the last month's activity files added to the warehouse")
     parser.add_argument("--memory-limit", default=None,
-                        help="DuckDB's memory limit per process, e.g. 2GB (SERAFIN_DUCKDB_MEMORY); beyond it DuckDB spills")
-    parser.add_argument("--spill", default=None, help="DuckDB's spill folder (SERAFIN_DUCKDB_TEMP)")
+                        help="DuckDB's memory limit per process, e.g. 2GB (SERAFIN_DUCKDB_MEMORY); beyond it DuckDB spills to "
+                             "<warehouse>.tmp")
     parser.add_argument("--json", default=None, help="also write the measures to this JSON file")
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     parser.add_argument("--bare-read", nargs=2, help=argparse.SUPPRESS)
@@ -428,9 +428,6 @@ def main(argv: list[str] | None = None) -> int:
     NO_RERUN = args.no_rerun
     if args.memory_limit:  # read by every child process (pipelines/settings.py, dbt_project/profiles.yml)
         os.environ["SERAFIN_DUCKDB_MEMORY"] = args.memory_limit
-    if args.spill:
-        Path(args.spill).mkdir(parents=True, exist_ok=True)
-        os.environ["SERAFIN_DUCKDB_TEMP"] = str(Path(args.spill).resolve())
     sizes = [int(float(s)) for s in args.activity_rows]
     with tempfile.TemporaryDirectory(prefix="serafin-bench-") as tmp:
         workdir = Path(args.workdir).resolve() if args.workdir else Path(tmp)

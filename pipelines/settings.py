@@ -20,15 +20,12 @@ REPORTS_ENV = "SERAFIN_REPORTS"
 
 DUCKDB_THREADS_ENV = "SERAFIN_DUCKDB_THREADS"  # also read by dbt_project/profiles.yml
 DUCKDB_MEMORY_ENV = "SERAFIN_DUCKDB_MEMORY"
-DUCKDB_TEMP_ENV = "SERAFIN_DUCKDB_TEMP"  # the spill folder (default: DuckDB's, `<warehouse>.tmp`)
 
 
 def duckdb_config() -> dict[str, str]:
     """DuckDB settings for the warehouse connections opened in Python (dbt reads the same variables):
     threads (default: every core) and a memory limit that leaves room for the dbt process beside it."""
     config = {"memory_limit": os.environ.get(DUCKDB_MEMORY_ENV, "2GB")}
-    if os.environ.get(DUCKDB_TEMP_ENV):
-        config["temp_directory"] = os.environ[DUCKDB_TEMP_ENV]
     if os.environ.get(DUCKDB_THREADS_ENV):
         config["threads"] = os.environ[DUCKDB_THREADS_ENV]
     return config
