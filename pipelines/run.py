@@ -167,8 +167,9 @@ def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | 
     paths.build_dir.mkdir()
     try:
         try:
-            with duckdb.connect(str(paths.build_warehouse), config=settings.duckdb_config()) as con:
-                carry_over(con, paths.warehouse)
+            if validate_only or not _start_from_copy(paths):
+                with duckdb.connect(str(paths.build_warehouse), config=settings.duckdb_config()) as con:
+                    carry_over(con, paths.warehouse)
         except duckdb.IOException as exc:
             raise RunFailed(f"the warehouse {paths.warehouse} cannot be read ({_first_line(exc)}): close the "
                             "program that holds it open, then run again") from None
@@ -183,6 +184,24 @@ def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | 
         return RunOutcome(True, "", result, instance, defs, {"swap_start": swap_start, "swap_end": time.time()})
     finally:
         shutil.rmtree(paths.build_dir, ignore_errors=True)
+
+
+def _start_from_copy(paths: RunPaths) -> bool:
+    """Copy the current warehouse as the start of the new one when its last build was made by this dbt project on
+    DuckDB: dbt's incremental models then only add what is new (pipelines/incremental.py decides, once the
+    landing files are known, whether the build is incremental or full). Otherwise the new warehouse starts
+    empty, with only the ingestion bookkeeping carried over."""
+    import duckdb
+
+    from pipelines import incremental
+
+    if paths.engine != "duckdb" or not paths.warehouse.exists():
+        return False
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        if incremental.last_project(con) != incremental.project_digest():
+            return False
+    shutil.copyfile(paths.warehouse, paths.build_warehouse)
+    return True
 
 
 def swap(paths: RunPaths) -> None:

@@ -74,16 +74,21 @@ def quiet_telemetry() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
-def manifest_is_stale(manifest: Path) -> bool:
-    """True when the dbt manifest is missing or older than any model, macro, seed or config file."""
-    if not manifest.exists():
-        return True
-    built = manifest.stat().st_mtime
-    watched = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+def project_files() -> list[Path]:
+    """Every file whose content shapes a dbt build: models, macros, tests, seeds and the project's config."""
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     for folder, patterns in ((DBT_PROJECT_DIR / "models", ("*.sql", "*.yml")),
                              (DBT_PROJECT_DIR / "macros", ("*.sql",)),
                              (DBT_PROJECT_DIR / "tests", ("*.sql", "*.yml")),
                              (NOMENCLATURES_DIR, ("*.csv", "*.yml"))):
         for pattern in patterns:
-            watched.extend(folder.rglob(pattern))
-    return any(p.stat().st_mtime > built for p in watched if p.exists())
+            files.extend(folder.rglob(pattern))
+    return sorted(p for p in files if p.exists())
+
+
+def manifest_is_stale(manifest: Path) -> bool:
+    """True when the dbt manifest is missing or older than any model, macro, seed or config file."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in project_files())

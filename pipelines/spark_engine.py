@@ -114,9 +114,10 @@ def _sort_key(row):
     return tuple((v is None, type(v).__name__, v if v is not None else 0) for v in row)
 
 
-def compare_warehouses(left: Path, right: Path, schemas=PARITY_SCHEMAS) -> tuple[int, list[str]]:
+def compare_warehouses(left: Path, right: Path, schemas=PARITY_SCHEMAS, ignore=("_batch",)) -> tuple[int, list[str]]:
     """Compare every table and view of `schemas` in two warehouse files, row by row after sorting, numbers to the
-    cent: (tables compared, differences as sentences; none when both engines agree)."""
+    cent, leaving out the `ignore` columns (`_batch` names the run that wrote a row): (tables compared,
+    differences as sentences; none when both agree)."""
     problems: list[str] = []
     listing = ("select table_schema, table_name from information_schema.tables where table_schema in ({}) "
                "order by 1, 2").format(", ".join(f"'{s}'" for s in schemas))
@@ -130,26 +131,30 @@ def compare_warehouses(left: Path, right: Path, schemas=PARITY_SCHEMAS) -> tuple
         common = sorted(tables_a & tables_b)
         for schema, table in common:
             name = f"{schema}.{table}"
-            cols_a = [r[0] for r in a.execute(f"select * from {name} limit 0").description]
-            cols_b = [r[0] for r in b.execute(f"select * from {name} limit 0").description]
+            cols_a = [r[0] for r in a.execute(f"select * from {name} limit 0").description if r[0] not in ignore]
+            cols_b = [r[0] for r in b.execute(f"select * from {name} limit 0").description if r[0] not in ignore]
             if sorted(cols_a) != sorted(cols_b):
                 problems.append(f"{name}: columns differ ({sorted(set(cols_a) ^ set(cols_b))})")
                 continue
             select = f"select {', '.join(cols_a)} from {name}"
-            rows_a = sorted((tuple(_normalise(v) for v in r) for r in a.execute(select).fetchall()), key=_sort_key)
-            rows_b = sorted((tuple(_normalise(v) for v in r) for r in b.execute(select).fetchall()), key=_sort_key)
+            # sorted on the values rounded to the cent; numbers compared unrounded, to half a cent (a sum that is
+            # x.xx5 give or take 1e-12 rounds either way: a summation order, not a difference)
+            rows_a = sorted(((tuple(_normalise(v) for v in r), r) for r in a.execute(select).fetchall()),
+                            key=lambda pair: _sort_key(pair[0]))
+            rows_b = sorted(((tuple(_normalise(v) for v in r), r) for r in b.execute(select).fetchall()),
+                            key=lambda pair: _sort_key(pair[0]))
             if len(rows_a) != len(rows_b):
                 problems.append(f"{name}: {len(rows_a)} rows against {len(rows_b)}")
                 continue
-            for ra, rb in zip(rows_a, rows_b, strict=True):
-                diff = [c for c, x, y in zip(cols_a, ra, rb, strict=True) if not _same(x, y)]
+            for (ra, raw_a), (rb, raw_b) in zip(rows_a, rows_b, strict=True):
+                diff = [c for c, x, y, rx, ry in zip(cols_a, ra, rb, raw_a, raw_b, strict=True) if not _same(x, y, rx, ry)]
                 if diff:
                     problems.append(f"{name}: first differing row, columns {diff}: {ra} against {rb}")
                     break
     return len(common), problems
 
 
-def _same(x, y) -> bool:
+def _same(x, y, raw_x, raw_y) -> bool:
     if isinstance(x, float) and isinstance(y, float):
-        return abs(x - y) <= 0.0051
+        return abs(float(raw_x) - float(raw_y)) <= 0.0051
     return x == y

@@ -74,14 +74,19 @@ def landing_config(landing: str | Path) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v}
 
 
-def dbt_vars(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> list[str]:
-    """dbt CLI arguments for the run: the warehouse file (profiles.yml reads it), the run options and the
-    landing folder's configuration (`landing_config`)."""
+def dbt_var_values(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's dbt vars: the warehouse file (profiles.yml reads it), the run options and the landing folder's
+    configuration (`landing_config`)."""
     values: dict[str, Any] = {"warehouse": warehouse}
     if config.years:
         values["years"] = sorted(set(config.years))
     values.update(landing or {})
-    return ["--vars", json.dumps(values, ensure_ascii=False)]
+    return values
+
+
+def dbt_vars(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> list[str]:
+    """dbt CLI arguments for the run's vars (`dbt_var_values`)."""
+    return ["--vars", json.dumps(dbt_var_values(config, warehouse, landing), ensure_ascii=False)]
 
 
 def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
@@ -126,7 +131,9 @@ def serafin_dbt_assets():
         if problems:
             raise dg.Failure(description=summary(problems),
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
-        from pipelines import cooperation, cpom, scenarios
+        import duckdb
+
+        from pipelines import cooperation, cpom, incremental, scenarios, settings
 
         try:
             landing = landing_config(paths.landing)
@@ -138,6 +145,14 @@ def serafin_dbt_assets():
         args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse, landing)]
         if not config.data_tests:
             args += ["--exclude-resource-type", "test", "unit_test"]
+        # incremental when the only landing change since the last build is new activity files (pipelines/incremental.py)
+        options = incremental.options_digest(dbt_var_values(config, paths.warehouse, landing))
+        with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
+            decision = incremental.plan(con, options, paths.engine)
+            incremental.forget(con)
+        if not decision.incremental:
+            args.append("--full-refresh")
+        context.log.info(f"dbt build, {'incremental' if decision.incremental else 'full'}: {decision.reason}")
         target = Path(paths.work) / "dbt"
         saved = _partial_parse_file(paths.warehouse, args)
         if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
@@ -156,14 +171,15 @@ def serafin_dbt_assets():
         if (target / "partial_parse.msgpack").exists():
             saved.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(target / "partial_parse.msgpack", saved)
-        if spark is not None:
-            import duckdb
+        with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
+            if spark is not None:
+                from pipelines import spark_engine
 
-            from pipelines import settings, spark_engine
-
-            with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
                 copied = spark_engine.import_tables(con, spark)
-            context.log.info(f"Spark: {copied} tables copied into the warehouse")
+                context.log.info(f"Spark: {copied} tables copied into the warehouse")
+            if len(context.selected_asset_keys) == len(context.assets_def.keys):
+                # a whole build: the next run may start from it (a subset, e.g. validation only, may not)
+                incremental.record(con, options, paths.engine)
 
     return serafin_dbt
 

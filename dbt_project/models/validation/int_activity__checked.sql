@@ -1,4 +1,11 @@
-{#- One row per landing row of activity (the large table), with the first failing check. -#}
+{#- One row per landing row of activity (the large table), with the first failing check.
+    Incremental on DuckDB (a monthly refresh, README "Incremental runs"): a run whose only landing change is new
+    activity files (pipelines/incremental.py decides, else it passes --full-refresh) validates the rows of those
+    files together with the old rows of every event they touch (same event_id and professional_id: the
+    duplicate and consistency checks need the whole group), and replaces those rows by (_file, _line). Every
+    row written by a run carries that run's `_batch`: the cost and indicator models rebuild its years. -#}
+{{ config(materialized='incremental' if target.type == 'duckdb' else 'table',
+          incremental_strategy='delete+insert', unique_key=['_file', '_line'], on_schema_change='fail') }}
 {% set checks = [
     serafin.check_required('event_id'),
     serafin.check_required('finess_et'),
@@ -30,6 +37,20 @@
 ] %}
 
 
+{#- The rows this run validates: every landing row, or on an incremental run the rows of the new files and the
+    old rows of the events they touch (a 64-bit hash of the raw keys finds them; a collision only adds rows). -#}
+{% if is_incremental() %}
+{% set new_rows %}(select * from {{ ref('stg_landing__activity') }} where _file not in (select distinct _file from {{ this }})){% endset %}
+{% set scope %}
+    (select * from {{ ref('stg_landing__activity') }}
+     where _file not in (select distinct _file from {{ this }})
+        or {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} in (
+            select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} from {{ new_rows }} as new_rows))
+{% endset %}
+{% else %}
+{% set scope = ref('stg_landing__activity') %}
+{% endif %}
+
 {#- The parsed and normalised rows. Inlined (not a CTE) where it is used twice: DuckDB would otherwise
     materialise millions of wide rows to read them twice (measured 27 s for 5 M rows, benchmarks/RESULTS.md). -#}
 {% set normalised %}
@@ -39,7 +60,7 @@
             duration_min_given,
             cast({{ dbt.datediff('started_at', 'ended_at', 'second') }} as decimal(18, 4)) / 60
         ) as duration_min
-    from {{ ref('stg_landing__activity') }}
+    from {{ scope }}
 {% endset %}
 
 {#- Duplicates (same event_id, professional_id, person_id) and events whose rows disagree (prestation or
@@ -49,14 +70,14 @@
     only adds a candidate, which the exact comparison then clears. -#}
 with repeated as (
     select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }} as row_key
-    from {{ ref('stg_landing__activity') }}
+    from {{ scope }}
     group by {{ serafin.key_hash(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }}
     having count(*) > 1
 ),
 
 inconsistent as (
     select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} as event_key
-    from {{ ref('stg_landing__activity') }}
+    from {{ scope }}
     group by {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }}
     -- rows that agree on the raw prestation and times have one hash (a difference hiding in a 64-bit
     -- collision is a chance of about 1 in 10^19 per pair of rows)
@@ -122,6 +143,7 @@ select
     staged.duration_min_raw,
     staged._file,
     staged._line,
+    '{{ invocation_id }}' as _batch,
     {{ serafin.reject_columns(checks) }}
 from staged
 left join {{ serafin.known_establishments() }} as known_esms on known_esms.finess_et = staged.finess_et_raw
