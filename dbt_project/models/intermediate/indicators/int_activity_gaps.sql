@@ -2,10 +2,15 @@
     the stretches before the first date and after the last are not gaps): one row per gap with its length in
     days and whether every day of it lies inside a stay of the person there (open stays to 31 December).
     A rupture is a gap inside a stay longer than var rupture_gap_days (rupture_rate, followup_ruptures). -#}
+{#- Built by year (macros/incremental.sql): a run adding activity rebuilds the years it touched. -#}
+-- depends_on: {{ ref('int_activity__checked') }}
+{{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
+          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
 with dates as (
     select scope, year, person_id, activity_date,
            lag(activity_date) over (partition by scope, year, person_id order by activity_date nulls last) as previous
     from {{ ref('int_activity_dates') }}
+    where true{{ serafin.in_refreshed_years() }}
 ),
 
 gaps as (
@@ -28,3 +33,4 @@ from gaps as g
 left join {{ ref('int_stay_islands') }} as i
     on i.scope = g.scope and i.year = g.year and i.person_id = g.person_id and i.kind = 'any'
     and i.day_from <= g.gap_from and i.day_to >= g.gap_to
+where true{{ serafin.in_refreshed_years('g.year') }}

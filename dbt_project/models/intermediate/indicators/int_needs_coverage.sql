@@ -3,10 +3,15 @@
     received in the year, in the scope, at least one direct hour on a prestation aligned with the need
     (nomenclatures/needs_to_prestations.csv: a code covers itself and the codes below it); hours are the full
     durations of those pairs, each pair once; providers the ESMS and partners that delivered them. -#}
+{#- Built by year (macros/incremental.sql): a run adding activity rebuilds the years it touched. -#}
+-- depends_on: {{ ref('int_activity__checked') }}
+{{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
+          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
 with needs as (
     select fa.scope, fa.year, fa.person_id, la.need_code, la.level, la.assessed_on
     from {{ ref('int_file_active') }} as fa
     inner join {{ ref('int_latest_assessment') }} as la on la.person_id = fa.person_id and la.year = fa.year
+    where true{{ serafin.in_refreshed_years('fa.year') }}
 ),
 
 -- each direct pair a person attended, once per need of the person it is aligned with

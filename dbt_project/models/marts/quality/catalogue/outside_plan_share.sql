@@ -1,16 +1,22 @@
 {#- outside_plan_share: realised events (ESMS and event_id, any code, with or without a person) of which a row
     is flagged outside the personalised plan / realised events (reading 2). -#}
+{#- Built by year (macros/incremental.sql): a run adding activity rebuilds the years it touched. -#}
+-- depends_on: {{ ref('int_activity__checked') }}
+{{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
+          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
 with events as (
     select sc.scope, a.year, a.finess_et, a.event_id,
            max(case when a.outside_plan then 1 else 0 end) as outside_plan
     from {{ ref('int_activity_realised') }} as a
     inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = a.finess_et
+    where true{{ serafin.in_refreshed_years('a.year') }}
     group by sc.scope, a.year, a.finess_et, a.event_id
 ),
 
 persons as (
     select scope, year, count(distinct person_id) as persons
     from {{ ref('int_activity_dates') }}
+    where true{{ serafin.in_refreshed_years() }}
     group by scope, year
 ),
 
@@ -25,3 +31,4 @@ select g.scope, g.year, coalesce(c.outside_plan, 0) as numerator, coalesce(c.eve
 from {{ ref('int_indicator_grid') }} as g
 left join counts as c on c.scope = g.scope and c.year = g.year
 left join persons as p on p.scope = g.scope and p.year = g.year
+where true{{ serafin.in_refreshed_years('g.year') }}
