@@ -1,9 +1,12 @@
-"""Incremental ingestion (README "Incremental runs"): only new or changed files are read again, a
-removed file's rows go, and the raw rows live as one Parquet file per landing file beside the warehouse."""
+"""Incremental runs (README "Incremental runs"). Ingestion: only new or changed files are read again, a removed
+file's rows go, and the raw rows live as one Parquet file per landing file beside the warehouse. dbt: a run whose
+only change is new activity files validates them with the events they touch and rebuilds their years, and ends
+with the same tables as a full build."""
 
 import shutil
 
 import duckdb
+import pytest
 
 from tests.conftest import WORKED_EXAMPLE
 
@@ -60,3 +63,88 @@ def test_only_new_changed_and_removed_files_are_touched(tmp_path):
     status, _, rows = _land(landing, warehouse)
     assert status["activity/2025-02.csv"] == "loaded"
     assert rows == {"activity/2025-02.csv": 9, "activity/2025-04.csv": 1}
+
+
+# --- incremental dbt builds (pipelines/incremental.py, dbt_project/macros/incremental.sql) -----------------------
+
+HEADER = "event_id,person_id,finess_et,professional_id,prestation_code,start,end,duration_min,setting,status\n"
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    """The worked example's activity in two monthly files: a first run on the first, then the second added. The
+    second file's name sorts first and repeats ev1: the old ev1 row becomes the duplicate."""
+    from tests.conftest import run_pipeline
+
+    work = tmp_path_factory.mktemp("refresh")
+    landing = work / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    lines = (landing / "activity.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (landing / "activity.csv").unlink()
+    (landing / "activity").mkdir()
+    (landing / "activity" / "2025-03-x.csv").write_text(HEADER + "".join(lines[1:7]), encoding="utf-8")  # ev1 to ev5
+    ok, reason, warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        first_batch = con.execute("select distinct _batch from validation.int_activity__checked").fetchall()
+    (landing / "activity" / "2025-03-a.csv").write_text(HEADER + lines[1] + "".join(lines[7:]), encoding="utf-8")
+    ok, reason, warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    return warehouse, first_batch
+
+
+def test_a_month_added_is_validated_with_the_events_it_touches(refreshed):
+    warehouse, first_batch = refreshed
+    assert len(first_batch) == 1
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        batches = dict(con.execute("select _batch, count(*) from validation.int_activity__checked "
+                                   "group by _batch").fetchall())
+        rejected = con.execute("select file, line, reason from audit.rejected_rows").fetchall()
+    # the first run's rows stay, except ev1's old row, re-validated with the 4 new rows (ev1 again, ev6, ev7, ev8)
+    assert batches == {first_batch[0][0]: 5, next(b for b in batches if b != first_batch[0][0]): 5}
+    assert rejected == [("activity/2025-03-x.csv", 2, "duplicate event_id, professional_id, person_id: first given on "
+                         "line 2 of activity/2025-03-a.csv")]
+
+
+def test_an_incremental_build_equals_a_full_build(refreshed, worked_example):
+    """The same activity rows as the worked example (one repeated row set aside): every cost, indicator and
+    intermediate table equals the full build of the worked example (file names aside)."""
+    from pipelines.spark_engine import compare_warehouses
+
+    warehouse, _ = refreshed
+    compared, problems = compare_warehouses(warehouse, worked_example.path, ("intermediate", "marts", "indicators"),
+                                            ignore=("_batch", "_file", "_line"))
+    assert compared > 60
+    assert problems == []
+
+
+def test_only_new_activity_files_make_an_incremental_build(refreshed, tmp_path, monkeypatch):
+    from pipelines import incremental
+
+    warehouse, _ = refreshed
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        options = con.execute("select options from raw.build_state").fetchone()[0]
+
+        def decide():
+            return incremental.plan(con, options, "duckdb")
+
+        assert decide() == incremental.Plan(True, "0 new activity file(s)")
+        assert not incremental.plan(con, "other options", "duckdb").incremental
+        assert incremental.plan(con, options, "spark").reason == "the spark engine builds every table"
+        con.execute("insert into raw.ingested_files (file, source_table, sha256, status) "
+                    "values ('activity/2025-04.csv', 'activity', 'abc', 'loaded')")
+        assert decide() == incremental.Plan(True, "1 new activity file(s): activity/2025-04.csv")
+        con.execute("insert into raw.ingested_files (file, source_table, sha256, status) "
+                    "values ('staff_2026.csv', 'staff', 'abc', 'loaded')")
+        assert decide() == incremental.Plan(False, "staff_2026.csv is a new staff file")
+        con.execute("delete from raw.ingested_files where file = 'staff_2026.csv'")
+        con.execute("update raw.ingested_files set sha256 = 'edited' where file = 'ledger.csv'")
+        assert decide() == incremental.Plan(False, "ledger.csv changed")
+        con.execute("delete from raw.ingested_files where file = 'ledger.csv'")
+        assert decide() == incremental.Plan(False, "ledger.csv was removed from the landing folder")
+        monkeypatch.setattr(incremental, "project_digest", lambda: "another project")
+        assert decide().reason == "the dbt project or a parameter file changed since the last build"
+        incremental.forget(con)
+        assert decide() == incremental.Plan(False, "no previous build recorded in this warehouse")
