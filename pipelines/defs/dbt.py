@@ -95,7 +95,9 @@ def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
 
     from pipelines import settings
 
-    tag = hashlib.sha256("\x00".join([warehouse, *args]).encode("utf-8")).hexdigest()[:16]
+    # --full-refresh changes what dbt builds, not what it parses
+    tag = hashlib.sha256("\x00".join([warehouse, *(a for a in args if a != "--full-refresh")]).encode("utf-8"))
+    tag = tag.hexdigest()[:16]
     return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
 
 
