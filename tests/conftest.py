@@ -86,14 +86,18 @@ def demo(tmp_path_factory) -> Warehouse:
     handler = logging.FileHandler(work / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()
-    level = root.level
+    # "serafin" too: a `serafin` command run earlier in this test process (pipelines/cli.py) set it to WARNING
+    loggers = [root, logging.getLogger("serafin")]
+    levels = [logger.level for logger in loggers]
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
     try:
         ok, reason, warehouse = run_pipeline(work / "landing", work)
     finally:
         root.removeHandler(handler)
-        root.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
         handler.close()
     assert ok, reason
     return Warehouse(warehouse)
