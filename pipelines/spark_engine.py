@@ -12,6 +12,7 @@ Ingestion is the same on both engines (Python and DuckDB write the raw rows as P
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -34,15 +35,10 @@ def available() -> str | None:
         import pyspark  # noqa: F401
     except ImportError:
         return "the Spark engine is not installed: pip install 'serafin-pipeline[spark]' (dbt-spark and pyspark)"
-    if not shutil.which("java") and not Path(_java_home() or "/nonexistent", "bin", "java").exists():
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
         return "Spark needs Java 17: install Debian's openjdk-17-jre-headless (or set JAVA_HOME)"
     return None
-
-
-def _java_home() -> str | None:
-    import os
-
-    return os.environ.get("JAVA_HOME")
 
 
 def export_raw(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
@@ -56,8 +52,8 @@ def export_raw(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     for name in names:
         (raw / name).mkdir(parents=True)
         target = str(raw / name / "rows.parquet").replace("'", "''")
-        con.execute(f"copy (select * from raw.{name}) to '{target}' (format parquet)")
-        counts[name] = con.execute(f"select count(*) from raw.{name}").fetchone()[0]
+        # COPY answers with the number of rows it wrote
+        counts[name] = con.execute(f"copy (select * from raw.{name}) to '{target}' (format parquet)").fetchone()[0]
     return counts
 
 
