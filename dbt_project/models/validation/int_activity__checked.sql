@@ -40,12 +40,13 @@
 {#- The rows this run validates: every landing row, or on an incremental run the rows of the new files and the
     old rows of the events they touch (a 64-bit hash of the raw keys finds them; a collision only adds rows). -#}
 {% if is_incremental() %}
-{% set new_rows %}(select * from {{ ref('stg_landing__activity') }} where _file not in (select distinct _file from {{ this }})){% endset %}
+{% set is_new %}_file not in (select distinct _file from {{ this }}){% endset %}
 {% set scope %}
     (select * from {{ ref('stg_landing__activity') }}
-     where _file not in (select distinct _file from {{ this }})
+     where {{ is_new }}
         or {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} in (
-            select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} from {{ new_rows }} as new_rows))
+            select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }}
+            from {{ ref('stg_landing__activity') }} where {{ is_new }}))
 {% endset %}
 {% else %}
 {% set scope = ref('stg_landing__activity') %}
