@@ -46,6 +46,18 @@ def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: boo
     return outcome.success, outcome.reason
 
 
+def print_build(warehouse: Path) -> None:
+    """Whether dbt rebuilt everything or only what new activity files touched (README "Incremental runs")."""
+    import duckdb
+
+    from pipelines import incremental
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        build = incremental.last_build(con)
+    if build is not None:
+        print(f"dbt build: {'incremental' if build.incremental else 'full'} ({build.reason})")
+
+
 def print_counts(warehouse: Path) -> None:
     import duckdb
     from rich.console import Console
@@ -98,6 +110,7 @@ def cmd_run(args) -> int:
     if not ok:
         print(f"serafin run failed: {reason}", file=sys.stderr)
         return 1
+    print_build(Path(args.warehouse))
     print_counts(Path(args.warehouse))
     print_cost_summary(Path(args.warehouse))
     return 0

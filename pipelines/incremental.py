@@ -64,13 +64,22 @@ def last_project(con: duckdb.DuckDBPyConnection) -> str | None:
     return state[0] if state else None
 
 
+def last_build(con: duckdb.DuckDBPyConnection) -> Plan | None:
+    """How the warehouse's last build was made (incremental or full, and why), if it recorded it."""
+    try:
+        row = con.execute("select incremental, reason from raw.build_state").fetchone()
+    except duckdb.Error:
+        return None
+    return Plan(bool(row[0]), row[1]) if row else None
+
+
 def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
     """Whether this build may be incremental, given the warehouse it starts from and the files now landed."""
     state = _state(con)
     if engine != "duckdb":
         return Plan(False, f"the {engine} engine builds every table")
     if state is None:
-        return Plan(False, "no previous build recorded in this warehouse")
+        return Plan(False, "no previous build of this dbt project recorded in this warehouse")
     project, last_options, last_engine = state
     if last_engine != engine:
         return Plan(False, f"the last build ran on {last_engine}")
@@ -98,9 +107,10 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("drop table if exists raw.built_files")
 
 
-def record(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> None:
-    """After dbt succeeded: what this build was made from."""
+def record(con: duckdb.DuckDBPyConnection, options: str, engine: str, decision: Plan) -> None:
+    """After dbt succeeded: what this build was made from, and how it was built."""
     forget(con)
     con.execute("create table raw.build_state as select ? as project, ? as options, ? as engine, "
-                "current_timestamp as built_at", [project_digest(), options, engine])
+                "current_timestamp as built_at, ? as incremental, ? as reason",
+                [project_digest(), options, engine, decision.incremental, decision.reason])
     con.execute(f"create table raw.built_files as select {_FILE_COLUMNS} from raw.ingested_files")

@@ -74,6 +74,7 @@ HEADER = "event_id,person_id,finess_et,professional_id,prestation_code,start,end
 def refreshed(tmp_path_factory):
     """The worked example's activity in two monthly files: a first run on the first, then the second added. The
     second file's name sorts first and repeats ev1: the old ev1 row becomes the duplicate."""
+    from pipelines import incremental
     from tests.conftest import run_pipeline
 
     work = tmp_path_factory.mktemp("refresh")
@@ -87,9 +88,13 @@ def refreshed(tmp_path_factory):
     assert ok, reason
     with duckdb.connect(str(warehouse), read_only=True) as con:
         first_batch = con.execute("select distinct _batch from validation.int_activity__checked").fetchall()
+        assert incremental.last_build(con) == incremental.Plan(False, "no previous build of this dbt project recorded in this warehouse")
     (landing / "activity" / "2025-03-a.csv").write_text(HEADER + lines[1] + "".join(lines[7:]), encoding="utf-8")
     ok, reason, warehouse = run_pipeline(landing, work)
     assert ok, reason
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert incremental.last_build(con) == incremental.Plan(
+            True, "1 new activity file(s): activity/2025-03-a.csv")
     return warehouse, first_batch
 
 
@@ -147,4 +152,4 @@ def test_only_new_activity_files_make_an_incremental_build(refreshed, tmp_path, 
         monkeypatch.setattr(incremental, "project_digest", lambda: "another project")
         assert decide().reason == "the dbt project or a parameter file changed since the last build"
         incremental.forget(con)
-        assert decide() == incremental.Plan(False, "no previous build recorded in this warehouse")
+        assert decide() == incremental.Plan(False, "no previous build of this dbt project recorded in this warehouse")

@@ -181,7 +181,7 @@ def serafin_dbt_assets():
                 context.log.info(f"Spark: {copied} tables copied into the warehouse")
             if len(context.selected_asset_keys) == len(context.assets_def.keys):
                 # a whole build: the next run may start from it (a subset, e.g. validation only, may not)
-                incremental.record(con, options, paths.engine)
+                incremental.record(con, options, paths.engine, decision)
 
     return serafin_dbt
 
