@@ -4,7 +4,13 @@
 -- depends_on: {{ ref('int_activity__checked') }}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
           pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
-select distinct sc.scope, a.year, a.person_id, a.activity_date
-from {{ ref('int_activity_realised') }} as a
-inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = a.finess_et
-where a.person_id is not null{{ serafin.in_refreshed_years('a.year') }}
+-- the dates of each person in each ESMS first (a region has tens of millions of rows), then widened to the scopes
+with esms_dates as (
+    select distinct finess_et, year, person_id, activity_date
+    from {{ ref('int_activity_realised') }}
+    where person_id is not null{{ serafin.in_refreshed_years() }}
+)
+
+select distinct sc.scope, d.year, d.person_id, d.activity_date
+from esms_dates as d
+inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = d.finess_et

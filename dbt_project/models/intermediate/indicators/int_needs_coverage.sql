@@ -14,14 +14,24 @@ with needs as (
     where true{{ serafin.in_refreshed_years('fa.year') }}
 ),
 
--- each direct pair a person attended, once per need of the person it is aligned with
+-- the direct hours a person received in a year, per ESMS, prestation and provider: the pairs summed first (a
+-- region has tens of millions; each counts once per need it is aligned with, so summing before the join is the same)
+received as (
+    select year, person_id, finess_et, prestation_code, provider, sum(hours) as hours
+    from {{ ref('int_person_direct_pairs') }}
+    where true{{ serafin.in_refreshed_years() }}
+    group by year, person_id, finess_et, prestation_code, provider
+),
+
+-- what each need of a person received on the prestations aligned with it, in the need's scope
 aligned as (
-    select n.scope, n.year, n.person_id, n.need_code, p.hours, p.provider
+    select n.scope, n.year, n.person_id, n.need_code, r.hours, r.provider
     from needs as n
     inner join {{ ref('stg_nomenclatures__need_alignment') }} as m on m.need_code = n.need_code
-    inner join {{ ref('int_person_direct_pairs') }} as p
-        on p.year = n.year and p.person_id = n.person_id and p.prestation_code = m.prestation_code
-    inner join {{ ref('int_indicator_scopes') }} as sc on sc.scope = n.scope and sc.finess_et = p.finess_et
+    inner join {{ ref('int_indicator_scopes') }} as sc on sc.scope = n.scope
+    inner join received as r
+        on r.year = n.year and r.person_id = n.person_id and r.prestation_code = m.prestation_code
+        and r.finess_et = sc.finess_et
 ),
 
 hours as (
