@@ -156,6 +156,7 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
     sampler.stop()
     graph = defs.resolve_asset_graph()
     step_start, step_end, stage_end = {}, {}, {}
+    nodes: list[tuple[float, str, str]] = []  # dbt's own time per node: (seconds, model or test, name)
     for record in instance.get_records_for_run(result.run_id).records:
         entry = record.event_log_entry
         event = entry.dagster_event
@@ -165,7 +166,11 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
             step_start[event.step_key] = entry.timestamp
         elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             step_end[event.step_key] = entry.timestamp
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and event.step_key == "serafin_dbt":
+            _node_time(nodes, "test", event.event_specific_data.metadata, event.event_specific_data.check_name)
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "serafin_dbt":
+            _node_time(nodes, "model", event.event_specific_data.materialization.metadata,
+                       ".".join(event.asset_key.path))
             group = graph.get(event.asset_key).group_name
             stage = GROUP_STAGE.get(group, "dbt models")
             stage_end[stage] = max(stage_end.get(stage, 0.0), entry.timestamp)
@@ -213,7 +218,18 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
         "stages": {name: {"seconds": b - a, "peak_rss_mb": sampler.peak(a, b)} for name, (a, b) in spans.items()},
         "rows": {k: int(v) for k, v in counts.items()},
         "esms_years": reconciled[0], "esms_years_reconciled": reconciled[1],
+        "dbt_nodes": {"models_s": sum(n[0] for n in nodes if n[1] == "model"),
+                      "tests_s": sum(n[0] for n in nodes if n[1] == "test"),
+                      "tests": sum(n[1] == "test" for n in nodes),
+                      "slowest": [[name, kind, seconds] for seconds, kind, name in sorted(nodes, reverse=True)[:12]]},
     }
+
+
+def _node_time(nodes: list, kind: str, metadata, name: str) -> None:
+    """dbt's execution time of one node, from the metadata dagster-dbt gives its event ("Execution Duration")."""
+    duration = metadata.get("Execution Duration")
+    if duration is not None:
+        nodes.append((float(getattr(duration, "value", duration)), kind, name))
 
 
 # ---------------------------------------------------------------- driver
@@ -265,7 +281,7 @@ def _measure_on(landing: Path, rows: int, workdir: Path, generated: float, refre
     bare["all_seconds"] = [b["seconds"] for b in bare_runs]
     # the same files again on the same warehouse: ingestion only hashes them (incremental by sha256); not for a
     # region's size, where it would double the benchmark's time to show what 5 M rows already show
-    rerun = _child("pipeline", str(landing), warehouse, reports) if rows <= 20_000_000 and not NO_RERUN else run
+    rerun = _child("pipeline", str(landing), warehouse, reports) if rows <= 20_000_000 and not NO_RERUN else None
     ingestion = run["stages"].get("ingestion", {}).get("seconds", 0.0)
     result = {"target_rows": rows, "activity_rows": run["rows"].get("activity", 0),
               "input_rows": sum(run["rows"].values()), "activity_mb": size_mb, "generate_s": generated,
@@ -313,11 +329,13 @@ def _rows(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
             cells.append(("—", "") if st is None else (f"{st['seconds']:.1f}", f"{st['peak_rss_mb']:.0f}"))
         out.append((stage, cells))
     out.append(("whole pipeline", [(f"{r['run']['total_s']:.1f}", f"{r['run']['peak_rss_mb']:.0f}") for r in results]))
-    if any("rerun" in r for r in results):
+    if any(r["rerun"] for r in results):  # not measured: "—"
         out.append(("re-run, no file changed: ingestion", [
-            (f"{r['rerun']['stages'].get('ingestion', {}).get('seconds', 0):.1f}", "") for r in results]))
+            (f"{r['rerun']['stages'].get('ingestion', {}).get('seconds', 0):.1f}", "") if r["rerun"] else ("—", "")
+            for r in results]))
         out.append(("re-run, no file changed: whole", [
-            (f"{r['rerun']['total_s']:.1f}", f"{r['rerun']['peak_rss_mb']:.0f}") for r in results]))
+            (f"{r['rerun']['total_s']:.1f}", f"{r['rerun']['peak_rss_mb']:.0f}") if r["rerun"] else ("—", "")
+            for r in results]))
     if any("refresh" in r for r in results):
         def refresh_cell(r, pick):
             return pick(r["refresh"]) if "refresh" in r else ("—", "")
@@ -357,6 +375,21 @@ def render(results: list[dict], markdown: bool = False) -> str:
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     fmt = lambda row: "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row))  # noqa: E731
     return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *(fmt(r) for r in lines)])
+
+
+def dbt_time(results: list[dict]) -> list[str]:
+    """Where dbt's time goes, per run: its own time per node summed over its threads, and the slowest nodes."""
+    lines = []
+    for r in results:
+        runs = [("full build", r["run"])] + ([("monthly refresh", r["refresh"]["added"])] if "refresh" in r else [])
+        for label, run in runs:
+            d = run.get("dbt_nodes")
+            if not d:
+                continue
+            slowest = ", ".join(f"{name} {seconds:.1f}" for name, _, seconds in d["slowest"][:8])
+            lines.append(f"{r['activity_rows'] / 1e6:.2f} M rows, {label}: dbt models {d['models_s']:.1f} s, "
+                         f"{d['tests']} tests {d['tests_s']:.1f} s (summed over dbt's threads); slowest: {slowest}")
+    return lines
 
 
 def growth(results: list[dict]) -> list[str]:
@@ -447,6 +480,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     for line in growth(results):
         print("growth " + line)
+    for line in dbt_time(results):
+        print(line)
     if args.markdown:
         print()
         print(render(results, markdown=True))

@@ -11,12 +11,10 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
     they default to the SERAFIN_* environment variables, and the UI's runs write the warehouse in place."""
     import os
 
-    from dagster_dbt import DbtCliResource
-
     from pipelines import settings
     from pipelines.defs.dbt import serafin_dbt_assets
     from pipelines.defs.landing import landing_files
-    from pipelines.defs.project import dbt_project
+    from pipelines.defs.project import dbt_cli, dbt_project
     from pipelines.defs.quality import data_quality
     from pipelines.defs.reports import REPORT_ASSETS
     from pipelines.defs.resources import SerafinPaths
@@ -27,7 +25,7 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
     return dg.Definitions(
         assets=[landing_files, serafin_dbt_assets(), data_quality, *REPORT_ASSETS],
         resources={
-            "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=settings.dbt_executable()),
+            "dbt": dbt_cli(dbt_project()),
             "paths": SerafinPaths(
                 landing=landing or os.environ.get(settings.LANDING_ENV, "landing"),
                 warehouse=warehouse,

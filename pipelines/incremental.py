@@ -26,6 +26,8 @@ from pipelines import settings
 
 # the landing tables whose new files an incremental run can take (the others change costs or verdicts wholesale)
 APPENDABLE = ("activity",)
+# the dbt sources a new activity file changes: its rows, and the ingestion bookkeeping (the file, its rejected rows)
+CHANGED_SOURCES = ("activity", "ingested_files", "row_rejections")
 _FILE_COLUMNS = "file, source_table, sha256, key_fingerprint, ingest_version, status"
 
 
@@ -50,27 +52,26 @@ class Plan:
     reason: str  # one sentence: why a full build, or which files an incremental run adds
 
 
-def _state(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str] | None:
+def _state(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The warehouse's last build as `record` wrote it (project, options, engine, incremental, reason), if any."""
     try:
-        row = con.execute("select project, options, engine from raw.build_state").fetchone()
-    except duckdb.CatalogException:
+        cursor = con.execute("select project, options, engine, incremental, reason from raw.build_state")
+    except (duckdb.CatalogException, duckdb.BinderException):  # none, or one written by an earlier version
         return None
-    return tuple(row) if row else None
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
 
 
 def last_project(con: duckdb.DuckDBPyConnection) -> str | None:
     """The project digest of the warehouse's last build, if it recorded one."""
     state = _state(con)
-    return state[0] if state else None
+    return state["project"] if state else None
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> Plan | None:
     """How the warehouse's last build was made (incremental or full, and why), if it recorded it."""
-    try:
-        row = con.execute("select incremental, reason from raw.build_state").fetchone()
-    except duckdb.Error:
-        return None
-    return Plan(bool(row[0]), row[1]) if row else None
+    state = _state(con)
+    return Plan(bool(state["incremental"]), state["reason"]) if state else None
 
 
 def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
@@ -80,12 +81,11 @@ def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
         return Plan(False, f"the {engine} engine builds every table")
     if state is None:
         return Plan(False, "no previous build of this dbt project recorded in this warehouse")
-    project, last_options, last_engine = state
-    if last_engine != engine:
-        return Plan(False, f"the last build ran on {last_engine}")
-    if project != project_digest():
+    if state["engine"] != engine:
+        return Plan(False, f"the last build ran on {state['engine']}")
+    if state["project"] != project_digest():
         return Plan(False, "the dbt project or a parameter file changed since the last build")
-    if last_options != options:
+    if state["options"] != options:
         return Plan(False, "the run options (years, configuration files) changed since the last build")
     built = {r[0]: r for r in con.execute(f"select {_FILE_COLUMNS} from raw.built_files").fetchall()}
     now = {r[0]: r for r in con.execute(f"select {_FILE_COLUMNS} from raw.ingested_files").fetchall()}
@@ -99,6 +99,24 @@ def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
     if other:
         return Plan(False, f"{other[0]} is a new {now[other[0]][1]} file")
     return Plan(True, f"{len(added)} new activity file(s)" + (f": {', '.join(added)}" if added else ""))
+
+
+def unchanged_nodes(manifest: dict[str, Any]) -> list[str]:
+    """The seeds and models an incremental run leaves as the last build made them: those that read, directly or
+    not, none of CHANGED_SOURCES. Their inputs are the same files and the same project, so their tables in the
+    copied warehouse are already what a full build would make (no model reads the clock). dbt skips them, and
+    the tests that read only them."""
+    children = manifest["child_map"]
+    reached: set[str] = set()
+    stack = [uid for uid, source in manifest["sources"].items()
+             if source["source_name"] == "raw" and source["name"] in CHANGED_SOURCES]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                stack.append(child)
+    return sorted(node["name"] for uid, node in manifest["nodes"].items()
+                  if node["resource_type"] in ("seed", "model") and uid not in reached)
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:

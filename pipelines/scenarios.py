@@ -262,9 +262,9 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
     import sys
 
     import duckdb
-    from dagster_dbt import DbtCliResource
 
     from pipelines import settings
+    from pipelines.defs.project import dbt_cli
     from pipelines.run import RunFailed, RunPaths, swap, warehouse_lock
 
     path, warehouse = Path(path).resolve(), Path(warehouse).resolve()
@@ -286,7 +286,7 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
         paths.build_dir.mkdir()
         try:
             shutil.copyfile(warehouse, paths.build_warehouse)
-            dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
+            dbt = dbt_cli(str(settings.DBT_PROJECT_DIR))
             args = ["build", "--select", "tag:scenario", "--vars",
                     json.dumps({"warehouse": str(paths.build_warehouse), "scenarios": var}, ensure_ascii=False)]
             log = io.StringIO()

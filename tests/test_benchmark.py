@@ -29,3 +29,10 @@ def test_benchmark_code_path(tmp_path):
         assert label in run.stdout, label
     assert "target ≤ 45.00" in run.stdout
     assert "whole pipeline / bare read" in run.stdout
+    # where dbt's time goes: its own time per node, the models' and the tests', and the slowest by name
+    nodes = result["run"]["dbt_nodes"]
+    assert nodes["models_s"] > 0 and nodes["tests_s"] > 0 and nodes["tests"] > 100
+    seconds = [s for _, _, s in nodes["slowest"]]
+    assert len(seconds) == 12 and seconds == sorted(seconds, reverse=True)
+    assert {kind for _, kind, _ in nodes["slowest"]} <= {"model", "test"}
+    assert "full build: dbt models" in run.stdout

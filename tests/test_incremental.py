@@ -153,3 +153,32 @@ def test_only_new_activity_files_make_an_incremental_build(refreshed, tmp_path, 
         assert decide().reason == "the dbt project or a parameter file changed since the last build"
         incremental.forget(con)
         assert decide() == incremental.Plan(False, "no previous build of this dbt project recorded in this warehouse")
+
+
+def test_an_incremental_build_leaves_what_reads_no_activity_alone():
+    """dbt skips the seeds and models that read neither the activity rows nor the ingestion bookkeeping: their
+    inputs did not change. Which ones follows from the lineage: the staff and the ledger read no activity; the
+    validated activity, the actions, the audit of ingestion and every cost mart do."""
+    import json
+
+    from pipelines import incremental
+    from pipelines.defs.project import dbt_project, prepare_manifest
+
+    prepare_manifest()
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    unchanged = set(incremental.unchanged_nodes(manifest))
+    assert {"staff", "ledger", "int_staff__checked", "int_ledger__checked", "stays", "needs", "plans"} <= unchanged
+    assert {"serafin_codes", "needs_to_prestations", "professions"} <= unchanged  # seeds
+    assert not {"int_activity__checked", "activity", "int_actions", "ingestion_log", "rejected_rows",
+                "cost_per_prestation", "indicators_board"} & unchanged
+    # closed upstream: nothing left alone reads something rebuilt
+    names = {uid: node["name"] for uid, node in manifest["nodes"].items()}
+    sources = {uid: source["name"] for uid, source in manifest["sources"].items()}
+
+    def rebuilt(uid):
+        return names[uid] not in unchanged if uid in names else sources[uid] in ("activity", "ingested_files",
+                                                                                  "row_rejections")
+
+    for node in manifest["nodes"].values():
+        if node["name"] in unchanged and node["resource_type"] in ("seed", "model"):
+            assert not [p for p in node["depends_on"].get("nodes", []) if rebuilt(p)], node["name"]

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import fcntl
 import functools
+from typing import TYPE_CHECKING
 
 from pipelines import settings
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtCliResource
 
 
 @functools.cache
@@ -21,11 +25,33 @@ def dbt_project():
     return project
 
 
+def dbt_cli(project_dir) -> DbtCliResource:
+    """The dbt command line for Dagster: `serafin-dbt` (pipelines/dbt_child.py) on the project."""
+    return _serafin_cli_class()(project_dir=project_dir, dbt_executable=settings.dbt_executable())
+
+
+@functools.cache
+def _serafin_cli_class():
+    from dagster_dbt import DbtCliResource
+    from packaging import version
+
+    class SerafinDbtCli(DbtCliResource):
+        """dagster-dbt's resource, told its dbt's version: `serafin-dbt` runs the dbt-core installed beside it, so
+        the version is the package's. dagster-dbt would otherwise run `dbt --version` at each invocation's start
+        (2 s, and a request to PyPI for the latest release)."""
+
+        @property
+        def _cli_version(self) -> version.Version:
+            from dbt.version import __version__
+
+            return version.parse(__version__)
+
+    return SerafinDbtCli
+
+
 def prepare_manifest() -> None:
     """Parse the dbt project when its manifest is missing or older than its sources (a few seconds).
     Two runs starting at once parse one after the other (a lock in the cache folder)."""
-    from dagster_dbt import DbtCliResource
-
     project = dbt_project()
     cache = settings.dbt_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -33,5 +59,5 @@ def prepare_manifest() -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if settings.manifest_is_stale(project.manifest_path):
             settings.quiet_telemetry()
-            dbt = DbtCliResource(project_dir=project, dbt_executable=settings.dbt_executable())
+            dbt = dbt_cli(project)
             dbt.cli(["parse", "--quiet"], target_path=cache).wait()

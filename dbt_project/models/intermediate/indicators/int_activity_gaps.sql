@@ -33,4 +33,3 @@ from gaps as g
 left join {{ ref('int_stay_islands') }} as i
     on i.scope = g.scope and i.year = g.year and i.person_id = g.person_id and i.kind = 'any'
     and i.day_from <= g.gap_from and i.day_to >= g.gap_to
-where true{{ serafin.in_refreshed_years('g.year') }}
