@@ -180,6 +180,12 @@ def run(warehouse: Path, work: Path) -> list[Outcome]:
     # for the whole validation, as GX does for those.
     engine = source.get_execution_engine()
     connection = engine.engine.connect()
+    import sqlalchemy as sa
+
+    from pipelines import settings
+
+    for key, value in settings.duckdb_config().items():  # the run's memory limit and threads, as dbt's
+        connection.execute(sa.text(f"set {key} = '{value}'"))
     engine.get_connection = contextlib.contextmanager(lambda: (yield connection))
     outcomes = []
     by_table: dict[str, list[Check]] = {}
