@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -26,8 +26,8 @@ from pipelines import settings
 
 # the landing tables whose new files an incremental run can take (the others change costs or verdicts wholesale)
 APPENDABLE = ("activity",)
-# the dbt sources a new activity file changes: its rows, and the ingestion bookkeeping (the file, its rejected rows)
-CHANGED_SOURCES = ("activity", "ingested_files", "row_rejections")
+# the dbt sources every run changes: the ingestion bookkeeping (each file's outcome, the rejected rows)
+BOOKKEEPING = ("ingested_files", "row_rejections")
 _FILE_COLUMNS = "file, source_table, sha256, key_fingerprint, ingest_version, status"
 
 
@@ -50,6 +50,8 @@ def options_digest(dbt_vars: dict[str, Any]) -> str:
 class Plan:
     incremental: bool
     reason: str  # one sentence: why a full build, or which files an incremental run adds
+    # an incremental run: the dbt sources (raw tables) whose rows changed since the last build
+    changed: tuple[str, ...] = field(default=(), compare=False)
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
@@ -98,18 +100,20 @@ def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
     other = [f for f in added if now[f][1] not in APPENDABLE]
     if other:
         return Plan(False, f"{other[0]} is a new {now[other[0]][1]} file")
-    return Plan(True, f"{len(added)} new activity file(s)" + (f": {', '.join(added)}" if added else ""))
+    return Plan(True, f"{len(added)} new activity file(s)" + (f": {', '.join(added)}" if added else ""),
+                changed=BOOKKEEPING + tuple(sorted({now[f][1] for f in added})))
 
 
-def unchanged_nodes(manifest: dict[str, Any]) -> list[str]:
+def unchanged_nodes(manifest: dict[str, Any], changed: tuple[str, ...]) -> list[str]:
     """The seeds and models an incremental run leaves as the last build made them: those that read, directly or
-    not, none of CHANGED_SOURCES. Their inputs are the same files and the same project, so their tables in the
-    copied warehouse are already what a full build would make (no model reads the clock). dbt skips them, and
-    the tests that read only them."""
+    not, none of the `changed` sources (Plan.changed: the ingestion bookkeeping, and the activity rows when a file
+    was added). Their inputs are the same files and the same project, so their tables in the copied warehouse are
+    already what a full build would make (no model reads the clock). dbt skips them, and the tests that read only
+    them."""
     children = manifest["child_map"]
     reached: set[str] = set()
     stack = [uid for uid, source in manifest["sources"].items()
-             if source["source_name"] == "raw" and source["name"] in CHANGED_SOURCES]
+             if source["source_name"] == "raw" and source["name"] in changed]
     while stack:
         for child in children.get(stack.pop(), []):
             if child not in reached:

@@ -136,11 +136,13 @@ def test_only_new_activity_files_make_an_incremental_build(refreshed, tmp_path, 
             return incremental.plan(con, options, "duckdb")
 
         assert decide() == incremental.Plan(True, "0 new activity file(s)")
+        assert decide().changed == ("ingested_files", "row_rejections")  # the bookkeeping only
         assert not incremental.plan(con, "other options", "duckdb").incremental
         assert incremental.plan(con, options, "spark").reason == "the spark engine builds every table"
         con.execute("insert into raw.ingested_files (file, source_table, sha256, status) "
                     "values ('activity/2025-04.csv', 'activity', 'abc', 'loaded')")
         assert decide() == incremental.Plan(True, "1 new activity file(s): activity/2025-04.csv")
+        assert decide().changed == ("ingested_files", "row_rejections", "activity")
         con.execute("insert into raw.ingested_files (file, source_table, sha256, status) "
                     "values ('staff_2026.csv', 'staff', 'abc', 'loaded')")
         assert decide() == incremental.Plan(False, "staff_2026.csv is a new staff file")
@@ -158,7 +160,8 @@ def test_only_new_activity_files_make_an_incremental_build(refreshed, tmp_path, 
 def test_an_incremental_build_leaves_what_reads_no_activity_alone():
     """dbt skips the seeds and models that read neither the activity rows nor the ingestion bookkeeping: their
     inputs did not change. Which ones follows from the lineage: the staff and the ledger read no activity; the
-    validated activity, the actions, the audit of ingestion and every cost mart do."""
+    validated activity, the actions, the audit of ingestion and every cost mart do. With no new file, only the
+    audit of ingestion is rebuilt."""
     import json
 
     from pipelines import incremental
@@ -166,7 +169,7 @@ def test_an_incremental_build_leaves_what_reads_no_activity_alone():
 
     prepare_manifest()
     manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
-    unchanged = set(incremental.unchanged_nodes(manifest))
+    unchanged = set(incremental.unchanged_nodes(manifest, ("ingested_files", "row_rejections", "activity")))
     assert {"staff", "ledger", "int_staff__checked", "int_ledger__checked", "stays", "needs", "plans"} <= unchanged
     assert {"serafin_codes", "needs_to_prestations", "professions"} <= unchanged  # seeds
     assert not {"int_activity__checked", "activity", "int_actions", "ingestion_log", "rejected_rows",
@@ -182,3 +185,7 @@ def test_an_incremental_build_leaves_what_reads_no_activity_alone():
     for node in manifest["nodes"].values():
         if node["name"] in unchanged and node["resource_type"] in ("seed", "model"):
             assert not [p for p in node["depends_on"].get("nodes", []) if rebuilt(p)], node["name"]
+    nothing_new = set(incremental.unchanged_nodes(manifest, ("ingested_files", "row_rejections")))
+    assert unchanged < nothing_new
+    assert {"int_activity__checked", "activity", "int_actions", "cost_per_prestation"} <= nothing_new
+    assert not {"ingestion_log", "rejected_rows"} & nothing_new

@@ -154,7 +154,7 @@ def serafin_dbt_assets():
             incremental.forget(con)
         unchanged: list[str] = []
         if decision.incremental:
-            unchanged = incremental.unchanged_nodes(_manifest(project.manifest_path))
+            unchanged = incremental.unchanged_nodes(_manifest(project.manifest_path), decision.changed)
             args += ["--exclude", " ".join(unchanged)]
         else:
             args.append("--full-refresh")
@@ -209,11 +209,21 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str]):
     order = graphlib.TopologicalSorter({uid: [p for p in node["depends_on"].get("nodes", []) if p in nodes]
                                         for uid, node in nodes.items()})
     translator = SerafinTranslator()
+    checks: dict[dg.AssetKey, list[dg.AssetCheckSpec]] = {}
+    for spec in context.assets_def.check_specs:
+        if spec.blocking and spec.key in context.selected_asset_check_keys:
+            checks.setdefault(spec.asset_key, []).append(spec)
     for uid in order.static_order():
         key = translator.get_asset_key(nodes[uid])
         if key in context.selected_asset_keys:
             yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
                             metadata={"incremental": "unchanged: the last build made it from the same inputs"})
+            # its error-severity tests: the last build passed them (it is recorded only when dbt succeeded), on the
+            # same rows
+            for spec in checks.get(key, []):
+                yield dg.AssetCheckResult(asset_key=key, check_name=spec.name, passed=True,
+                                          metadata={"incremental": "not run again: the last build passed it on the "
+                                                                   "same rows"})
 
 
 def _spark_folder(paths: SerafinPaths) -> Path:
