@@ -155,7 +155,8 @@ def serafin_dbt_assets():
         unchanged: list[str] = []
         if decision.incremental:
             unchanged = incremental.unchanged_nodes(_manifest(project.manifest_path), decision.changed)
-            args += ["--exclude", " ".join(unchanged)]
+            if unchanged:
+                args += ["--exclude", " ".join(unchanged)]
         else:
             args.append("--full-refresh")
         context.log.info(f"dbt build, {'incremental' if decision.incremental else 'full'}: {decision.reason}"
@@ -192,8 +193,13 @@ def serafin_dbt_assets():
     return serafin_dbt
 
 
-@functools.cache
 def _manifest(path: Path) -> dict[str, Any]:
+    """The parsed project's manifest, read once per version of the file (`serafin ui` re-parses a changed project)."""
+    return _read_manifest(str(path), Path(path).stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_manifest(path: str, _mtime: int) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
