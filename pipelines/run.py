@@ -260,15 +260,38 @@ def dbt_failure(target: Path) -> str | None:
     try:
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
-        return None
+        results = []
     failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
     if not failed:
-        return None
+        return _dbt_log_error(target)
     first = failed[0]
-    kind, name = first["unique_id"].split(".")[0], first["unique_id"].split(".")[-1]
+    parts = first["unique_id"].split(".")  # model.serafin.name, test.serafin.name.hash, unit_test.serafin.model.name
+    kind, name = parts[0], parts[2] if parts[0] == "test" else parts[-1]
     message = " ".join((first.get("message") or first["status"]).split())[:300]
     more = f" (and {len(failed) - 1} more failing dbt nodes)" if len(failed) > 1 else ""
     return f"dbt {kind.replace('_', ' ')} {name} {first['status']}: {message}{more}"
+
+
+def _dbt_log_error(target: Path) -> str | None:
+    """The last error dbt logged (its JSON log, dbt.log), when it stopped before any node failed: a project or
+    selection error, a crash."""
+    import json
+
+    last = None
+    try:
+        with (target / "dbt.log").open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if '"error"' not in line:
+                    continue
+                try:
+                    info = json.loads(line).get("info", {})
+                except ValueError:
+                    continue
+                if info.get("level") == "error" and info.get("msg"):
+                    last = info["msg"]
+    except OSError:
+        return None
+    return f"dbt stopped: {' '.join(last.split())[:300]}" if last else None
 
 
 def failure_reason(result, warehouse: Path) -> str:
@@ -286,7 +309,9 @@ def failure_reason(result, warehouse: Path) -> str:
             while error.cause is not None and "DagsterExecutionStepExecutionError" in error.cls_name:
                 error = error.cause  # the user code's error, not Dagster's wrapper
             message = error.message.strip().splitlines()
-            return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}"
+            code = next((m.strip() for m in message if "exit code" in m), "")  # dbt's, when it ended abruptly
+            return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}" + (
+                f" ({code})" if code and code not in message[:1] else "")
     return "the run failed (run again with -v to see each step)"
 
 

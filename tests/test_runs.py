@@ -208,3 +208,25 @@ def test_a_missing_landing_folder_is_one_sentence(capsys, tmp_path):
     assert line == (f"serafin run failed: the landing folder {tmp_path / 'nowhere'} does not exist: give the folder "
                     "that holds the exports with --landing")
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_dbt_failure_is_told_in_one_line(tmp_path):
+    """The first failing node from run_results.json; when dbt stopped before any node failed, its last logged
+    error (dbt.log, JSON lines); nothing when there is neither."""
+    import json
+
+    from pipelines.run import dbt_failure
+
+    assert dbt_failure(tmp_path) is None
+    (tmp_path / "dbt.log").write_text("\n".join([
+        json.dumps({"info": {"level": "info", "msg": "Running with dbt=1.11.16"}}),
+        "a line that is not JSON",
+        json.dumps({"info": {"level": "error", "msg": "Encountered an error:\nRuntime Error\n  Database error: x"}}),
+    ]) + "\n", encoding="utf-8")
+    assert dbt_failure(tmp_path) == "dbt stopped: Encountered an error: Runtime Error Database error: x"
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.serafin.costs_a", "status": "success", "message": "OK"},
+        {"unique_id": "test.serafin.not_null_staff_fte.abc", "status": "fail", "message": "Got 2 results"},
+        {"unique_id": "model.serafin.int_actions", "status": "error", "message": "Out of Memory Error:  x"},
+    ]}), encoding="utf-8")
+    assert dbt_failure(tmp_path) == "dbt test not_null_staff_fte fail: Got 2 results (and 1 more failing dbt nodes)"
