@@ -169,8 +169,10 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and event.step_key == "serafin_dbt":
             _node_time(nodes, "test", event.event_specific_data.metadata, event.event_specific_data.check_name)
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "serafin_dbt":
-            _node_time(nodes, "model", event.event_specific_data.materialization.metadata,
-                       ".".join(event.asset_key.path))
+            metadata = event.event_specific_data.materialization.metadata
+            if "incremental" in metadata:  # left as the last build made it (pipelines/defs/dbt.py): not built now
+                continue
+            _node_time(nodes, "model", metadata, ".".join(event.asset_key.path))
             group = graph.get(event.asset_key).group_name
             stage = GROUP_STAGE.get(group, "dbt models")
             stage_end[stage] = max(stage_end.get(stage, 0.0), entry.timestamp)
