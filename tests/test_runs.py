@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -123,6 +124,11 @@ def test_killed_runs_leave_the_last_good_warehouse(good):
 
 
 def test_a_second_run_on_the_same_warehouse_is_refused_at_once(good):
+    # a changed ledger, whatever the tests before left: a full build, long enough to start a second run beside it
+    # (with no file changed, an incremental run would leave the activity models alone)
+    ledger = good / "landing" / "ledger.csv"
+    ledger.write_text(re.sub(r"690000013,2025,6411,Salaires,\d+,", "690000013,2025,6411,Salaires,160000,",
+                             ledger.read_text(encoding="utf-8")), encoding="utf-8")
     process = _start_run(good)
     try:
         _wait_for(process, _dbt_log_has(good, "START sql view model staging.stg_landing__activity"), "the dbt build")
