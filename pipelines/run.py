@@ -259,11 +259,11 @@ def dbt_failure(target: Path) -> str | None:
 
     try:
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
-        results = []
+    except (OSError, ValueError, KeyError):  # dbt wrote no results: it stopped before the end
+        return _dbt_log_error(target)
     failed = [r for r in results if r.get("status") in ("error", "fail", "runtime error")]
     if not failed:
-        return _dbt_log_error(target)
+        return None
     first = failed[0]
     parts = first["unique_id"].split(".")  # model.serafin.name, test.serafin.name.hash, unit_test.serafin.model.name
     kind, name = parts[0], parts[2] if parts[0] == "test" else parts[-1]

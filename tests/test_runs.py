@@ -217,8 +217,8 @@ def test_a_missing_landing_folder_is_one_sentence(capsys, tmp_path):
 
 
 def test_a_dbt_failure_is_told_in_one_line(tmp_path):
-    """The first failing node from run_results.json; when dbt stopped before any node failed, its last logged
-    error (dbt.log, JSON lines); nothing when there is neither."""
+    """The first failing node from run_results.json; when dbt stopped before writing it, its last logged error
+    (dbt.log, JSON lines); nothing when dbt finished with no failure, or left neither."""
     import json
 
     from pipelines.run import dbt_failure
@@ -230,6 +230,9 @@ def test_a_dbt_failure_is_told_in_one_line(tmp_path):
         json.dumps({"info": {"level": "error", "msg": "Encountered an error:\nRuntime Error\n  Database error: x"}}),
     ]) + "\n", encoding="utf-8")
     assert dbt_failure(tmp_path) == "dbt stopped: Encountered an error: Runtime Error Database error: x"
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.serafin.costs_a", "status": "success", "message": "OK"}]}), encoding="utf-8")
+    assert dbt_failure(tmp_path) is None  # dbt finished and nothing failed: the failure is another step's
     (tmp_path / "run_results.json").write_text(json.dumps({"results": [
         {"unique_id": "model.serafin.costs_a", "status": "success", "message": "OK"},
         {"unique_id": "test.serafin.not_null_staff_fte.abc", "status": "fail", "message": "Got 2 results"},
