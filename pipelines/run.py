@@ -176,14 +176,23 @@ def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | 
         result, instance, defs = run_job(paths, validate_only=validate_only, years=years, verbose=verbose,
                                          data_tests=data_tests)
         if not result.success:
+            log = paths.build_dir / "dbt" / "dbt.log"
+            if log.exists():  # the build folder goes; dbt's log of the failed build stays beside the warehouse
+                shutil.copyfile(log, _failed_dbt_log(paths))
             return RunOutcome(False, failure_reason(result, paths.build_warehouse), result, instance, defs)
         swap_start = time.time()
         swap(paths)
+        _failed_dbt_log(paths).unlink(missing_ok=True)  # an earlier failure's, now stale
         with duckdb.connect(str(paths.warehouse), read_only=True) as con:
             collect_garbage(con, paths.raw)
         return RunOutcome(True, "", result, instance, defs, {"swap_start": swap_start, "swap_end": time.time()})
     finally:
         shutil.rmtree(paths.build_dir, ignore_errors=True)
+
+
+def _failed_dbt_log(paths: RunPaths) -> Path:
+    """Where dbt's log of the last failed build is kept: `FILE.failed-dbt.log` beside the warehouse."""
+    return paths.warehouse.with_name(f"{paths.warehouse.name}.failed-dbt.log")
 
 
 def _start_from_copy(paths: RunPaths) -> bool:
