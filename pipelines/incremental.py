@@ -55,9 +55,10 @@ class Plan:
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    """The warehouse's last build as `record` wrote it (project, options, engine, incremental, reason), if any."""
+    """The warehouse's last build as `record` wrote it (project, options, engine, catalog, incremental, reason), if
+    any."""
     try:
-        cursor = con.execute("select project, options, engine, incremental, reason from raw.build_state")
+        cursor = con.execute("select project, options, engine, catalog, incremental, reason from raw.build_state")
     except (duckdb.CatalogException, duckdb.BinderException):  # none, or one written by an earlier version
         return None
     row = cursor.fetchone()
@@ -85,6 +86,9 @@ def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
         return Plan(False, "no previous build of this dbt project recorded in this warehouse")
     if state["engine"] != engine:
         return Plan(False, f"the last build ran on {state['engine']}")
+    catalog = con.execute("select current_database()").fetchone()[0]
+    if state["catalog"] != catalog:  # dbt's views name their tables with the file's name: `base.intermediate.x`
+        return Plan(False, f"the warehouse file was renamed since the last build (it was {state['catalog']}.duckdb)")
     if state["project"] != project_digest():
         return Plan(False, "the dbt project or a parameter file changed since the last build")
     if state["options"] != options:
@@ -133,6 +137,6 @@ def record(con: duckdb.DuckDBPyConnection, options: str, engine: str, decision: 
     """After dbt succeeded: what this build was made from, and how it was built."""
     forget(con)
     con.execute("create table raw.build_state as select ? as project, ? as options, ? as engine, "
-                "current_timestamp as built_at, ? as incremental, ? as reason",
+                "current_database() as catalog, current_timestamp as built_at, ? as incremental, ? as reason",
                 [project_digest(), options, engine, decision.incremental, decision.reason])
     con.execute(f"create table raw.built_files as select {_FILE_COLUMNS} from raw.ingested_files")

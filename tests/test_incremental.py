@@ -127,8 +127,15 @@ def test_only_new_activity_files_make_an_incremental_build(refreshed, tmp_path, 
     from pipelines import incremental
 
     warehouse, _ = refreshed
-    copy = tmp_path / "w.duckdb"
+    copy = tmp_path / warehouse.name
     shutil.copyfile(warehouse, copy)
+    renamed = tmp_path / "renamed.duckdb"
+    shutil.copyfile(warehouse, renamed)
+    with duckdb.connect(str(renamed)) as con:
+        options = con.execute("select options from raw.build_state").fetchone()[0]
+        # dbt's views name their tables with the file's name, which a copy under another name does not have
+        assert incremental.plan(con, options, "duckdb") == incremental.Plan(
+            False, "the warehouse file was renamed since the last build (it was warehouse.duckdb)")
     with duckdb.connect(str(copy)) as con:
         options = con.execute("select options from raw.build_state").fetchone()[0]
 

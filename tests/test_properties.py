@@ -6,6 +6,7 @@ parser), rendered from dbt_project/macros/parsing.sql and run in DuckDB, on rand
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import tempfile
 from decimal import Decimal
@@ -127,3 +128,48 @@ def test_amounts_as_people_write_them(amount, thousands, comma, euro):
     text = f"{sign}{grouped}{',' if comma else '.'}{cents}{euro}"
     sql = str(MACROS.parse_decimal("v"))
     assert duckdb.execute(f"select {sql} from (select ? as v)", [text]).fetchone()[0] == amount
+
+
+LAYOUTS = {  # how exports write a date and time, and whether the layout keeps the seconds and the time
+    "%Y-%m-%dT%H:%M:%S": "seconds", "%Y-%m-%d %H:%M:%S": "seconds", "%Y-%m-%dT%H:%M": "minutes",
+    "%d/%m/%Y %H:%M:%S": "seconds", "%d/%m/%Y %H:%M": "minutes", "%Y-%m-%d": "date", "%d/%m/%Y": "date",
+}
+
+
+@settings(max_examples=120, deadline=None)
+@given(moment=st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 12, 31)),
+       layout=st.sampled_from(sorted(LAYOUTS)), trailing=st.sampled_from(["", " ", "  "]),
+       cut=st.integers(min_value=0, max_value=19))
+def test_dates_and_times_as_exports_write_them(moment, layout, trailing, cut):
+    """parse_timestamp reads each layout to the minute or second it holds; any shorter text (an export cut
+    short) is read as such (a date alone is midnight) or is nothing: DuckDB's strptime reads past the end of a text shorter
+    than its format (a crash when that text ends a memory page), so the macros put a '|' after text and format."""
+    text = moment.strftime(layout)
+    kept = {"seconds": moment.replace(microsecond=0), "minutes": moment.replace(second=0, microsecond=0),
+            "date": dt.datetime.combine(moment.date(), dt.time())}[LAYOUTS[layout]]
+    sql = str(MACROS.parse_timestamp("v"))
+    trailing = "" if LAYOUTS[layout] == "date" else trailing  # a date alone is exactly 10 characters
+    assert duckdb.execute(f"select {sql} from (select ? as v)", [text + trailing]).fetchone()[0] == kept
+    date_sql = str(MACROS.parse_date("v"))
+    assert duckdb.execute(f"select {date_sql} from (select ? as v)", [text]).fetchone()[0] == moment.date()
+    short = text[:cut]  # an export cut short: the texts shorter than a format, where strptime read too far
+    got = duckdb.execute(f"select {sql} from (select ? as v)", [short]).fetchone()[0]
+    if cut == 10:  # the date part alone: midnight
+        assert got == dt.datetime.combine(moment.date(), dt.time())
+    elif cut < 8:  # too short for any layout
+        assert got is None
+
+
+def test_no_strptime_without_its_end_marker():
+    """Every DuckDB strptime of the project goes through serafin.duckdb_strptime (the '|' after text and
+    format): a new one written directly would bring the read past the end back."""
+    import re
+
+    found = []
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.sql")) + sorted((DBT_PROJECT_DIR / "macros").rglob("*.sql")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.search(r"\bstrptime\(", line) and "|| '|'" not in line:
+                found.append(f"{path.name}: {line.strip()}")
+    assert found == []
+    rendered = str(MACROS.parse_timestamp("v")) + str(MACROS.parse_date("v"))
+    assert rendered.count("try_strptime(") == 8 == rendered.count("|| '|', '%")

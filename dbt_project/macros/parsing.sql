@@ -33,8 +33,8 @@
 {% macro parse_date(col) %}{{ return(adapter.dispatch('parse_date', 'serafin')(col)) }}{% endmacro %}
 {% macro duckdb__parse_date(col) -%}
     cast(coalesce(
-        try_strptime(substr({{ col }}, 1, 10), '%Y-%m-%d'),
-        try_strptime(substr({{ col }}, 1, 10), '%d/%m/%Y')
+        {{ serafin.duckdb_strptime("substr(" ~ col ~ ", 1, 10)", '%Y-%m-%d') }},
+        {{ serafin.duckdb_strptime("substr(" ~ col ~ ", 1, 10)", '%d/%m/%Y') }}
     ) as date)
 {%- endmacro %}
 {% macro spark__parse_date(col) -%}
@@ -46,13 +46,22 @@
 {% macro parse_timestamp(col) %}{{ return(adapter.dispatch('parse_timestamp', 'serafin')(col)) }}{% endmacro %}
 {% macro duckdb__parse_timestamp(col) -%}
     coalesce(
-        try_strptime(substr(replace({{ col }}, 'T', ' '), 1, 19), '%Y-%m-%d %H:%M:%S'),
-        try_strptime(substr(replace({{ col }}, 'T', ' '), 1, 16), '%Y-%m-%d %H:%M'),
-        try_strptime(substr({{ col }}, 1, 19), '%d/%m/%Y %H:%M:%S'),
-        try_strptime(substr({{ col }}, 1, 16), '%d/%m/%Y %H:%M'),
-        case when length({{ col }}) = 10 then try_strptime({{ col }}, '%Y-%m-%d') end,
-        case when length({{ col }}) = 10 then try_strptime({{ col }}, '%d/%m/%Y') end
+        {{ serafin.duckdb_strptime("substr(replace(" ~ col ~ ", 'T', ' '), 1, 19)", '%Y-%m-%d %H:%M:%S') }},
+        {{ serafin.duckdb_strptime("substr(replace(" ~ col ~ ", 'T', ' '), 1, 16)", '%Y-%m-%d %H:%M') }},
+        {{ serafin.duckdb_strptime("substr(" ~ col ~ ", 1, 19)", '%d/%m/%Y %H:%M:%S') }},
+        {{ serafin.duckdb_strptime("substr(" ~ col ~ ", 1, 16)", '%d/%m/%Y %H:%M') }},
+        case when length({{ col }}) = 10 then {{ serafin.duckdb_strptime(col, '%Y-%m-%d') }} end,
+        case when length({{ col }}) = 10 then {{ serafin.duckdb_strptime(col, '%d/%m/%Y') }} end
     )
+{%- endmacro %}
+
+{#- DuckDB's strptime (1.5) reads one byte past the end of a text shorter than its format: its literal matching
+    ('-', ':', ' ') has no bound check, nor its skipping of leading spaces. When that text ends at the end of a
+    memory page the process dies (SIGSEGV, seen on 5 M rows: 'dd/mm/yyyy hh:mm' against '%d/%m/%Y %H:%M:%S').
+    So the text gets a '|' after it, and the format too: a short text now fails on '|' inside its bounds, and
+    every text that parsed still parses (trailing spaces are trimmed first, as strptime ignored them). -#}
+{% macro duckdb_strptime(text, format) -%}
+    try_strptime(rtrim({{ text }}) || '|', '{{ format }}|')
 {%- endmacro %}
 {% macro spark__parse_timestamp(col) -%}
     coalesce(

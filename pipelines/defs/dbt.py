@@ -90,14 +90,15 @@ def dbt_vars(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | Non
 
 
 def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
-    """Where the parse of a run with this warehouse file and these arguments is kept between runs."""
+    """Where the parse of a run with this warehouse file and these arguments is kept between runs. Only the vars
+    and the target change what dbt parses: the selection (`--exclude`, `--full-refresh`…) does not, so a month
+    added (which excludes what it leaves alone) reuses the parse of the full build before it."""
     import hashlib
 
     from pipelines import settings
 
-    # --full-refresh changes what dbt builds, not what it parses
-    tag = hashlib.sha256("\x00".join([warehouse, *(a for a in args if a != "--full-refresh")]).encode("utf-8"))
-    tag = tag.hexdigest()[:16]
+    parsed = [f"{a}={b}" for a, b in zip(args, args[1:]) if a in ("--vars", "--target")]
+    tag = hashlib.sha256("\x00".join([warehouse, *parsed]).encode("utf-8")).hexdigest()[:16]
     return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
 
 
