@@ -4,6 +4,7 @@
 import contextlib
 import functools
 import io
+import itertools
 import json
 import shutil
 from collections.abc import Mapping
@@ -97,7 +98,7 @@ def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
 
     from pipelines import settings
 
-    parsed = [f"{a}={b}" for a, b in zip(args, args[1:]) if a in ("--vars", "--target")]
+    parsed = [f"{a}={b}" for a, b in itertools.pairwise(args) if a in ("--vars", "--target")]
     tag = hashlib.sha256("\x00".join([warehouse, *parsed]).encode("utf-8")).hexdigest()[:16]
     return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
 
@@ -170,8 +171,13 @@ def serafin_dbt_assets():
         spark = _spark_folder(paths) if paths.engine == "spark" else None
         if spark is not None:
             args += ["--target", "spark"]
-        yield from _unchanged_outputs(context, unchanged)  # upstream of all that dbt builds: first
-        invocation = dbt.cli(args, context=context, target_path=target)
+        invocation = dbt.cli(args, context=context, target_path=target)  # dbt starts (a few seconds)…
+        if _runs_data_quality(context):
+            from pipelines import data_quality
+
+            data_quality.import_in_background()  # this process waits for dbt: the data-quality step comes next
+        # … while Dagster records what it leaves alone: upstream of all that dbt builds, so first
+        yield from _unchanged_outputs(context, unchanged)
         if config.quiet:
             # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log instead
             with contextlib.redirect_stdout(_DebugLog(context.log)):
@@ -192,6 +198,12 @@ def serafin_dbt_assets():
                 incremental.record(con, options, paths.engine, decision)
 
     return serafin_dbt
+
+
+def _runs_data_quality(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run materialises audit.data_quality (a run of the whole job has no selection: None or empty)."""
+    selected = context.run.asset_selection
+    return not selected or dg.AssetKey(["audit", "data_quality"]) in selected
 
 
 def _manifest(path: Path) -> dict[str, Any]:
