@@ -18,6 +18,7 @@ select
     need_code,
     outside_plan,
     _file,
-    _line
+    _line,
+    _batch
 from {{ ref('int_activity__checked') }}
 where reject_reason is null

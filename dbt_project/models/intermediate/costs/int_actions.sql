@@ -4,10 +4,10 @@
     first non-empty ones by file and line (found in the same pass: the smallest "file, line | value" key).
     Every later step that counts professional time (hours per prestation, action costs, direct hours of the
     indicators, funding hours) reads this table, so an action is counted once everywhere. -#}
-{#- Built by year (macros/incremental.sql): a run adding activity rebuilds the years it touched. -#}
+{#- Built by action (macros/incremental.sql): a run adding activity recomputes the actions whose rows it wrote. -#}
 -- depends_on: {{ ref('int_activity__checked') }}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
-          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
+          pre_hook="{{ serafin.delete_refreshed_actions() }}", on_schema_change='fail') }}
 {% set order_key = "_file || '#' || lpad(cast(_line as " ~ dbt.type_string() ~ "), 12, '0') || '|'" %}
 with actions as (
     select
@@ -18,8 +18,8 @@ with actions as (
         count(person_id) as persons,
         min(case when setting is not null then {{ order_key }} || setting end) as setting_key,
         min(case when partner_id is not null then {{ order_key }} || partner_id end) as partner_key
-    from {{ ref('int_activity_realised') }}
-    where true{{ serafin.in_refreshed_years() }}
+    from {{ ref('int_activity_realised') }} as r
+    where true{{ serafin.in_refreshed_actions('r') }}
     group by finess_et, year, event_id, professional_id
 )
 

@@ -15,7 +15,8 @@ select
     partner_id,
     outside_plan,
     _file,
-    _line
+    _line,
+    _batch
 from {{ ref('activity') }}
 where status = 'realise'
   and {{ serafin.selected_years('extract(year from started_at)') }}

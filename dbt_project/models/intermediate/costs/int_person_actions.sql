@@ -1,10 +1,10 @@
 {#- Step 8 and 11. One row per person attending a realised action on a direct (2.x) prestation: the action's
     prestation and setting (int_actions), the persons attending it and the hours attributed to the person
     (duration / n). marts.person_action_cost gives each row its cost; the funding scenarios pay these hours. -#}
-{#- Built by year (macros/incremental.sql), like int_actions. -#}
+{#- Built by action (macros/incremental.sql), like int_actions. -#}
 -- depends_on: {{ ref('int_activity__checked') }}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
-          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
+          pre_hook="{{ serafin.delete_refreshed_actions() }}", on_schema_change='fail') }}
 select
     r.person_id,
     r.event_id,
@@ -20,4 +20,4 @@ inner join {{ ref('int_actions') }} as a
     on a.finess_et = r.finess_et and a.year = r.year and a.event_id = r.event_id
     and a.professional_id = r.professional_id
 inner join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.prestation_code
-where r.person_id is not null and k.section_kind = 'direct'{{ serafin.in_refreshed_years('r.year') }}{{ serafin.in_refreshed_years('a.year') }}
+where r.person_id is not null and k.section_kind = 'direct'{{ serafin.in_refreshed_actions('r') }}
