@@ -162,8 +162,9 @@ def _main_module_has_a_file() -> None:
         main.__file__ = "<string>"
 
 
-def _import_gx():
-    """great_expectations and its expectations, imported as this module needs them (about 3.5 s)."""
+def import_gx():
+    """great_expectations and its expectations, imported as this module needs them (about 3.5 s). The dbt asset
+    calls it while the dbt process starts (pipelines/defs/dbt.py), so the data-quality step starts at once."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage events: the machines are offline
     _main_module_has_a_file()
     import warnings
@@ -176,22 +177,10 @@ def _import_gx():
     return gx, gxe
 
 
-def import_in_background() -> None:
-    """Import GX in a thread while dbt builds (dbt runs in its own process): the data-quality step that follows
-    then starts at once. A failed import is left to `run`, which imports again and says why."""
-    import threading
-
-    def quietly():
-        with contextlib.suppress(Exception):
-            _import_gx()
-
-    threading.Thread(target=quietly, name="import-great-expectations", daemon=True).start()
-
-
 def run(warehouse: Path, work: Path) -> list[Outcome]:
     """Every check on the warehouse file through GX's SQL data source (a file context under `work`), stored in
     audit.data_quality."""
-    gx, gxe = _import_gx()  # at once when import_in_background did it (the import lock waits for it otherwise)
+    gx, gxe = import_gx()
 
     levels = severities()
     context = gx.get_context(mode="file", project_root_dir=str(work))

@@ -163,21 +163,27 @@ def serafin_dbt_assets():
             args.append("--full-refresh")
         context.log.info(f"dbt build, {'incremental' if decision.incremental else 'full'}: {decision.reason}"
                          + (f"; {len(unchanged)} seeds and models unchanged" if unchanged else ""))
+        spark = _spark_folder(paths) if paths.engine == "spark" else None
+        if spark is not None:
+            args += ["--target", "spark"]
         target = Path(paths.work) / "dbt"
         saved = _partial_parse_file(paths.warehouse, args)
         if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(saved, target / "partial_parse.msgpack")
-        spark = _spark_folder(paths) if paths.engine == "spark" else None
-        if spark is not None:
-            args += ["--target", "spark"]
-        invocation = dbt.cli(args, context=context, target_path=target)  # dbt starts (a few seconds)…
-        if _runs_data_quality(context):
-            from pipelines import data_quality
+        invocation = dbt.cli(args, context=context, target_path=target)  # dbt starts: a few seconds of its own
+        try:
+            if _runs_data_quality(context):
+                # meanwhile, in this thread (a second importing thread races with this one's imports): GX, 3.5 s
+                # the data-quality step would spend after dbt
+                from pipelines import data_quality
 
-            data_quality.import_in_background()  # this process waits for dbt: the data-quality step comes next
-        # … while Dagster records what it leaves alone: upstream of all that dbt builds, so first
-        yield from _unchanged_outputs(context, unchanged)
+                data_quality.import_gx()
+            # Dagster records what dbt leaves alone: upstream of all that dbt builds, so first
+            yield from _unchanged_outputs(context, unchanged)
+        except BaseException:
+            invocation.process.terminate()  # no dbt left writing to the build warehouse
+            raise
         if config.quiet:
             # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log instead
             with contextlib.redirect_stdout(_DebugLog(context.log)):
