@@ -38,17 +38,22 @@
 
 
 {#- The rows this run validates: every landing row, or on an incremental run the rows of the new files and the
-    old rows of the events they touch (a 64-bit hash of the raw keys finds them; a collision only adds rows). -#}
+    old rows of the events they touch (a 64-bit hash of the raw keys finds them; a collision only adds rows).
+    Those are few: found once (a materialised CTE), not by each of the four reads below scanning every row. -#}
 {% if is_incremental() %}
 {% set is_new %}_file not in (select distinct _file from {{ this }}){% endset %}
-{% set scope %}
-    (select * from {{ ref('stg_landing__activity') }}
-     where {{ is_new }}
-        or {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} in (
-            select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }}
-            from {{ ref('stg_landing__activity') }} where {{ is_new }}))
+{% set scope_cte %}
+scope_rows as materialized (
+    select * from {{ ref('stg_landing__activity') }}
+    where {{ is_new }}
+       or {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }} in (
+           select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw']) }}
+           from {{ ref('stg_landing__activity') }} where {{ is_new }})
+),
 {% endset %}
+{% set scope = 'scope_rows' %}
 {% else %}
+{% set scope_cte = '' %}
 {% set scope = ref('stg_landing__activity') %}
 {% endif %}
 
@@ -69,7 +74,8 @@
     groups; the exact, ordered windows that name the first line run on those groups' rows only. Raw
     values that agree parse the same, so comparing raw text finds every candidate; a hash collision
     only adds a candidate, which the exact comparison then clears. -#}
-with repeated as (
+with {{ scope_cte }}
+repeated as (
     select {{ serafin.key_hash(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }} as row_key
     from {{ scope }}
     group by {{ serafin.key_hash(['event_id_raw', 'professional_id_raw', "coalesce(person_id_raw, '')"]) }}
