@@ -29,6 +29,15 @@
          then cast({{ serafin.parse_decimal(col) }} as integer) end
 {%- endmacro %}
 
+{#- DuckDB's strptime (1.5) reads one byte past the end of a text shorter than its format: its literal matching
+    ('-', ':', ' ') has no bound check, nor its skipping of leading spaces. When that text ends at the end of a
+    memory page the process dies (SIGSEGV, seen on 5 M rows: 'dd/mm/yyyy hh:mm' against '%d/%m/%Y %H:%M:%S').
+    So the text gets a '|' after it, and the format too: a short text now fails on '|' inside its bounds, and
+    every text that parsed still parses (trailing spaces are trimmed first, as strptime ignored them). -#}
+{% macro duckdb_strptime(text, format) -%}
+    try_strptime(rtrim({{ text }}) || '|', '{{ format }}|')
+{%- endmacro %}
+
 {# YYYY-MM-DD or DD/MM/YYYY; a trailing time is ignored #}
 {% macro parse_date(col) %}{{ return(adapter.dispatch('parse_date', 'serafin')(col)) }}{% endmacro %}
 {% macro duckdb__parse_date(col) -%}
@@ -53,15 +62,6 @@
         case when length({{ col }}) = 10 then {{ serafin.duckdb_strptime(col, '%Y-%m-%d') }} end,
         case when length({{ col }}) = 10 then {{ serafin.duckdb_strptime(col, '%d/%m/%Y') }} end
     )
-{%- endmacro %}
-
-{#- DuckDB's strptime (1.5) reads one byte past the end of a text shorter than its format: its literal matching
-    ('-', ':', ' ') has no bound check, nor its skipping of leading spaces. When that text ends at the end of a
-    memory page the process dies (SIGSEGV, seen on 5 M rows: 'dd/mm/yyyy hh:mm' against '%d/%m/%Y %H:%M:%S').
-    So the text gets a '|' after it, and the format too: a short text now fails on '|' inside its bounds, and
-    every text that parsed still parses (trailing spaces are trimmed first, as strptime ignored them). -#}
-{% macro duckdb_strptime(text, format) -%}
-    try_strptime(rtrim({{ text }}) || '|', '{{ format }}|')
 {%- endmacro %}
 {% macro spark__parse_timestamp(col) -%}
     coalesce(
