@@ -177,9 +177,11 @@ def _build_and_swap(paths: RunPaths, *, validate_only: bool, years: list[int] | 
                                          data_tests=data_tests)
         if not result.success:
             log = paths.build_dir / "dbt" / "dbt.log"
+            kept = None
             if log.exists():  # the build folder goes; dbt's log of the failed build stays beside the warehouse
-                shutil.copyfile(log, _failed_dbt_log(paths))
-            return RunOutcome(False, failure_reason(result, paths.build_warehouse), result, instance, defs)
+                kept = _failed_dbt_log(paths)
+                shutil.copyfile(log, kept)
+            return RunOutcome(False, failure_reason(result, paths.build_warehouse, kept), result, instance, defs)
         swap_start = time.time()
         swap(paths)
         _failed_dbt_log(paths).unlink(missing_ok=True)  # an earlier failure's, now stale
@@ -303,25 +305,71 @@ def _dbt_log_error(target: Path) -> str | None:
     return f"dbt stopped: {' '.join(last.split())[:300]}" if last else None
 
 
-def failure_reason(result, warehouse: Path) -> str:
+def failure_reason(result, warehouse: Path, kept_log: Path | None = None) -> str:
     """One line for a failed Dagster run: the gate's message, else the first failing dbt node, else the first
-    failed step's error."""
+    failed step's error (a crash of dbt's process said as such). When dbt stopped without a failing node, the line
+    ends with where its log is kept (`kept_log`: the build folder, which dbt's own message names, goes)."""
     gate = gate_reason(warehouse)
     if gate:
         return gate
+    log_note = f"; dbt's log: {kept_log}" if kept_log else ""
     dbt = dbt_failure(warehouse.parent / "dbt")
     if dbt:
-        return dbt
+        return dbt + (log_note if dbt.startswith("dbt stopped") else "")
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
             while error.cause is not None and "DagsterExecutionStepExecutionError" in error.cls_name:
                 error = error.cause  # the user code's error, not Dagster's wrapper
             message = error.message.strip().splitlines()
+            crash = dbt_crash(message, warehouse.parent / "dbt" / "dbt.log")
+            if crash:
+                return crash + log_note
             code = next((m.strip() for m in message if "exit code" in m), "")  # dbt's, when it ended abruptly
             return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}" + (
-                f" ({code})" if code and code not in message[:1] else "")
+                f" ({code})" if code and code not in message[:1] else "") + (
+                log_note if event.step_key == "serafin_dbt" else "")
     return "the run failed (run again with -v to see each step)"
+
+
+def dbt_crash(message: list[str], log: Path) -> str | None:
+    """When dbt's process was killed by a signal (dagster-dbt's message: exit code `-11`): which signal, and the
+    nodes dbt was running then (its JSON log: each NodeStart without its NodeFinished)."""
+    import json
+    import re
+    import signal
+
+    found = re.search(r"exit code `?-(\d+)", " ".join(message))
+    if not found:
+        return None
+    number = int(found.group(1))
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    running: dict[str, None] = {}
+    try:
+        with log.open(encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if '"NodeStart"' not in line and '"NodeFinished"' not in line:
+                    continue
+                try:
+                    event = json.loads(line)
+                    node = event["data"]["node_info"]["unique_id"].split(".")
+                except (ValueError, KeyError, TypeError):
+                    continue
+                label = node[2] if node[0] == "test" else node[-1]
+                if event.get("info", {}).get("name") == "NodeStart":
+                    running[label] = None
+                else:
+                    running.pop(label, None)
+    except OSError:
+        pass
+    where = f" while building {', '.join(running)}" if running else ""
+    if name == "SIGKILL":  # the kernel's out-of-memory killer, or someone
+        return (f"dbt's process was killed (SIGKILL){where}: out of memory, or stopped by hand; a lower "
+                f"{settings.DUCKDB_MEMORY_ENV} leaves DuckDB less memory and more spilling")
+    return f"dbt's process was killed by {name}{where}: a crash, not an error in the data (run again)"
 
 
 def _first_line(exc: Exception) -> str:

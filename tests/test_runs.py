@@ -239,3 +239,34 @@ def test_a_dbt_failure_is_told_in_one_line(tmp_path):
         {"unique_id": "model.serafin.int_actions", "status": "error", "message": "Out of Memory Error:  x"},
     ]}), encoding="utf-8")
     assert dbt_failure(tmp_path) == "dbt test not_null_staff_fte fail: Got 2 results (and 1 more failing dbt nodes)"
+
+
+def test_a_crash_of_dbt_is_said_as_such(tmp_path):
+    """dagster-dbt says only "exit code `-11`" and names a log in the build folder, which goes with the failed
+    run: the line says which signal killed dbt and what it was building then (its JSON log's NodeStart events
+    without their NodeFinished)."""
+    import json
+
+    from pipelines.run import dbt_crash
+
+    def event(name, unique_id):
+        return json.dumps({"info": {"name": name, "level": "debug"}, "data": {"node_info": {"unique_id": unique_id}}})
+
+    log = tmp_path / "dbt.log"
+    log.write_text("\n".join([
+        event("NodeStart", "model.serafin.stg_landing__activity"),
+        event("NodeFinished", "model.serafin.stg_landing__activity"),
+        event("NodeStart", "model.serafin.int_activity__checked"),
+        event("NodeStart", "test.serafin.not_null_staff_fte.abc"),
+        "not JSON",
+    ]) + "\n", encoding="utf-8")
+    message = ["dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command", "",
+               "failed with exit code `-11`. Check the stdout in the Dagster compute logs"]
+    assert dbt_crash(message, log) == ("dbt's process was killed by SIGSEGV while building int_activity__checked, "
+                                       "not_null_staff_fte: a crash, not an error in the data (run again)")
+    message[2] = "failed with exit code `-9`."
+    assert dbt_crash(message, tmp_path / "none.log") == (
+        "dbt's process was killed (SIGKILL): out of memory, or stopped by hand; a lower SERAFIN_DUCKDB_MEMORY "
+        "leaves DuckDB less memory and more spilling")
+    message[2] = "failed with exit code `1`."
+    assert dbt_crash(message, log) is None  # an error dbt reported itself: told from its results
