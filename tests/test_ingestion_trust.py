@@ -205,3 +205,29 @@ def test_a_binary_file_gets_a_readable_reason(trust):
     assert status == "rejected" and loaded == 0
     assert message.isprintable() and "binary" in message.lower()
     assert "\x00" not in message and "PNG" not in message and "IHDR" not in message
+
+
+def test_lines_after_malformed_ones_keep_their_numbers(tmp_path):
+    """A CSV file goes straight from DuckDB's reader to its Parquet row file, numbered by position; malformed lines
+    keep their numbers, so each accepted row after one is a line further (counted by hand below)."""
+    from pipelines.ingestion.landing import land_folder
+
+    land = tmp_path / "landing"
+    (land / "activity").mkdir(parents=True)
+    (land / "activity" / "gaps.csv").write_text(
+        ACTIVITY_HEADER
+        + _activity_line("g1", 3)          # line 2
+        + "g2,A,690000013\n"               # 3: cut short
+        + _activity_line("g3", 4)          # 4
+        + _activity_line("g4", 5)          # 5
+        + "g5,A,690000013,E1,2.2.1,2025-03-06T08:00:00,30,structure,realise,extra,extra\n"  # 6: too many fields
+        + "g6,A\n"                         # 7: cut short
+        + _activity_line("g7", 8)          # 8
+        + _activity_line("  g8  ", 9), encoding="utf-8")  # 9: spaces trimmed
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        land_folder(con, land, b"k" * 32)
+        assert con.execute("select event_id, _line from raw.activity order by _line").fetchall() == [
+            ("g1", 2), ("g3", 4), ("g4", 5), ("g7", 8), ("g8", 9)]
+        assert [r[0] for r in con.execute("select line from raw.row_rejections order by line").fetchall()] == [3, 6, 7]
+        persons = {r[0] for r in con.execute("select person_id from raw.activity").fetchall()}
+        assert len(persons) == 1 and "A" not in persons

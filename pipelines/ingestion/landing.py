@@ -154,10 +154,10 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     listed = _listed_row_files(con, raw)
     tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES}
     for name, column_names in tables.items():
-        columns = [*column_names, "_file", "_line"]
         files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
-        if files:
-            body = f"select {', '.join(columns)} from read_parquet([{', '.join(files)}])"
+        if files:  # a row without a line is at its line's place (readers.LINE_BY_POSITION)
+            body = (f"select {', '.join(column_names)}, _file, coalesce(_line, file_row_number + 2) as _line "
+                    f"from read_parquet([{', '.join(files)}], file_row_number = true)")
         else:
             body = "select " + ", ".join(
                 [f"cast(null as varchar) as {c}" for c in column_names]
@@ -259,6 +259,10 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                 continue
             changed.append((number, table_name, path, rel, sha))
         fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE])
+        # the CSV files made UTF-8 text one ahead: the next file is transcoded while DuckDB reads this one
+        texts = {rel: pool.submit(readers.prepare_csv, path, Path(tmp), _work_name(number))
+                 for number, table_name, path, rel, _ in changed
+                 if table_name in TABLES and readers.is_csv(Path(_plain_name(path)))}
         for number, table_name, path, rel, sha in changed:
             if table_name == fhir.SOURCE:
                 outcome = _land_fhir_file(con, path, rel, sha, key, fingerprint, raw, fhir_index)
@@ -266,7 +270,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                 outcome = _land_finess_file(con, table_name, path, rel, sha, fingerprint, Path(tmp), raw)
             else:
                 outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
-                                     custom.get(table_name, {}), Path(tmp), number, raw)
+                                     custom.get(table_name, {}), Path(tmp), number, raw, texts.get(rel))
             summary.outcomes.append(outcome)
     return summary
 
@@ -277,12 +281,17 @@ def _forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     con.execute("delete from raw.ingested_files where file = ?", [rel])
 
 
+def _work_name(number: int) -> str:
+    """The name of a landing file's temporary table and of its work files (`<name>.utf8.csv`...)."""
+    return f"__landing_{number}"
+
+
 def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fingerprint: str,
-               custom: dict[str, str], workdir: Path, number: int, raw: Path) -> FileOutcome:
-    tmp = f"__landing_{number}"
+               custom: dict[str, str], workdir: Path, number: int, raw: Path, text=None) -> FileOutcome:
+    tmp = _work_name(number)
     try:
         try:
-            result = readers.read_any(con, path, tmp, workdir, header_score(table))
+            result = readers.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
         except readers.UnreadableFile as exc:
             with _transaction(con):
                 _forget(con, raw, rel)
@@ -297,6 +306,10 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
         if mapping.missing_required:
             missing = ", ".join(mapping.missing_required)
             found = ", ".join(result.headers)
+            if result.lazy:  # the rows of a CSV file are counted by reading it
+                with contextlib.suppress(readers.UnreadableFile):
+                    result.rows = readers.scan(con, result, lambda rows: f"select count(*) from {rows} t")[0][0]
+                result.rows = max(result.rows, 0)
             with _transaction(con):
                 _forget(con, raw, rel)
                 return _reject_file(con, table, rel, sha, fingerprint, result.rows + len(result.malformed),
@@ -304,7 +317,13 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
                                     **meta)
         target = _row_file(raw, table.name, rel, sha, fingerprint)
         pending = target.with_name(target.name + ".tmp")
-        _write_rows(con, table, result, mapping, rel, key, pending)
+        try:
+            _write_rows(con, table, result, mapping, rel, key, pending)
+        except readers.UnreadableFile as exc:  # a CSV file DuckDB could not read to its end
+            with _transaction(con):
+                _forget(con, raw, rel)
+                return _reject_file(con, table, rel, sha, fingerprint, 0, f"file could not be read: {exc}", **meta)
+        meta["encoding"] = result.encoding  # a CSV file found not to be UTF-8 further down was read again
         with _transaction(con):
             _forget(con, raw, rel)
             for line, text, reason in result.malformed:
@@ -318,7 +337,9 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
                  f", {result.encoding}, '{result.delimiter}'" if result.fmt == "csv" else "")
         return FileOutcome(rel, table.name, "loaded", rows_read)
     finally:
-        con.execute(f"drop table if exists {tmp}; drop table if exists {tmp}_shifts")
+        con.execute(f"drop table if exists {tmp}")
+        for work_file in workdir.glob(tmp + ".*"):  # its UTF-8 copy, if any
+            work_file.unlink(missing_ok=True)
         # a row file written for a load that did not commit
         _row_file(raw, table.name, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
 
@@ -527,50 +548,82 @@ def _transaction(con):
 
 def _write_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str,
                 key: bytes, target: Path) -> None:
-    """The file's rows, mapped to the table's canonical columns and pseudonymised, as one Parquet file."""
-    selects, joins = [], []
-    for column in table.columns:
-        source = mapping.columns.get(column.name)
-        if source is None:
-            selects.append(f"cast(null as varchar) as {column.name}")
-            continue
-        expr = f"nullif(trim(cast(t.{_q(source)} as varchar)), '')"
-        if column.pseudonymise:
-            alias = f"ps_{column.name}"
-            _register_pseudonyms(con, result.table, source, key, alias)
-            joins.append(f"left join {alias} on {alias}.original = {expr}")
-            expr = f"{alias}.pseudonym"
-        elif column.year_only:
-            expr = f"nullif(regexp_extract({expr}, '([0-9]{{4}})', 1), '')"
-        elif column.carries_person and "person_id" in mapping.columns:
-            # an id built from the person's id (PP-U000084-2023) keeps its shape with the pseudonym in it
-            expr = (f"case when length(ps_person_id.original) >= 4 and contains({expr}, ps_person_id.original) "
-                    f"then replace({expr}, ps_person_id.original, ps_person_id.pseudonym) else {expr} end")
-        selects.append(f"{expr} as {column.name}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # uncompressed (dictionary-encoded all the same): measured 11.9 s for 5 M rows against 15.5 s with snappy
-    con.execute(
-        f"copy (select {', '.join(selects)}, cast(? as varchar) as _file, cast({result.line_expr} as bigint) as _line "
-        f"from {result.table} t {' '.join(joins)}) to '{str(target).replace(chr(39), chr(39) * 2)}' "
-        "(format parquet, compression uncompressed)",
-        [rel],
-    )
-    for column in table.columns:
-        if column.pseudonymise:
-            con.execute(f"drop table if exists ps_{column.name}")
+    """The file's rows, mapped to the table's canonical columns and pseudonymised, as one Parquet file: a CSV file
+    is read twice, its person ids alone, then its rows straight into the Parquet file, in file order (a projection:
+    a join would reorder them; the pseudonyms are looked up through an ENUM of the file's person ids)."""
+    selects, lookups, lists = [], [], []
+    try:
+        for column in table.columns:
+            source = mapping.columns.get(column.name)
+            if source is None:
+                selects.append(f"cast(null as varchar) as {column.name}")
+                continue
+            expr = _trimmed(f"t.{_q(source)}")
+            if column.pseudonymise:
+                pseudonyms, lookup = _pseudonym_lookup(con, result, source, key, column.name)
+                lists.append(pseudonyms)
+                lookups.append(f"{lookup.format(param=f'${len(lists) + 1}')} as __pseudonym_{column.name}")
+                expr = f"t.__pseudonym_{column.name}"
+            elif column.year_only:
+                expr = f"nullif(regexp_extract({expr}, '([0-9]{{4}})', 1), '')"
+            elif column.carries_person and "person_id" in mapping.columns:
+                # an id built from the person's id (PP-U000084-2023) keeps its shape with the pseudonym in it
+                original = _trimmed(f"t.{_q(mapping.columns['person_id'])}")
+                expr = (f"case when length({original}) >= 4 and contains({expr}, {original}) "
+                        f"then replace({expr}, {original}, t.__pseudonym_person_id) else {expr} end")
+            selects.append(f"{expr} as {column.name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # uncompressed (dictionary-encoded all the same): measured 11.9 s for 5 M rows against 15.5 s with snappy
+        options = "(format parquet, compression uncompressed)"
+        written = readers.scan(con, result, lambda rows: (
+            f"copy (select {', '.join(selects)}, cast($1 as varchar) as _file, {result.line_expr} as _line "
+            f"from (select *{''.join(', ' + lookup for lookup in lookups)} from {rows} t) t) "
+            f"to {_sql_path(target)} {options}"), [rel, *lists])
+    finally:
+        for column in table.columns:
+            if column.pseudonymise:
+                con.execute(f"drop type if exists {SCRATCH}.ps_{column.name}")
+    if result.lazy:
+        result.rows = int(written[0][0])
+        if result.malformed:  # the lines after a malformed one shift: their lines are written
+            renumbered = target.with_name(target.name + ".lines")
+            con.execute(f"copy (select * exclude (file_row_number) replace "
+                        f"({readers.line_numbers(result, 'file_row_number')} as _line) "
+                        f"from read_parquet({_sql_path(target)}, file_row_number = true)) "
+                        f"to {_sql_path(renumbered)} {options}")
+            os.replace(renumbered, target)
 
 
-def _register_pseudonyms(con, tmp: str, source: str, key: bytes, alias: str) -> None:
-    originals = [r[0] for r in con.execute(
-        f"select distinct nullif(trim(cast({_q(source)} as varchar)), '') from {tmp} "
-        f"where nullif(trim(cast({_q(source)} as varchar)), '') is not null").fetchall()]
-    con.execute(f"create or replace temp table {alias} (original varchar, pseudonym varchar)")
-    if originals:
-        import pyarrow as pa
-        frame = pa.table({"original": originals, "pseudonym": [pseudonymise(key, o) for o in originals]})
-        con.register("__pseudonyms", frame)
-        con.execute(f"insert into {alias} select * from __pseudonyms")
-        con.unregister("__pseudonyms")
+SCRATCH = "serafin_scratch"  # an in-memory catalog for the pseudonym ENUMs of the file being read (not the warehouse)
+
+
+def _trimmed(expr: str) -> str:
+    """`nullif(trim(x), '')`, trimming only the values that may need it. DuckDB's trim copies every value and
+    tests each character for a Unicode space (2.4 s over the 55 M cells of 5 M activity rows); an ASCII value
+    with no space at either end is already trimmed (strlen counts bytes, length characters)."""
+    return (f"case when {expr} = '' then null when prefix({expr}, ' ') or suffix({expr}, ' ') "
+            f"or strlen({expr}) <> length({expr}) then nullif(trim({expr}), '') else {expr} end")
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _pseudonym_lookup(con, result: readers.ReadResult, source: str, key: bytes, name: str) -> tuple[list[str], str]:
+    """The pseudonyms of the file's distinct person ids (HMAC in Python), and the SQL over `t` giving each row's,
+    with `{param}` the place of the list of pseudonyms: the position of its id in an ENUM type of the ids."""
+    value = _trimmed("v")
+    originals = [r[0] for r in readers.scan(con, result, lambda rows: (
+        f"select distinct {value} from (select distinct t.{_q(source)} as v from {rows} t) where {value} is not null"))]
+    con.execute(f"attach if not exists ':memory:' as {SCRATCH}")
+    enum = f"{SCRATCH}.ps_{name}"
+    con.execute(f"drop type if exists {enum}")
+    if not originals:
+        return [], "cast({param} as varchar[])[1]"
+    con.execute(f"create type {enum} as enum (select unnest($1::varchar[]))", [originals])
+    ordered = con.execute(f"select enum_range(null::{enum})").fetchone()[0]
+    pseudonyms = [pseudonymise(key, original) for original in ordered]
+    return pseudonyms, f"list_extract(cast({{param}} as varchar[]), enum_code(try_cast({_trimmed(f't.{_q(source)}')} as {enum})) + 1)"
 
 
 def _reject_file(con, table: Table, rel: str, sha: str, fingerprint: str, rows: int, reason: str,

@@ -1,6 +1,9 @@
-"""Read one landing file (CSV, XLSX or Parquet) into a DuckDB temporary table of text columns.
+"""Read one landing file (CSV, XLSX or Parquet) as rows of text columns for DuckDB.
 
-CSV is read by DuckDB's own reader (fast, parallel). The bytes decide, not the file name: a gzip
+CSV is read by DuckDB's own reader (fast, parallel), straight from the file: `read_csv` gives a scan
+of it that the caller's statement reads (`scan`), never a copy of its rows in a table, since writing
+rows that are written again cost a third of the ingestion. An Excel or Parquet file is read into a
+temporary table. The bytes decide, not the file name: a gzip
 file is unpacked first; UTF-16 and Windows-1252 files are transcoded to UTF-8 (DuckDB reads UTF-8
 only), Windows-1252 line by line when a file turns out not to be UTF-8 further down; a ZIP or
 binary file gets a reason a person understands. Malformed CSV lines (too many or too few fields,
@@ -31,15 +34,39 @@ class UnreadableFile(Exception):
 
 @dataclass
 class ReadResult:
-    table: str  # temporary DuckDB table holding the rows, as text columns
+    table: str  # what the rows are selected from (`from {table} t`): a temporary table, or a CSV file's scan
     headers: list[str]
-    line_expr: str  # SQL expression over that table giving each row's line in the file
-    rows: int
+    line_expr: str  # SQL expression over `t` giving each row's line in the file; a CSV scan: null (LINE_BY_POSITION)
+    rows: int  # a CSV scan: -1 until `scan` has read it
     fmt: str
     encoding: str = ""
     delimiter: str = ""
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, text, reason); text never stored
     note: str = ""  # where the table was found, when not at the obvious place
+    csv: CsvFile | None = None  # a CSV scan: the UTF-8 file it reads and its read_csv options
+
+    @property
+    def lazy(self) -> bool:
+        """A CSV scan: its rows, malformed lines and true line numbers are known once `scan` has read it."""
+        return self.csv is not None
+
+
+@dataclass
+class CsvFile:
+    """A CSV file as DuckDB reads it: the UTF-8 text (transcoded or unpacked into the work folder when needed),
+    its delimiter, the options beyond the dialect (longer records, given columns) and the reject tables."""
+    path: Path
+    delimiter: str
+    name: str  # prefix of the reject tables
+    workdir: Path
+    options: str = ""
+
+    def sql(self) -> str:
+        """The scan. Its rows come in file order through a projection (DuckDB keeps insertion order), not through
+        a join; numbering them here (`with ordinality`) cost more than a tenth of the ingestion."""
+        return (f"read_csv({_sql_text(str(self.path))}, delim={_sql_text(self.delimiter)}, quote='\"', escape='\"', "
+                "header=true, all_varchar=true, skip=0, store_rejects=true, "
+                f"rejects_table='{self.name}_rejects', rejects_scan='{self.name}_scans'{self.options})")
 
 
 def sha256_of(path: Path) -> str:
@@ -201,12 +228,22 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path) -> ReadResult:
+@dataclass
+class Utf8Text:
+    """A CSV file's text as DuckDB can read it: the file itself, or its UTF-8 copy in the work folder."""
+    path: Path
+    encoding: str  # the file's encoding, after "gzip, " when it came gzipped
+
+
+def prepare_csv(path: Path, workdir: Path, name: str) -> Utf8Text:
+    """A CSV file made UTF-8 text: unpacked when gzip, transcoded when UTF-16 or Windows-1252 (Python, a few seconds
+    for a large file: the landing runs it for the next file while DuckDB reads this one). A ZIP or binary file
+    gets a reason a person understands."""
     source = path
     container = sniff_container(source)
     compressed = ""
     if container == "gzip":
-        source, compressed = workdir / (table + ".gunzip.csv"), "gzip, "
+        source, compressed = workdir / (name + ".gunzip.csv"), GZIP_NOTE
         gunzip(path, source)
         container = sniff_container(source)
     if container == "zip":
@@ -215,39 +252,171 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     if container == "binary":
         raise UnreadableFile("the file is binary, not CSV text (export it again as CSV, or as .xlsx)")
     if container.startswith("utf-16"):
-        utf8 = workdir / (table + ".utf8.csv")
+        utf8 = workdir / (name + ".utf8.csv")
         transcode_to_utf8(source, utf8, "utf-16" if _head(source, 2) in UTF16_BOMS else container)
-        source, encoding = utf8, container[:6]
-    else:
-        encoding = detect_encoding(source)
-        if encoding != "utf-8":
-            utf8 = workdir / (table + ".utf8.csv")
-            encoding = transcode_per_line(source, utf8)
-            source = utf8
-    delimiter = sniff_delimiter(source)
+        return Utf8Text(utf8, compressed + container[:6])
+    encoding = detect_encoding(source)
+    if encoding != "utf-8":
+        utf8 = workdir / (name + ".utf8.csv")
+        encoding = transcode_per_line(source, utf8)
+        source = utf8
+    return Utf8Text(source, compressed + encoding)
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
+             text: Utf8Text | None = None) -> ReadResult:
+    """A CSV file's scan: its delimiter and headers; the rows are read by `scan`. `text`: the file already made
+    UTF-8 (prepare_csv), else it is done here."""
+    text = text or prepare_csv(path, workdir, table)
+    if text.path.stat().st_size == 0:
+        raise UnreadableFile("the file is empty (no header line)")
+    csv_file = CsvFile(text.path, sniff_delimiter(text.path), table, workdir)
+    result = ReadResult(table="", headers=[], line_expr=LINE_BY_POSITION, rows=-1, fmt="csv", encoding=text.encoding,
+                        delimiter={"\t": "tab"}.get(csv_file.delimiter, csv_file.delimiter), csv=csv_file)
     try:
-        result = _duck_read_csv(con, source, table, encoding, delimiter)
-        if encoding == "utf-8" and any(reason == _INVALID_ENCODING for _, _, reason in result.malformed):
-            # valid UTF-8 at the start, Windows-1252 further down: transcode line by line, read again
-            utf8 = workdir / (table + ".utf8.csv")
-            encoding = transcode_per_line(source, utf8)
-            result = _duck_read_csv(con, utf8, table, encoding, delimiter)
+        _sniff(con, result)
     except duckdb.InvalidInputException as exc:
-        if encoding == "utf-8" and "unicode" in str(exc).lower():
-            utf8 = workdir / (table + ".utf8.csv")
-            encoding = transcode_per_line(source, utf8)
-            source = utf8
-        # mixed line endings (rows appended by another tool) confuse the parser: normalise, read again
-        fixed = workdir / (table + ".lf.csv")
-        _normalise_newlines(source, fixed)
+        if not _recover(con, result, exc):
+            raise UnreadableFile(_csv_error(exc)) from exc
         try:
-            result = _duck_read_csv(con, fixed, table, encoding, delimiter)
+            _sniff(con, result)
         except duckdb.Error as exc2:
             raise UnreadableFile(_csv_error(exc2)) from exc2
     except duckdb.Error as exc:
         raise UnreadableFile(_csv_error(exc)) from exc
-    result.encoding = compressed + result.encoding
     return result
+
+
+def _sniff(con, result: ReadResult) -> None:
+    """The headers of a CSV scan (DuckDB's sniffer reads the first records), the options it needs to be read."""
+    csv_file = result.csv
+    for attempt in range(3):
+        result.table = csv_file.sql()
+        try:
+            result.headers = [row[0] for row in con.execute(
+                f"select column_name from (describe select * from {result.table})").fetchall()]
+            return
+        except duckdb.InvalidInputException as exc:
+            if attempt == 2 or not _more_options(result, exc):
+                raise
+        finally:
+            _drop_rejects(con, csv_file)
+
+
+def _more_options(result: ReadResult, exc: Exception) -> bool:
+    """Options that read again what DuckDB refused: a record over its 2 MB default, a broken quote that
+    defeats the dialect sniffer (the dialect is known: the header is given too). False when none helps."""
+    csv_file, problem = result.csv, str(exc).lower()
+    if "maximum line size" in problem and "max_line_size" not in csv_file.options:
+        csv_file.options += f", max_line_size={MAX_RECORD_BYTES}"
+    elif "sniffing" in problem and "auto_detect" not in csv_file.options:
+        columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'"
+                            for n in _dedupe(_header_cells(csv_file.path, csv_file.delimiter)))
+        csv_file.options += f", auto_detect=false, columns={{{columns}}}"
+    else:
+        return False
+    result.table = csv_file.sql()
+    return True
+
+
+def _recover(con, result: ReadResult, exc: Exception) -> bool:
+    """A CSV file DuckDB could not read at all: transcoded line by line when it was taken for UTF-8 and is not,
+    then with its line endings made the same (rows appended by another tool confuse the parser); once."""
+    csv_file = result.csv
+    if csv_file.path.name.endswith(".lf.csv"):
+        return False
+    if _encoding(result) == "utf-8" and "unicode" in str(exc).lower():
+        utf8 = csv_file.workdir / (csv_file.name + ".utf8.csv")
+        _set_encoding(result, transcode_per_line(csv_file.path, utf8))
+        csv_file.path = utf8
+    fixed = csv_file.workdir / (csv_file.name + ".lf.csv")
+    _normalise_newlines(csv_file.path, fixed)
+    csv_file.path = fixed
+    result.table = csv_file.sql()
+    return True
+
+
+GZIP_NOTE = "gzip, "  # before the encoding of a file that came gzipped
+
+
+def _encoding(result: ReadResult) -> str:
+    return result.encoding.removeprefix(GZIP_NOTE)
+
+
+def _set_encoding(result: ReadResult, encoding: str) -> None:
+    result.encoding = (GZIP_NOTE if result.encoding.startswith(GZIP_NOTE) else "") + encoding
+
+
+def _drop_rejects(con, csv_file: CsvFile) -> None:
+    con.execute(f"drop table if exists {csv_file.name}_rejects; drop table if exists {csv_file.name}_scans")
+
+
+def scan(con: duckdb.DuckDBPyConnection, result: ReadResult, statement: Callable[[str], str],
+         params: list | None = None) -> list[tuple]:
+    """Run a statement that reads the rows once, `statement(table)` selecting `from {table} t`, and return what it
+    returns (a COPY: the rows written). A CSV scan goes through DuckDB's reject store: its malformed lines, with
+    their line, land in `result.malformed` and `result.rows` counts the others. A record longer than DuckDB's
+    default, a file that turns out not to be UTF-8 further down, mixed line endings: read again as it needs."""
+    if not result.lazy:
+        return con.execute(statement(result.table), params or []).fetchall()
+    csv_file = result.csv
+    recovered = False
+    while True:
+        _drop_rejects(con, csv_file)
+        try:
+            out = con.execute(statement(result.table), params or []).fetchall()
+        except duckdb.InvalidInputException as exc:
+            if _more_options(result, exc):
+                continue
+            if not recovered and _recover(con, result, exc):
+                recovered = True
+                continue
+            _drop_rejects(con, csv_file)
+            raise UnreadableFile(_csv_error(exc)) from exc
+        except duckdb.Error as exc:
+            _drop_rejects(con, csv_file)
+            raise UnreadableFile(_csv_error(exc)) from exc
+        malformed = _malformed(con, csv_file)
+        if (not recovered and _encoding(result) == "utf-8"
+                and any(reason == _INVALID_ENCODING for _, _, reason in malformed)):
+            # valid UTF-8 at the start, Windows-1252 further down: transcode line by line, read again
+            utf8 = csv_file.workdir / (csv_file.name + ".utf8.csv")
+            _set_encoding(result, transcode_per_line(csv_file.path, utf8))
+            csv_file.path, recovered = utf8, True
+            result.table = csv_file.sql()
+            continue
+        result.malformed = malformed
+        return out
+
+
+def _malformed(con, csv_file: CsvFile) -> list[tuple[int, str, str]]:
+    rejects = f"{csv_file.name}_rejects"
+    try:
+        return [
+            (int(line), str(text or ""), _reject_reason(error_type, message))
+            for line, text, error_type, message in con.execute(
+                f"select line, min(csv_line), min(error_type), min(error_message) from {rejects} "
+                "group by line order by line").fetchall()
+        ]
+    finally:
+        _drop_rejects(con, csv_file)
+
+
+# The rows of a CSV scan are written in file order with no line: each row's line is its position among the rows
+# (0-based) + 2, the header being line 1 and each record one line, as a spreadsheet shows it. The raw views give it
+# (DuckDB's file_row_number), unless the file had malformed lines: those rows get their line written (line_numbers).
+LINE_BY_POSITION = "cast(null as bigint)"
+
+
+def line_numbers(result: ReadResult, position: str) -> str:
+    """SQL giving the line in the file of the row at `position` (0-based) of a CSV scan once its malformed lines are
+    known: they keep their numbers, so the accepted rows after them shift by one each."""
+    if not result.malformed:
+        return f"{position} + 2"
+    # accepted rows before the i-th malformed line (0-based): its line - 2 - i
+    before = ", ".join(f"({line - 2 - i})" for i, (line, _, _) in enumerate(result.malformed))
+    return (f"{position} + 2 + (select count(*) from (values {before}) s(accepted_before) "
+            f"where s.accepted_before <= {position})")
 
 
 def _normalise_newlines(src: Path, dst: Path) -> None:
@@ -279,54 +448,6 @@ _REJECT_REASONS = {
     "UNTERMINATED QUOTES": "malformed line: a quoted value is never closed (the lines after it are read as part of it)",
     "LINE SIZE OVER MAXIMUM": f"malformed line: longer than {MAX_RECORD_BYTES >> 20} MB",
 }
-
-
-def _duck_read_csv(con, source: Path, table: str, encoding: str, delimiter: str) -> ReadResult:
-    if source.stat().st_size == 0:
-        raise UnreadableFile("the file is empty (no header line)")
-    rejects, scans = f"{table}_rejects", f"{table}_scans"
-    options = ""
-    for attempt in range(3):
-        con.execute(f"drop table if exists {table}; drop table if exists {rejects}; drop table if exists {scans}")
-        try:
-            con.execute(
-                f"create temp table {table} as select * from read_csv(?, delim=?, quote='\"', escape='\"', "
-                f"header=true, all_varchar=true, skip=0, store_rejects=true, rejects_table='{rejects}', "
-                f"rejects_scan='{scans}'{options})",
-                [str(source), delimiter],
-            )
-            break
-        except duckdb.InvalidInputException as exc:
-            problem = str(exc).lower()
-            if attempt < 2 and "maximum line size" in problem and "max_line_size" not in options:
-                # a record over DuckDB's 2 MB default: read again, allowing more
-                options += f", max_line_size={MAX_RECORD_BYTES}"
-            elif attempt < 2 and "sniffing" in problem and "auto_detect" not in options:
-                # a broken quote can defeat the dialect sniffer: the dialect is known, give the header too
-                columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'" for n in _dedupe(_header_cells(source, delimiter)))
-                options += f", auto_detect=false, columns={{{columns}}}"
-            else:
-                raise
-    malformed = [
-        (int(line), str(text or ""), _reject_reason(error_type, message))
-        for line, text, error_type, message in con.execute(
-            f"select line, min(csv_line), min(error_type), min(error_message) from {rejects} "
-            "group by line order by line").fetchall()
-    ]
-    con.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
-    headers = [row[0] for row in con.execute(f"select column_name from (describe {table})").fetchall()]
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    # line numbers: the header is line 1, each record one line (as a spreadsheet shows it); malformed
-    # records keep their numbers, so the accepted rows after them shift by one each
-    line_expr = "t.rowid + 2"
-    if malformed:
-        shifts = f"{table}_shifts"
-        con.execute(f"create or replace temp table {shifts}(accepted_before bigint)")
-        con.executemany(f"insert into {shifts} values (?)",
-                        [(line - 2 - i,) for i, (line, _, _) in enumerate(malformed)])
-        line_expr = f"t.rowid + 2 + (select count(*) from {shifts} s where s.accepted_before <= t.rowid)"
-    return ReadResult(table=table, headers=headers, line_expr=line_expr, rows=rows, fmt="csv", encoding=encoding,
-                      delimiter={"\t": "tab"}.get(delimiter, delimiter), malformed=malformed)
 
 
 def _cell_text(value: object) -> str | None:
@@ -425,11 +546,12 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> Read
         cols = con.execute("select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()
         headers = [c[0] for c in cols]
         select = ", ".join(f"cast({_quote(h)} as varchar) as {_quote(h)}" for h in headers)
-        con.execute(f"create or replace temp table {table} as select {select} from read_parquet(?)", [str(path)])
+        con.execute(f"create or replace temp table {table} as select {select}, file_row_number + 1 as __line "
+                    "from read_parquet(?, file_row_number = true)", [str(path)])
     except duckdb.Error as exc:
         raise UnreadableFile(f"not a readable Parquet file: {_first_line(exc)}") from exc
     rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    return ReadResult(table=table, headers=headers, line_expr="t.rowid + 1", rows=rows, fmt="parquet")
+    return ReadResult(table=table, headers=headers, line_expr="t.__line", rows=rows, fmt="parquet")
 
 
 def _dedupe(names: list[str]) -> list[str]:
@@ -442,12 +564,16 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() not in (".xlsx", ".parquet")
+
+
 def read_any(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
-             header_score: Callable[[list[str]], int] | None = None) -> ReadResult:
+             header_score: Callable[[list[str]], int] | None = None, text: Utf8Text | None = None) -> ReadResult:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return read_xlsx(con, path, table, header_score)
     if suffix == ".parquet":
         return read_parquet(con, path, table)
-    return read_csv(con, path, table, workdir)
+    return read_csv(con, path, table, workdir, text)
 
