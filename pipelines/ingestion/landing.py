@@ -11,9 +11,12 @@ file gone from the folder has its rows removed.
 
 Storage: the rows of each landing file are one Parquet file in the raw folder beside the warehouse
 (`warehouse.duckdb` → `warehouse.raw/<table>/<row file>.parquet`), and `raw.<table>` is a view over
-the row files its warehouse lists. Writing millions of rows costs about what reading them does
-(benchmarks/RESULTS.md: 2.3× a bare DuckDB read when the rows went into DuckDB tables, about 1.3×
-as Parquet). A row file is named after the landing file, its sha256 and the key, and never
+the row files its warehouse lists. A CSV file is read by DuckDB straight into its row file, in file
+order, with no copy of its rows in between: a first read of its person ids alone, whose pseudonyms
+are computed once each, then one COPY that maps, trims and pseudonymises (benchmarks/RESULTS.md:
+about the time of a bare DuckDB read of the same files). Its rows carry no line: a row's line is
+its position + 2, which the views give (`file_row_number`), unless malformed lines shift them (then
+the lines are written). A row file is named after the landing file, its sha256 and the key, and never
 rewritten: a run builds a new warehouse (pipelines/run.py) whose views list the row files it uses,
 so the last good warehouse keeps reading its own until the new one replaces it; row files no
 warehouse lists any more are deleted after the swap (`collect_garbage`). The bookkeeping
