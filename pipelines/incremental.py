@@ -87,7 +87,7 @@ def plan(con: duckdb.DuckDBPyConnection, options: str, engine: str) -> Plan:
     if state["engine"] != engine:
         return Plan(False, f"the last build ran on {state['engine']}")
     catalog = con.execute("select current_database()").fetchone()[0]
-    if state["catalog"] != catalog:  # dbt's views name their tables with the file's name: `base.intermediate.x`
+    if state["catalog"] != catalog:  # a copy: its raw views read the row files of the original's folder
         return Plan(False, f"the warehouse file was renamed since the last build (it was {state['catalog']}.duckdb)")
     if state["project"] != project_digest():
         return Plan(False, "the dbt project or a parameter file changed since the last build")
