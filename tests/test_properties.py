@@ -82,9 +82,15 @@ def test_messy_csv_reads_back_to_the_same_rows(rows, delimiter, encoding, quotin
 
 
 def _macros():
-    """The parsing macros of the dbt project, rendered with plain Jinja (they use no dbt context but
-    adapter.dispatch and return, given here as dbt gives them on DuckDB)."""
-    text = (DBT_PROJECT_DIR / "macros" / "parsing.sql").read_text(encoding="utf-8")
+    """The parsing, portability and generic-test macros of the dbt project, rendered with plain Jinja (they use no
+    dbt context but adapter.dispatch and return, given here as dbt gives them on DuckDB; a `test` block is a macro
+    named test_<name>, as dbt makes it)."""
+    import re
+
+    text = "\n".join((DBT_PROJECT_DIR / "macros" / name).read_text(encoding="utf-8")
+                     for name in ("parsing.sql", "portability.sql", "tests.sql"))
+    text = re.sub(r"{%-?\s*test\s+(\w+)", r"{% macro test_\1", text)
+    text = re.sub(r"{%-?\s*endtest\s*-?%}", "{% endmacro %}", text)
 
     class Namespace:
         pass
@@ -174,3 +180,20 @@ def test_no_strptime_without_its_end_marker():
     assert found == []
     rendered = str(MACROS.parse_timestamp("v")) + str(MACROS.parse_date("v"))
     assert rendered.count("try_strptime(") == 8 == rendered.count("|| '|', '%")
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "é", None]), st.sampled_from([1, 2, None])), max_size=12))
+def test_unique_combination_finds_exactly_the_repeated_groups(rows):
+    """The grain test (macros/tests.sql) finds candidates by a hash of the columns, then counts exactly: it must
+    return the groups a plain GROUP BY ... HAVING count(*) > 1 returns, NULLs grouped together as GROUP BY does."""
+    with duckdb.connect() as con:
+        con.execute("create table t (code varchar, n integer)")
+        if rows:
+            con.executemany("insert into t values (?, ?)", rows)
+        sql = str(MACROS.test_unique_combination("t", ["code", "n"]))
+        got = sorted(con.execute(sql).fetchall(), key=repr)
+    counts: dict[tuple, int] = {}
+    for row in rows:
+        counts[row] = counts.get(row, 0) + 1
+    assert got == sorted(((*key, n) for key, n in counts.items() if n > 1), key=repr)
