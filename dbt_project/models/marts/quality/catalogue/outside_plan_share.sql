@@ -4,13 +4,20 @@
 -- depends_on: {{ ref('int_activity__checked') }}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
           pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
+{#- An event belongs to one ESMS: counted per ESMS first, then summed over the ESMS of each scope (grouping the
+    rows by scope first repeated every row once per scope that holds its ESMS: 1.8 s against 0.6 s at 5 M rows). -#}
 with events as (
-    select sc.scope, a.year, a.finess_et, a.event_id,
+    select a.year, a.finess_et, a.event_id,
            max(case when a.outside_plan then 1 else 0 end) as outside_plan
     from {{ ref('int_activity_realised') }} as a
-    inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = a.finess_et
     where true{{ serafin.in_refreshed_years('a.year') }}
-    group by sc.scope, a.year, a.finess_et, a.event_id
+    group by a.year, a.finess_et, a.event_id
+),
+
+by_esms as (
+    select finess_et, year, sum(outside_plan) as outside_plan, count(*) as events
+    from events
+    group by finess_et, year
 ),
 
 persons as (
@@ -21,9 +28,10 @@ persons as (
 ),
 
 counts as (
-    select scope, year, sum(outside_plan) as outside_plan, count(*) as events
-    from events
-    group by scope, year
+    select sc.scope, b.year, sum(b.outside_plan) as outside_plan, cast(sum(b.events) as bigint) as events
+    from by_esms as b
+    inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = b.finess_et
+    group by sc.scope, b.year
 )
 
 select g.scope, g.year, coalesce(c.outside_plan, 0) as numerator, coalesce(c.events, 0) as denominator,
