@@ -65,7 +65,7 @@ D2,{R},2025,directeur,0.5,50000
     "activity.csv": f"""event_id,person_id,finess_et,professional_id,prestation_code,start,end,duration_min,setting,status
 e1,A,{P},E1,2.2.1,2024-03-04T09:00:00,2024-03-04T11:00:00,,structure,realise
 e2,A,{P},E1,2.3.3.1,2024-03-05T09:00:00,2024-03-05T11:00:00,,ecole,realise
-e2,B,{P},E1,2.3.3.1,2024-03-05T09:00:00,2024-03-05T11:00:00,,ecole,realise
+e2,B,{P},E1,2.3.3.1,2024-03-05T09:00:00,2024-03-05T11:00:00,,domicile,realise
 e3,B,{P},E1,2.2.1,2024-12-31T23:30:00,2025-01-01T01:30:00,,structure,realise
 e4,A,{P},V1,2.3.3.1,2024-03-06T14:00:00,,60,cite,realise
 e5,B,{P},E1,2.2.1,2024-03-07T09:00:00,,60,structure,planifie
@@ -272,3 +272,11 @@ def test_years_option_costs_only_the_selected_years(edge, tmp_path):
     assert cents(rebuilt.rows(RECONCILIATION, [P, 2025])[0]) == [
         64000, 0, 3000, 61000, 60000, 65000, -5000, 46000, 15000, 0]
     assert rebuilt.scalar("select count(*) from marts.person_cost where year = 2024") == 0
+
+
+def test_an_action_takes_its_first_setting_by_line(edge):
+    """e2's two rows disagree on the setting: the action keeps line 3's (ecole), the first by file and line, not the
+    smaller text (domicile); each person's row of the action carries the action's setting."""
+    assert edge.rows("select setting, persons from intermediate.int_actions where event_id = 'e2'") == [("ecole", 2)]
+    assert edge.rows("select distinct setting from intermediate.int_person_actions where event_id = 'e2'") == [
+        ("ecole",)]

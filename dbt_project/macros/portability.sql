@@ -52,3 +52,9 @@
 {% macro spark__sorted_list(col, delimiter) -%}
     case when count({{ col }}) > 0 then array_join(array_sort(collect_list({{ col }})), '{{ delimiter }}') end
 {%- endmacro %}
+
+{#- the value of the row with the smallest key, rows with a null key left out: DuckDB's arg_min (which also leaves out
+    a null value), Spark's min_by (which does not: give a null key where the value is null) -#}
+{% macro value_at_min(value, key) %}{{ return(adapter.dispatch('value_at_min', 'serafin')(value, key)) }}{% endmacro %}
+{% macro default__value_at_min(value, key) %}arg_min({{ value }}, {{ key }}){% endmacro %}
+{% macro spark__value_at_min(value, key) %}min_by({{ value }}, {{ key }}){% endmacro %}
