@@ -14,7 +14,7 @@
 with rows_ as (
     select r.*, f.file_rank * 1099511627776 + r._line as order_key
     from {{ ref('int_activity_realised') }} as r
-    inner join (
+    left join (
         select _file, row_number() over (order by _file) as file_rank
         from (select distinct _file from {{ ref('int_activity_realised') }} as r
               where true{{ serafin.in_refreshed_actions('r') }}) as files
