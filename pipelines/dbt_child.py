@@ -20,6 +20,10 @@ def _watch(parent: int) -> None:
 
 def main() -> int:
     threading.Thread(target=_watch, args=(os.getppid(),), daemon=True, name="serafin-parent-watch").start()
+    # one dbt.log, never rolled over at dbt's default 10 MB: a run keeps the log of a failed build
+    # (FILE.failed-dbt.log) and reads the nodes a crash stopped from it; a region's build logs tens of MB, and a
+    # rolled-over log would start half-way through the build
+    os.environ.setdefault("DBT_LOG_FILE_MAX_BYTES", "0")
     from dbt.cli.main import cli
 
     return cli()
