@@ -231,3 +231,22 @@ def test_lines_after_malformed_ones_keep_their_numbers(tmp_path):
         assert [r[0] for r in con.execute("select line from raw.row_rejections order by line").fetchall()] == [3, 6, 7]
         persons = {r[0] for r in con.execute("select person_id from raw.activity").fetchall()}
         assert len(persons) == 1 and "A" not in persons
+
+
+def test_a_person_id_in_windows_1252_after_the_first_64_kb_is_pseudonymised(tmp_path):
+    """A file that reads as UTF-8 for its first 100 kB, then has a Windows-1252 line whose person id has an accent:
+    the file is read again transcoded, and that row's pseudonym is the one of the id as written (Hélène), not lost."""
+    from pipelines.ingestion.landing import land_folder
+    from pipelines.ingestion.pseudonym import pseudonymise
+
+    land = tmp_path / "landing"
+    (land / "activity").mkdir(parents=True)
+    lines = [_activity_line(f"late{i}", 3 + i % 20) for i in range(LATE_LINES)]
+    lines.append(_activity_line("accent", 24).replace(",A,", ",Hélène,"))
+    (land / "activity" / "late.csv").write_bytes((ACTIVITY_HEADER + "".join(lines)).encode("cp1252"))
+    key = b"k" * 32
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        land_folder(con, land, key)
+        assert con.execute("select person_id, _line from raw.activity where event_id = 'accent'").fetchall() == [
+            (pseudonymise(key, "Hélène"), LATE_LINES + 2)]
+        assert con.execute("select count(*) from raw.row_rejections").fetchone()[0] == 0

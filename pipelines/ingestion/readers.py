@@ -61,12 +61,14 @@ class CsvFile:
     workdir: Path
     options: str = ""
 
-    def sql(self) -> str:
+    def sql(self, lenient: bool = False) -> str:
         """The scan. Its rows come in file order through a projection (DuckDB keeps insertion order), not through
-        a join; numbering them here (`with ordinality`) cost more than a tenth of the ingestion."""
+        a join; numbering them here (`with ordinality`) cost more than a tenth of the ingestion. Malformed lines go
+        to the reject store, or are skipped by a lenient scan."""
+        rejects = ("ignore_errors=true" if lenient else
+                   f"store_rejects=true, rejects_table='{self.name}_rejects', rejects_scan='{self.name}_scans'")
         return (f"read_csv({_sql_text(str(self.path))}, delim={_sql_text(self.delimiter)}, quote='\"', escape='\"', "
-                "header=true, all_varchar=true, skip=0, store_rejects=true, "
-                f"rejects_table='{self.name}_rejects', rejects_scan='{self.name}_scans'{self.options})")
+                f"header=true, all_varchar=true, skip=0, {rejects}{self.options})")
 
 
 def sha256_of(path: Path) -> str:
@@ -326,14 +328,21 @@ def _recover(con, result: ReadResult, exc: Exception) -> bool:
     if csv_file.path.name.endswith(".lf.csv"):
         return False
     if _encoding(result) == "utf-8" and "unicode" in str(exc).lower():
-        utf8 = csv_file.workdir / (csv_file.name + ".utf8.csv")
-        _set_encoding(result, transcode_per_line(csv_file.path, utf8))
-        csv_file.path = utf8
+        _transcode_per_line(result)
     fixed = csv_file.workdir / (csv_file.name + ".lf.csv")
     _normalise_newlines(csv_file.path, fixed)
     csv_file.path = fixed
     result.table = csv_file.sql()
     return True
+
+
+def _transcode_per_line(result: ReadResult) -> None:
+    """A CSV scan taken for UTF-8 that is not: its text transcoded line by line (transcode_per_line), read from now."""
+    csv_file = result.csv
+    utf8 = csv_file.workdir / (csv_file.name + ".utf8.csv")
+    _set_encoding(result, transcode_per_line(csv_file.path, utf8))
+    csv_file.path = utf8
+    result.table = csv_file.sql()
 
 
 GZIP_NOTE = "gzip, "  # before the encoding of a file that came gzipped
@@ -352,11 +361,12 @@ def _drop_rejects(con, csv_file: CsvFile) -> None:
 
 
 def scan(con: duckdb.DuckDBPyConnection, result: ReadResult, statement: Callable[[str], str],
-         params: list | None = None) -> list[tuple]:
+         params: list | None = None, lenient: bool = False) -> list[tuple]:
     """Run a statement that reads the rows once, `statement(table)` selecting `from {table} t`, and return what it
     returns (a COPY: the rows written). A CSV scan goes through DuckDB's reject store: its malformed lines, with
-    their line, land in `result.malformed` and `result.rows` counts the others. A record longer than DuckDB's
-    default, a file that turns out not to be UTF-8 further down, mixed line endings: read again as it needs."""
+    their line, land in `result.malformed`. A record longer than DuckDB's default, a file that turns out not to be
+    UTF-8 further down, mixed line endings: read again as it needs. `lenient`: malformed lines are skipped, not
+    recorded (a first read of some columns, before the read that records them)."""
     if not result.lazy:
         return con.execute(statement(result.table), params or []).fetchall()
     csv_file = result.csv
@@ -364,7 +374,7 @@ def scan(con: duckdb.DuckDBPyConnection, result: ReadResult, statement: Callable
     while True:
         _drop_rejects(con, csv_file)
         try:
-            out = con.execute(statement(result.table), params or []).fetchall()
+            out = con.execute(statement(csv_file.sql(lenient)), params or []).fetchall()
         except duckdb.InvalidInputException as exc:
             if _more_options(result, exc):
                 continue
@@ -376,14 +386,14 @@ def scan(con: duckdb.DuckDBPyConnection, result: ReadResult, statement: Callable
         except duckdb.Error as exc:
             _drop_rejects(con, csv_file)
             raise UnreadableFile(_csv_error(exc)) from exc
+        if lenient:
+            return out
         malformed = _malformed(con, csv_file)
         if (not recovered and _encoding(result) == "utf-8"
                 and any(reason == _INVALID_ENCODING for _, _, reason in malformed)):
             # valid UTF-8 at the start, Windows-1252 further down: transcode line by line, read again
-            utf8 = csv_file.workdir / (csv_file.name + ".utf8.csv")
-            _set_encoding(result, transcode_per_line(csv_file.path, utf8))
-            csv_file.path, recovered = utf8, True
-            result.table = csv_file.sql()
+            _transcode_per_line(result)
+            recovered = True
             continue
         result.malformed = malformed
         return out
