@@ -82,6 +82,51 @@ def test_a_missing_month_warns_and_a_wrong_duration_fails(faulty, tmp_path):
     assert [k for k, o in outcomes.items() if not o.success] == ["activity_duration_range", "activity_monthly_volume"]
 
 
+@pytest.fixture(scope="module")
+def wrong_codes(demo, tmp_path_factory) -> Path:
+    """A copy of the demo warehouse with two code faults planted in core.activity: a code outside the official
+    set on the row of an action of one row, and one row of an action of several rows given another official code
+    than its other rows."""
+    work = tmp_path_factory.mktemp("wrong-codes")
+    copy = work / "warehouse.duckdb"
+    shutil.copy(demo.path, copy)
+    with duckdb.connect(str(copy)) as con:
+        single = con.execute("select event_id, professional_id from core.activity group by all having count(*) = 1 "
+                             "order by all limit 1").fetchone()
+        shared = con.execute("select event_id, professional_id, min(person_id) from core.activity group by 1, 2 "
+                             "having count(*) >= 3 order by all limit 1").fetchone()
+        other = con.execute("select min(prestation_code) from core.activity where prestation_code <> "
+                            "(select min(prestation_code) from core.activity where event_id = ? and "
+                            "professional_id = ?)", list(shared[:2])).fetchone()[0]
+        con.execute("""create table core.activity_planted as
+                       select * replace (case when event_id = ? and professional_id = ? then 'X.9'
+                                              when event_id = ? and professional_id = ? and person_id = ? then ?
+                                              else prestation_code end as prestation_code)
+                       from core.activity""", [*single, *shared, other])
+        con.execute("drop view core.activity")
+        con.execute("alter table core.activity_planted rename to activity")
+    return copy
+
+
+def test_a_code_outside_the_set_and_two_prestations_for_one_action_fail(wrong_codes, tmp_path):
+    outcomes = {o.check.check_id: o for o in dq.run(wrong_codes, tmp_path / "gx")}
+    with duckdb.connect(str(wrong_codes), read_only=True) as con:
+        single = con.execute("select event_id, professional_id from core.activity where prestation_code = 'X.9'"
+                             ).fetchall()
+        shared = con.execute("select event_id, professional_id from core.activity group by 1, 2 "
+                             "having count(distinct prestation_code) = 2").fetchall()
+    assert len(single) == 1 and len(shared) == 1
+    code = outcomes["activity_code_official"]
+    assert not code.success and code.severity == "error" and code.unexpected_count == 1
+    assert code.sample == [{"event_id": single[0][0], "finess_et": code.sample[0]["finess_et"],
+                            "professional_id": single[0][1], "prestation_code": "X.9"}]
+    one = outcomes["activity_one_prestation_per_action"]
+    assert not one.success and one.unexpected_count == 1
+    assert one.sample == [{"event_id": shared[0][0], "professional_id": shared[0][1], "prestations": "2"}]
+    assert sorted(k for k, o in outcomes.items() if not o.success) == [
+        "activity_code_official", "activity_one_prestation_per_action"]
+
+
 def test_a_failing_error_check_fails_the_asset_and_names_itself(faulty, tmp_path):
     import dagster as dg
 
