@@ -180,3 +180,39 @@ def test_pages_open_offline(reports):
         assert len(text) < 2_000_000, name
         if "plotly-graph-div" in text:
             assert '<script src="assets/plotly.min.js"></script>' in text, name
+
+
+def test_a_page_that_fails_names_itself_and_the_others_are_written(demo, tmp_path):
+    """The pages are built in parallel child processes (pipelines/defs/reports.py): one that fails (a mart that
+    raises an error when read) fails the step with its name and its error, after every other page was written; the
+    index is not."""
+    import shutil
+
+    import dagster as dg
+    import duckdb
+
+    from pipelines.defs.reports import PAGES, report_pages
+    from pipelines.defs.resources import SerafinPaths
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo.path, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table marts.coverage_kept as select * from marts.territory_coverage")
+        assert con.execute("select count(*) from marts.coverage_kept").fetchone()[0] > 0
+        kind = con.execute("select table_type from information_schema.tables where table_schema = 'marts' "
+                           "and table_name = 'territory_coverage'").fetchone()[0]
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} marts.territory_coverage")
+        con.execute("create view marts.territory_coverage as select * replace "
+                    "(cast(error('planted failure') as integer) as year) from marts.coverage_kept")
+    out = tmp_path / "reports"
+    paths = SerafinPaths(landing=str(tmp_path), warehouse=str(warehouse), raw=str(tmp_path / "raw"),
+                         work=str(tmp_path / "work"), reports=str(out))
+    result = dg.materialize([report_pages], resources={"paths": paths}, raise_on_error=False)
+    assert not result.success
+    written = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    # territory_coverage feeds the territory page and the steering dashboard
+    assert written == {p.name for p in PAGES} - {"territory_page", "pilotage_page"}
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "territory_page (" in failure and "pilotage_page (" in failure and "planted failure" in failure
+    assert (out / "couts.html").exists() and (out / "restreint" / "parcours.xlsx").exists()
+    assert not (out / "territoire.html").exists() and not (out / "index.html").exists()

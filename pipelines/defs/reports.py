@@ -1,6 +1,11 @@
-"""Reports: downstream assets that read the marts only and write to the reports folder, one asset per page."""
+"""Reports: downstream assets that read the marts only and write to the reports folder, one asset per page.
 
+The pages are built by one Dagster step (a multi-asset, `reports`), in parallel worker processes: each page is
+Python work (Plotly figures, Excel cells) on its own, and at a region's scale the restricted lists and the cost
+report take tens of seconds each. The index, which lists the pages built, comes last, in the step's own process."""
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -8,114 +13,123 @@ import dagster as dg
 from pipelines.defs.resources import SerafinPaths
 
 
-@dg.asset(
-    key=["reports", "cost_report"],
-    group_name="reports",
-    kinds={"plotly", "html"},
-    deps=[dg.AssetKey(["marts", m]) for m in (
-        "cost_per_prestation", "cost_reconciliation", "person_cost", "cost_flow", "unallocated_cost",
-        "cost_parameters", "cost_person_distribution", "action_cost_summary", "cost_benchmark", "funding_scenario",
-        "funding_scenarios", "funding_sensitivity")],
-)
-def cost_report(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """couts.html, the finance director's report: reconciliation, cost per prestation, the path from the accounts
-    to the persons, cost per person, the actions, each ESMS among the others, the funding scenarios."""
-    from reports.cost_report import build_cost_report
+def _marts(*names: str) -> list[dg.AssetKey]:
+    return [dg.AssetKey(["marts", m]) for m in names]
 
-    path = build_cost_report(Path(paths.warehouse), Path(paths.reports))
-    context.log.info("cost report written to %s", path)
-    return dg.MaterializeResult(metadata={"path": str(path)})
+
+@dataclass(frozen=True)
+class Page:
+    """One report asset: the function that writes it (`module:function(warehouse, out_dir) -> path`)."""
+
+    name: str
+    builder: str
+    description: str
+    kinds: frozenset[str]
+    deps: tuple[dg.AssetKey, ...]
+
+    @property
+    def key(self) -> dg.AssetKey:
+        return dg.AssetKey(["reports", self.name])
+
+    def spec(self) -> dg.AssetSpec:
+        return dg.AssetSpec(self.key, deps=list(self.deps), group_name="reports", kinds=set(self.kinds),
+                            description=self.description)
 
 
 CPOM_MARTS = ["cost_reconciliation", "cost_per_prestation", "indicators", "indicators_board", "objectives_board",
               "cpom_trajectory", "funding_scenario", "funding_scenario_detail", "funding_scenarios"]
 
-
-@dg.asset(key=["reports", "cpom_annexe"], group_name="reports", kinds={"excel"},
-          deps=[dg.AssetKey(["marts", m]) for m in CPOM_MARTS])
-def cpom_annexe(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """cpom_annexe.xlsx: the CPOM's financial annex, one sheet per part."""
-    from reports.cpom_pack import build_cpom_workbook
-
-    path = build_cpom_workbook(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
-
-
-@dg.asset(key=["reports", "cpom_page"], group_name="reports", kinds={"plotly", "html"},
-          deps=[dg.AssetKey(["marts", m]) for m in ("cpom_trajectory", "funding_scenario", "funding_scenarios")])
-def cpom_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """cpom.html: the summary of the CPOM pack."""
-    from reports.cpom_pack import build_cpom_page
-
-    path = build_cpom_page(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
-
-
-@dg.asset(key=["reports", "territory_page"], group_name="reports", kinds={"plotly", "html"},
-          deps=[dg.AssetKey(["marts", m]) for m in ("territory_offer", "territory_demand", "territory_coverage",
-                                                     "territory_establishments")])
-def territory_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """territoire.html: offer, demand and coverage of the territory, and an offline map."""
-    from reports.territory import build_territory_page
-
-    path = build_territory_page(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
-
-
-@dg.asset(key=["reports", "pilotage_page"], group_name="reports", kinds={"plotly", "html"},
-          deps=[dg.AssetKey(["marts", m]) for m in ("cooperation_frame", "objectives_board", "cooperation_contributions",
-                                                     "indicators_board", "territory_offer", "territory_coverage")])
-def pilotage_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """pilotage.html: the cooperation's steering dashboard (board, COPIL), no person-level data."""
-    from reports.pilotage import build_pilotage_page
-
-    path = build_pilotage_page(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
-
-
-@dg.asset(key=["reports", "quality_page"], group_name="reports", kinds={"plotly", "html"},
-          deps=[dg.AssetKey(["marts", m]) for m in ("indicators_board", "needs_coverage_by_domain",
-                                                     "objectives_board")])
-def quality_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """qualite.html: every indicator with its numerator and denominator by HAS theme, needs coverage, objectives."""
-    from reports.quality import build_quality_page
-
-    path = build_quality_page(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
+# in the order the workers take them: the longest first (at a region's scale, the restricted lists hold hundreds of
+# thousands of rows of Excel, the cost report a figure per ESMS)
+PAGES = [
+    Page("restricted_lists", "reports.quality:build_restricted",
+         "restreint/: the follow-up lists and the parcours, for the quality team only (never linked from a page).",
+         frozenset({"excel"}),
+         tuple(_marts("followup_plans_not_reviewed", "followup_uncovered_needs", "followup_ruptures", "parcours"))),
+    Page("cost_report", "reports.cost_report:build_cost_report",
+         "couts.html, the finance director's report: reconciliation, cost per prestation, the path from the accounts "
+         "to the persons, cost per person, the actions, each ESMS among the others, the funding scenarios.",
+         frozenset({"plotly", "html"}),
+         tuple(_marts("cost_per_prestation", "cost_reconciliation", "person_cost", "cost_flow", "unallocated_cost",
+                      "cost_parameters", "cost_person_distribution", "action_cost_summary", "cost_benchmark",
+                      "funding_scenario", "funding_scenarios", "funding_sensitivity"))),
+    Page("cpom_annexe", "reports.cpom_pack:build_cpom_workbook",
+         "cpom_annexe.xlsx: the CPOM's financial annex, one sheet per part.", frozenset({"excel"}),
+         tuple(_marts(*CPOM_MARTS))),
+    Page("quality_page", "reports.quality:build_quality_page",
+         "qualite.html: every indicator with its numerator and denominator by HAS theme, needs coverage, objectives.",
+         frozenset({"plotly", "html"}), tuple(_marts("indicators_board", "needs_coverage_by_domain", "objectives_board"))),
+    Page("pilotage_page", "reports.pilotage:build_pilotage_page",
+         "pilotage.html: the cooperation's steering dashboard (board, COPIL), no person-level data.",
+         frozenset({"plotly", "html"}),
+         tuple(_marts("cooperation_frame", "objectives_board", "cooperation_contributions", "indicators_board",
+                      "territory_offer", "territory_coverage"))),
+    Page("cpom_page", "reports.cpom_pack:build_cpom_page", "cpom.html: the summary of the CPOM pack.",
+         frozenset({"plotly", "html"}), tuple(_marts("cpom_trajectory", "funding_scenario", "funding_scenarios"))),
+    Page("territory_page", "reports.territory:build_territory_page",
+         "territoire.html: offer, demand and coverage of the territory, and an offline map.",
+         frozenset({"plotly", "html"}),
+         tuple(_marts("territory_offer", "territory_demand", "territory_coverage", "territory_establishments"))),
+    Page("data_quality_page", "reports.data_quality:build_data_quality_page",
+         "donnees.html: each data-quality check with its failing rows, and what the ingestion quarantined.",
+         frozenset({"html"}),
+         (dg.AssetKey(["audit", "data_quality"]), dg.AssetKey(["audit", "ingestion_log"]),
+          dg.AssetKey(["audit", "rejected_rows"]))),
+]
+INDEX = Page("index", "reports.index:build_index", "index.html: every report of the run, its date, period, files and "
+             "warehouse.", frozenset({"html"}),
+             (*(p.key for p in PAGES if p.name != "restricted_lists"), dg.AssetKey(["audit", "ingestion_log"])))
 
 
-@dg.asset(key=["reports", "restricted_lists"], group_name="reports", kinds={"excel"},
-          deps=[dg.AssetKey(["marts", m]) for m in ("followup_plans_not_reviewed", "followup_uncovered_needs",
-                                                     "followup_ruptures", "parcours")])
-def restricted_lists(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """restreint/: the follow-up lists and the parcours, for the quality team only (never linked from a page)."""
-    from reports.quality import build_restricted
+def _build_in_child(page: Page, warehouse: str, out_dir: str) -> str:
+    """One page built by a Python process of its own (`python -m reports BUILDER WAREHOUSE OUT`, reports/__main__.py): the
+    path it wrote, or RuntimeError with the last line of its error. A plain child process: a fork of the run's
+    process could inherit a lock held by one of Dagster's threads, and multiprocessing's spawn would import the
+    caller's main script again in every worker."""
+    import subprocess
+    import sys
 
-    path = build_restricted(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
-
-
-@dg.asset(key=["reports", "data_quality_page"], group_name="reports", kinds={"html"},
-          deps=[dg.AssetKey(["audit", "data_quality"]), dg.AssetKey(["audit", "ingestion_log"]),
-                dg.AssetKey(["audit", "rejected_rows"])])
-def data_quality_page(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """donnees.html: each data-quality check with its failing rows, and what the ingestion quarantined."""
-    from reports.data_quality import build_data_quality_page
-
-    path = build_data_quality_page(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
+    done = subprocess.run([sys.executable, "-m", "reports", page.builder, warehouse, out_dir],
+                          capture_output=True, text=True, encoding="utf-8", errors="replace", check=False)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise RuntimeError(lines[-1] if lines else f"exit code {done.returncode}")
+    return done.stdout.strip().splitlines()[-1]
 
 
-@dg.asset(key=["reports", "index"], group_name="reports", kinds={"html"},
-          deps=[cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, data_quality_page,
-                dg.AssetKey(["audit", "ingestion_log"])])
-def report_index(context: dg.AssetExecutionContext, paths: SerafinPaths) -> dg.MaterializeResult:
-    """index.html: every report of the run, its date, period, files and warehouse."""
-    from reports.index import build_index
-
-    path = build_index(Path(paths.warehouse), Path(paths.reports))
-    return dg.MaterializeResult(metadata={"path": str(path)})
+def _workers(pages: int) -> int:
+    """Pages built at once: one per core, at most one per page."""
+    return max(1, min(pages, os.cpu_count() or 1))
 
 
-REPORT_ASSETS = [cost_report, cpom_annexe, cpom_page, territory_page, pilotage_page, quality_page, restricted_lists,
-                 data_quality_page, report_index]
+@dg.multi_asset(specs=[p.spec() for p in [*PAGES, INDEX]], name="reports", can_subset=True)
+def report_pages(context: dg.AssetExecutionContext, paths: SerafinPaths):
+    """Every selected page, in parallel child processes, then the index. A page that fails does not stop the
+    others: the step fails at the end, naming it."""
+    import concurrent.futures
+
+    selected = [p for p in PAGES if p.key in context.selected_asset_keys]
+    failed: list[str] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=_workers(len(selected) or 1)) as pool:
+        futures = {pool.submit(_build_in_child, p, paths.warehouse, paths.reports): p for p in selected}
+        for future in concurrent.futures.as_completed(futures):
+            page = futures[future]
+            try:
+                path = future.result()
+            except RuntimeError as exc:  # the page's own error, as its builder raised it
+                context.log.error(f"report {page.name} failed: {exc}")
+                failed.append(f"{page.name} ({exc})")
+                continue
+            context.log.info(f"report {page.name} written to {path}")
+            yield dg.MaterializeResult(asset_key=page.key, metadata={"path": path})
+    if failed:
+        raise dg.Failure(description="report pages failed: " + "; ".join(failed))
+    if INDEX.key in context.selected_asset_keys:
+        from reports.__main__ import build_page
+
+        path = build_page(INDEX.builder, paths.warehouse, paths.reports)
+        yield dg.MaterializeResult(asset_key=INDEX.key, metadata={"path": path})
+
+
+REPORT_ASSETS = [report_pages]
+
