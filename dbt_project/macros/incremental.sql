@@ -47,3 +47,28 @@
 {% macro in_refreshed_years(column='year') -%}
     {%- if is_incremental() %} and {{ column }} in {{ serafin.refreshed_years() }}{% endif -%}
 {%- endmacro %}
+
+{#- Year passes: a model that groups or joins every realised activity row (int_actions, int_person_actions) runs one
+    year at a time when the rows are many (more than var('year_passes_above_rows')), on DuckDB's full build. Its hash
+    table then holds one year's actions and stays within DuckDB's memory limit; over it, DuckDB spills and slows
+    down (at 50 M rows with 2 GB: int_person_actions 85 → 38 s, int_actions 52 → 37 s, benchmarks/RESULTS.md).
+    Below the threshold one pass is faster, since each pass scans the whole table. An action lies in one year (the
+    year of its start is part of its key), so the passes give the same rows as one.
+    Returns the years, or [none] for a single pass; `in_year_pass` is the filter of one pass. -#}
+{% macro year_passes(relation) -%}
+    {#- a unit test reads its given rows (a CTE, not a relation): one pass -#}
+    {%- if not execute or target.type != 'duckdb' or is_incremental() or model.resource_type == 'unit_test' -%}
+        {{ return([none]) }}
+    {%- endif -%}
+    {%- set row = run_query("select count(*), min(year), max(year) from " ~ relation).rows[0] -%}
+    {%- if row[0] <= var('year_passes_above_rows') or row[1] is none -%}
+        {{ return([none]) }}
+    {%- endif -%}
+    {{ return(range(row[1] | int, (row[2] | int) + 1) | list) }}
+{%- endmacro %}
+
+{#- the filter of one year pass on a start timestamp (a range, so that DuckDB skips the row groups of other years);
+    nothing for a single pass -#}
+{% macro in_year_pass(started_at, year) -%}
+    {%- if year is not none %} and {{ started_at }} >= cast('{{ year }}-01-01' as timestamp) and {{ started_at }} < cast('{{ year + 1 }}-01-01' as timestamp){% endif -%}
+{%- endmacro %}

@@ -11,28 +11,37 @@
 {#- "First by file and line" as one number: the file's rank among the files (by name) times 2^40, plus the line. An
     order key of text (file || line || value) made the aggregate keep a text per action: at 50 M rows it held 1.8 GB
     beyond DuckDB's memory limit and took twice as long. -#}
-with rows_ as (
-    select r.*, f.file_rank * 1099511627776 + r._line as order_key
-    from {{ ref('int_activity_realised') }} as r
-    left join (
-        select _file, row_number() over (order by _file) as file_rank
-        from (select distinct _file from {{ ref('int_activity_realised') }} as r
-              where true{{ serafin.in_refreshed_actions('r') }}) as files
-    ) as f on f._file = r._file
-    where true{{ serafin.in_refreshed_actions('r') }}
+{%- set passes = serafin.year_passes(ref('int_activity_realised')) %}
+with file_ranks as (
+    select _file, row_number() over (order by _file) as file_rank
+    from (select distinct _file from {{ ref('int_activity_realised') }} as r
+          where true{{ serafin.in_refreshed_actions('r') }}) as files
 ),
 
-actions as (
+{#- one pass, or one per year when the rows are many (macros/incremental.sql: year_passes) -#}
+{% for year in passes %}
+actions_{{ loop.index }} as (
     select
-        finess_et, year, event_id, professional_id,
-        min(prestation_code) as prestation_code,
-        min(started_at) as started_at,
-        max(duration_min) as duration_min,
-        count(person_id) as persons,
-        {{ serafin.value_at_min('setting', 'case when setting is not null then order_key end') }} as setting,
-        {{ serafin.value_at_min('partner_id', 'case when partner_id is not null then order_key end') }} as partner_id
-    from rows_
-    group by finess_et, year, event_id, professional_id
+        r.finess_et, r.year, r.event_id, r.professional_id,
+        min(r.prestation_code) as prestation_code,
+        min(r.started_at) as started_at,
+        max(r.duration_min) as duration_min,
+        count(r.person_id) as persons,
+        {{ serafin.value_at_min('r.setting', 'case when r.setting is not null then f.file_rank * 1099511627776 + r._line end') }} as setting,
+        {{ serafin.value_at_min('r.partner_id', 'case when r.partner_id is not null then f.file_rank * 1099511627776 + r._line end') }} as partner_id
+    from {{ ref('int_activity_realised') }} as r
+    left join file_ranks as f on f._file = r._file
+    where true{{ serafin.in_refreshed_actions('r') }}{{ serafin.in_year_pass('r.started_at', year) }}
+    group by r.finess_et, r.year, r.event_id, r.professional_id
+),
+{% endfor %}
+
+actions as (
+    {% for year in passes -%}
+    select * from actions_{{ loop.index }}{% if not loop.last %}
+    union all
+    {% endif %}
+    {%- endfor %}
 )
 
 select

@@ -5,6 +5,9 @@
 -- depends_on: {{ ref('int_activity__checked') }}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
           pre_hook="{{ serafin.delete_refreshed_actions() }}", on_schema_change='fail') }}
+{%- set passes = serafin.year_passes(ref('int_activity_realised')) %}
+{#- one pass, or one per year when the rows are many (macros/incremental.sql: year_passes) -#}
+{% for year in passes %}
 select
     r.person_id,
     r.event_id,
@@ -21,3 +24,8 @@ inner join {{ ref('int_actions') }} as a
     and a.professional_id = r.professional_id
 inner join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.prestation_code
 where r.person_id is not null and k.section_kind = 'direct'{{ serafin.in_refreshed_actions('r') }}
+    {{- serafin.in_year_pass('r.started_at', year) }}{% if year is not none %} and a.year = {{ year }}{% endif %}
+{% if not loop.last %}
+union all
+{% endif %}
+{%- endfor %}
