@@ -19,6 +19,7 @@ ACTIVITY_A = (
     "e1,U1,690000013,P1,2.2.1,2025-03-03T09:00:00,,60,structure,realise\n"           # 8: duplicate of line 2
     "e7,U1,690000013,P1,2.2.1,2025-03-05T09:00:00,,45,structure,realise\n"           # 9: ok
     "e8,U1,690000013\n"                                                              # 10: malformed
+    "e9,U1,690000013,P1,2.2.1,2025-03-05T10:00:00,2025-03-05T11:00:00,30,structure,realise\n"  # 11: 30 min given, 60 by the times
 )
 ACTIVITY_B = ("N° événement;Identifiant usager;FINESS;Intervenant;Code prestation;Date début;Durée (min);Lieu;Statut\n"
               "f1;U2;690000013;P2;2.1.2.1 - Prestations des auxiliaires médicaux;04/03/2025 14:00;45,5;École;Réalisé\n"
@@ -91,7 +92,7 @@ def test_counts_per_file(messy):
     assert log_row(wh, "establishments.csv") == (5, 3, 2, "loaded")
     assert log_row(wh, "persons.csv") == (2, 2, 0, "loaded")
     assert log_row(wh, "stays.tsv") == (4, 1, 3, "loaded")
-    assert log_row(wh, "activity/a.csv") == (9, 2, 7, "loaded")
+    assert log_row(wh, "activity/a.csv") == (10, 3, 7, "loaded")
     assert log_row(wh, "activity/b.csv") == (2, 2, 0, "loaded")
     assert log_row(wh, "activity/c.xlsx") == (1, 1, 0, "loaded")
     assert log_row(wh, "ledger.parquet") == (3, 2, 1, "loaded")
@@ -149,6 +150,15 @@ def test_messy_values_normalised(messy):
         (48000.5, 0.8, "educateur_specialise")]
     assert sorted(r[0] for r in wh.rows("select cast(amount as double) from core.ledger")) == [-50.0, 1000.0]
     assert wh.rows("select column_name from audit.data_warnings where value = '690000048'") == [("finess_et",)]
+    # line 11: the duration given (30 min) wins over the times (60 min), with a warning naming both raw texts
+    assert rows["e9"][3] == 30
+    assert wh.rows("select line, column_name, value, warning from audit.data_warnings where file = 'activity/a.csv'") == [
+        (11, "duration_min", "30", "duration_min '30' differs from ended_at - started_at (ended_at "
+                                   "'2025-03-05T11:00:00'): the duration is used")]
+    # the raw texts are kept on that row only
+    assert wh.rows("select _line, ended_at_raw, duration_min_raw from validation.int_activity__checked "
+                   "where ended_at_raw is not null or duration_min_raw is not null") == [
+        (11, "2025-03-05T11:00:00", "30")]
     assert wh.scalar("select encoding || ' ' || delimiter from audit.ingestion_log where file = 'activity/b.csv'") == "cp1252 ;"
 
 

@@ -48,13 +48,15 @@
     {%- if is_incremental() %} and {{ column }} in {{ serafin.refreshed_years() }}{% endif -%}
 {%- endmacro %}
 
-{#- Year passes: a model that groups or joins every realised activity row (int_actions, int_person_actions) runs one
-    year at a time when the rows are many (more than var('year_passes_above_rows')), on DuckDB's full build. Its hash
-    table then holds one year's actions and stays within DuckDB's memory limit; over it, DuckDB spills and slows
-    down (at 50 M rows with 2 GB: int_person_actions 85 → 38 s, int_actions 52 → 37 s, benchmarks/RESULTS.md).
-    Below the threshold one pass is faster, since each pass scans the whole table. An action lies in one year (the
-    year of its start is part of its key), so the passes give the same rows as one.
-    Returns the years, or [none] for a single pass; `in_year_pass` is the filter of one pass. -#}
+{#- Year passes: a model that groups, joins or orders every realised activity row (int_actions, int_person_actions,
+    int_activity_dates, int_activity_gaps) runs one year at a time when its input has many rows (more than
+    var('year_passes_above_rows')), on DuckDB's full build. Its hash table or sort then holds one year and stays
+    within DuckDB's memory limit; over it, DuckDB spills and slows down (at 50 M rows with 2 GB: int_person_actions
+    85 → 38 s, int_actions 52 → 31 s, int_activity_dates 30 → 21 s, benchmarks/RESULTS.md). Below the threshold
+    one pass is faster, since each pass scans the whole input. The year is part of these models' keys, so the passes
+    give the same rows as one.
+    Returns the years of `relation` (a `year` column), or [none] for a single pass; `in_year_pass` is the filter
+    of one pass. -#}
 {% macro year_passes(relation) -%}
     {#- a unit test reads its given rows (a CTE, not a relation): one pass -#}
     {%- if not execute or target.type != 'duckdb' or is_incremental() or model.resource_type == 'unit_test' -%}
@@ -67,8 +69,11 @@
     {{ return(range(row[1] | int, (row[2] | int) + 1) | list) }}
 {%- endmacro %}
 
-{#- the filter of one year pass on a start timestamp (a range, so that DuckDB skips the row groups of other years);
-    nothing for a single pass -#}
-{% macro in_year_pass(started_at, year) -%}
-    {%- if year is not none %} and {{ started_at }} >= cast('{{ year }}-01-01' as timestamp) and {{ started_at }} < cast('{{ year + 1 }}-01-01' as timestamp){% endif -%}
+{#- the filter of one year pass: on a start timestamp, a range (so that DuckDB skips the row groups of other years),
+    or on a year column (`is_year`); nothing for a single pass -#}
+{% macro in_year_pass(column, year, is_year=false) -%}
+    {%- if year is none -%}
+    {%- elif is_year %} and {{ column }} = {{ year }}
+    {%- else %} and {{ column }} >= cast('{{ year }}-01-01' as timestamp) and {{ column }} < cast('{{ year + 1 }}-01-01' as timestamp)
+    {%- endif -%}
 {%- endmacro %}

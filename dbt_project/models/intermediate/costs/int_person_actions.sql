@@ -24,7 +24,7 @@ inner join {{ ref('int_actions') }} as a
     and a.professional_id = r.professional_id
 inner join {{ ref('stg_nomenclatures__sections') }} as k on k.section = a.prestation_code
 where r.person_id is not null and k.section_kind = 'direct'{{ serafin.in_refreshed_actions('r') }}
-    {{- serafin.in_year_pass('r.started_at', year) }}{% if year is not none %} and a.year = {{ year }}{% endif %}
+    {{- serafin.in_year_pass('r.started_at', year) }}{{ serafin.in_year_pass('a.year', year, is_year=true) }}
 {% if not loop.last %}
 union all
 {% endif %}

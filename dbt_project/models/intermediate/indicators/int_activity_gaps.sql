@@ -6,11 +6,18 @@
 -- depends_on: {{ ref('int_activity__checked') }}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
           pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
+{#- one pass, or one per year when the dates are many (macros/incremental.sql: year_passes) -#}
+{%- set passes = serafin.year_passes(ref('int_activity_dates')) %}
 with dates as (
+    {% for year in passes -%}
+    {%- if not loop.first %}
+    union all
+    {% endif -%}
     select scope, year, person_id, activity_date,
            lag(activity_date) over (partition by scope, year, person_id order by activity_date nulls last) as previous
     from {{ ref('int_activity_dates') }}
-    where true{{ serafin.in_refreshed_years() }}
+    where true{{ serafin.in_refreshed_years() }}{{ serafin.in_year_pass('year', year, is_year=true) }}
+    {%- endfor %}
 ),
 
 gaps as (
