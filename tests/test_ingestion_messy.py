@@ -151,7 +151,7 @@ def test_messy_values_normalised(messy):
     assert sorted(r[0] for r in wh.rows("select cast(amount as double) from core.ledger")) == [-50.0, 1000.0]
     assert wh.rows("select column_name from audit.data_warnings where value = '690000048'") == [("finess_et",)]
     # line 11: the duration given (30 min) wins over the times (60 min), with a warning naming both raw texts
-    assert rows["e9"][3] == 30
+    assert rows["e9"][2] == 30
     assert wh.rows("select line, column_name, value, warning from audit.data_warnings where file = 'activity/a.csv'") == [
         (11, "duration_min", "30", "duration_min '30' differs from ended_at - started_at (ended_at "
                                    "'2025-03-05T11:00:00'): the duration is used")]
