@@ -6,7 +6,6 @@ report take tens of seconds each. The index, which lists the pages built, comes 
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
