@@ -106,27 +106,32 @@ class RssSampler(threading.Thread):
 # ---------------------------------------------------------------- the bare DuckDB baseline
 
 def bare_read(activity: Path, workdir: Path) -> dict:
-    """What DuckDB alone does with the same files: transcode the cp1252 files to UTF-8 (as the pipeline
-    must), read_csv every activity file into a table of a DuckDB file, one GROUP BY."""
+    """What DuckDB alone does with the same files: read_csv every activity file into a table of a DuckDB file
+    (the cp1252 files as Latin-1 when the two read the same, else transcoded to UTF-8 first, as the pipeline
+    does), one GROUP BY."""
     import duckdb
 
     sys.path.insert(0, str(ROOT))
-    from pipelines.ingestion.readers import detect_encoding, sniff_delimiter, transcode_to_utf8
+    from pipelines.ingestion.readers import detect_encoding, latin1_readable, sniff_delimiter, transcode_to_utf8
 
     start = time.time()
-    sources: dict[str, list[str]] = {",": [], ";": []}
+    sources: dict[tuple[str, str], list[str]] = {}
     for path in sorted(activity.glob("*.csv")):
+        encoding = "utf-8"
         if detect_encoding(path) != "utf-8":
-            target = workdir / (path.name + ".utf8")
-            transcode_to_utf8(path, target)
-            path = target
-        sources.setdefault(sniff_delimiter(path), []).append(str(path))
+            if latin1_readable(path):
+                encoding = "latin-1"
+            else:
+                target = workdir / (path.name + ".utf8")
+                transcode_to_utf8(path, target)
+                path = target
+        sources.setdefault((sniff_delimiter(path), encoding), []).append(str(path))
     con = duckdb.connect(str(workdir / "bare.duckdb"))
     con.execute("set threads = 2; set enable_progress_bar = false")
     rows = 0
-    for i, (delimiter, files) in enumerate((d, f) for d, f in sources.items() if f):
-        con.execute(f"create table activity_{i} as select * from read_csv(?, delim = ?, header = true, "
-                     "union_by_name = true, all_varchar = true)", [files, delimiter])
+    for i, ((delimiter, encoding), files) in enumerate(sources.items()):
+        con.execute(f"create table activity_{i} as select * from read_csv(?, delim = ?, encoding = ?, header = true, "
+                     "union_by_name = true, all_varchar = true)", [files, delimiter, encoding])
         rows += con.execute(f"select count(*) from activity_{i}").fetchone()[0]
     groups = 0
     for i in range(len([f for f in sources.values() if f])):

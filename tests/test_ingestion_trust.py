@@ -250,3 +250,53 @@ def test_a_person_id_in_windows_1252_after_the_first_64_kb_is_pseudonymised(tmp_
         assert con.execute("select person_id, _line from raw.activity where event_id = 'accent'").fetchall() == [
             (pseudonymise(key, "Hélène"), LATE_LINES + 2)]
         assert con.execute("select count(*) from raw.row_rejections").fetchone()[0] == 0
+
+
+def test_windows_1252_is_read_as_latin_1_only_where_the_two_agree(tmp_path, monkeypatch):
+    """A Windows-1252 file whose bytes Latin-1 reads the same (accents, °) is read by DuckDB as it is, with no UTF-8
+    copy; one with a byte where the two differ (€, ’ are 0x80 and 0x92), or with a line that is UTF-8, is transcoded
+    as before. Each reads back the text that was written, and the person ids get the same pseudonyms."""
+    from pipelines.ingestion import readers
+    from pipelines.ingestion.landing import land_folder
+    from pipelines.ingestion.pseudonym import pseudonymise
+
+    header = "N° événement;Identifiant usager;FINESS;Intervenant;Code prestation;Début;Durée;Lieu;Statut\n"
+    files = {
+        "accents": (header + "é1;Zoé;690000013;E1;2.2.1;2025-03-03T08:00:00;30;école;Réalisé\n").encode("cp1252"),
+        "euro": (header + "€1;Zoé;690000013;E1;2.2.1;2025-03-03T08:00:00;30;l’école;Réalisé\n").encode("cp1252"),
+        "mixed": (header.encode("cp1252") + "u1;Zoé;690000013;E1;2.2.1;2025-03-03T08:00:00;30;école;Réalisé\n"
+                  .encode() + "c1;Zoé;690000013;E1;2.2.1;2025-03-03T09:00:00;30;école;Réalisé\n"
+                  .encode("cp1252")),
+    }
+    decisions = {}
+    for name, data in files.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(data)
+        text = readers.prepare_csv(path, tmp_path, name)
+        decisions[name] = (text.read_as, text.encoding, text.path == path)
+    assert decisions == {"accents": ("latin-1", "cp1252", True), "euro": ("utf-8", "cp1252", False),
+                         "mixed": ("utf-8", "utf-8+cp1252", False)}
+    # a UTF-8 pair cut by the end of a read chunk is still seen (é is C3 A9 in UTF-8)
+    monkeypatch.setattr(readers, "CHUNK", 1)
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(b"a;b\n\xe8;" + "é".encode() + b"\n")
+    assert not readers.latin1_readable(cut)
+    assert readers.latin1_readable(tmp_path / "accents.csv")
+    monkeypatch.undo()
+
+    land = tmp_path / "landing"
+    (land / "activity").mkdir(parents=True)
+    for name, data in files.items():
+        (land / "activity" / f"{name}.csv").write_bytes(data)
+    key = b"k" * 32
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        land_folder(con, land, key)
+        rows = con.execute("select _file, event_id, person_id, setting, status from raw.activity order by all").fetchall()
+        logged = con.execute("select file, encoding from raw.ingested_files order by file").fetchall()
+    zoe = pseudonymise(key, "Zoé")
+    assert rows == [("activity/accents.csv", "é1", zoe, "école", "Réalisé"),
+                    ("activity/euro.csv", "€1", zoe, "l’école", "Réalisé"),
+                    ("activity/mixed.csv", "c1", zoe, "école", "Réalisé"),
+                    ("activity/mixed.csv", "u1", zoe, "école", "Réalisé")]
+    assert logged == [("activity/accents.csv", "cp1252"), ("activity/euro.csv", "cp1252"),
+                      ("activity/mixed.csv", "utf-8+cp1252")]
