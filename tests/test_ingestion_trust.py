@@ -300,3 +300,21 @@ def test_windows_1252_is_read_as_latin_1_only_where_the_two_agree(tmp_path, monk
                     ("activity/mixed.csv", "u1", zoe, "école", "Réalisé")]
     assert logged == [("activity/accents.csv", "cp1252"), ("activity/euro.csv", "cp1252"),
                       ("activity/mixed.csv", "utf-8+cp1252")]
+
+
+def test_values_are_trimmed_as_duckdb_trims_them():
+    """The ingestion skips DuckDB's trim on values that cannot need it (landing._trimmed): on every kind of value it
+    gives what trim gives, Unicode spaces (each one DuckDB's trim removes) at either end of accented values too."""
+    from pipelines.ingestion.landing import _trimmed
+
+    values = ["a", " a ", "é", "Réalisé", "", " ", "\u00a0", "\ta", "a\u200b", "é b", "2.3.3.1 - Accompagnements d’élève"]
+    with duckdb.connect() as con:
+        spaces = [r[0] for r in con.execute(
+            "select c from range(128, 65536) t(c) where c not between 55296 and 57343 "
+            "and length(trim(chr(c::integer) || 'a' || chr(c::integer))) = 1 order by c").fetchall()]
+        for c in spaces:
+            values += [chr(c) + "é", "é" + chr(c), chr(c) + "x", "x" + chr(c), "é" + chr(c) + "é"]
+        rows = con.execute(f"select v, {_trimmed('v')}, nullif(trim(v), '') from unnest($1) t(v)", [values]).fetchall()
+    assert 0xA0 in spaces and 0x3000 in spaces
+    assert [r[1] for r in rows] == [r[2] for r in rows]
+    assert [r[1] for r in rows][:6] == ["a", "a", "é", "Réalisé", None, None]
