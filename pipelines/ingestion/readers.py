@@ -184,7 +184,7 @@ def transcode_per_line(src: Path, dst: Path) -> str:
 
 # each byte's class for `latin1_readable`: X where Windows-1252 and Latin-1 differ (0x80-0x9F: €, ’, œ…), C a UTF-8
 # continuation byte otherwise (0xA0-0xBF), L a UTF-8 lead byte (0xC2-0xF4), `.` the rest
-_BYTE_CLASSES = bytes(ord("X") if 0x80 <= b < 0xA0 else ord("C") if b < 0xC0 and b >= 0xA0
+_BYTE_CLASSES = bytes(ord("X") if 0x80 <= b < 0xA0 else ord("C") if 0xA0 <= b < 0xC0
                       else ord("L") if 0xC2 <= b <= 0xF4 else ord(".") for b in range(256))
 
 
@@ -254,7 +254,8 @@ def _quote(name: str) -> str:
 
 @dataclass
 class Utf8Text:
-    """A CSV file's text as DuckDB can read it: the file itself, or its UTF-8 copy in the work folder."""
+    """A CSV file's text as DuckDB can read it: the file itself (UTF-8, or Windows-1252 read as Latin-1), or its
+    UTF-8 copy in the work folder."""
     path: Path
     encoding: str  # the file's encoding, after "gzip, " when it came gzipped
     read_as: str = "utf-8"  # how DuckDB decodes `path` (CsvFile.encoding)
