@@ -90,9 +90,10 @@ def test_contract_marts_are_enforced_with_grain_tests():
         assert all(c.get("data_type") for c in model["columns"])
         grain = [t for t in model.get("data_tests", []) if "serafin.unique_combination" in t]
         assert grain, f"{name} has no grain test"
-        for column in grain[0]["serafin.unique_combination"]["arguments"]["columns"]:
-            tests = next(c for c in model["columns"] if c["name"] == column).get("data_tests", [])
-            assert "not_null" in tests
+        not_null = [t for t in model["data_tests"] if "serafin.not_null_columns" in t]
+        assert not_null, f"{name} has no not-null test"
+        assert set(grain[0]["serafin.unique_combination"]["arguments"]["columns"]) <= set(
+            not_null[0]["serafin.not_null_columns"]["arguments"]["columns"]), f"{name}: a grain column may be NULL"
 
 
 def test_unit_tests_cover_the_pure_rules():

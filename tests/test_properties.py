@@ -102,8 +102,12 @@ def _macros():
         def dispatch(name, package):
             return getattr(serafin, f"duckdb__{name}", None) or getattr(serafin, f"default__{name}")
 
+    def config(**values):  # a test's config (its fail_calc): kept for the tests to read
+        serafin.test_config = values
+        return ""
+
     module = jinja2.Environment().from_string(
-        text, globals={"serafin": serafin, "adapter": Adapter, "return": lambda value: value}).module
+        text, globals={"serafin": serafin, "adapter": Adapter, "return": lambda value: value, "config": config}).module
     serafin.__dict__.update({k: getattr(module, k) for k in dir(module) if not k.startswith("_")})
     return serafin
 
@@ -197,3 +201,23 @@ def test_unique_combination_finds_exactly_the_repeated_groups(rows):
     for row in rows:
         counts[row] = counts.get(row, 0) + 1
     assert got == sorted(((*key, n) for key, n in counts.items() if n > 1), key=repr)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "é", None]), st.sampled_from([1, None]),
+                               st.sampled_from([2.5, None])), max_size=10))
+def test_not_null_columns_counts_the_nulls_of_each_column(rows):
+    """The not-null test (macros/tests.sql) checks several columns in one scan: it returns one row per column that has
+    NULLs, with their number, and dbt's failure count (its fail_calc) is the NULL cells in all, 0 when none."""
+    columns = ["code", "n", "amount"]
+    with duckdb.connect() as con:
+        con.execute("create table t (code varchar, n integer, amount decimal(6, 2), other varchar)")
+        if rows:
+            con.executemany("insert into t values (?, ?, ?, null)", rows)
+        sql = str(MACROS.test_not_null_columns("t", columns))
+        got = sorted(con.execute(sql).fetchall())
+        failures = con.execute(f"select {MACROS.test_config['fail_calc']} from ({sql}) as found").fetchone()[0]
+    expected = sorted((name, sum(row[i] is None for row in rows)) for i, name in enumerate(columns)
+                      if any(row[i] is None for row in rows))
+    assert got == expected
+    assert failures == sum(row.count(None) for row in rows)

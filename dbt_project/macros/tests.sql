@@ -21,3 +21,22 @@ where {{ serafin.key_hash(columns) }} in (select row_key from candidates)
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
+
+{#- Generic test: these columns are never NULL. One test per model, not one per column: a single scan counts the
+    NULLs of every column (`count(*) - count(column)`), where dbt's `not_null` runs one query, and one dbt node, per
+    column: 330 nodes once, and a month added ran 317 dbt tests instead of 156 (benchmarks/RESULTS.md). A failure
+    lists each column with NULLs and its number of rows; the number dbt reports is the NULL rows in all. -#}
+{% test not_null_columns(model, columns) %}
+{{ config(fail_calc='coalesce(sum(null_rows), 0)') }}
+with null_counts as (
+    select
+    {%- for column in columns %}
+        count(*) - count({{ column }}) as nulls_{{ loop.index }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ model }}
+)
+{% for column in columns %}
+select '{{ column }}' as column_name, nulls_{{ loop.index }} as null_rows from null_counts where nulls_{{ loop.index }} > 0
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
+{% endtest %}
