@@ -187,20 +187,27 @@ def test_no_strptime_without_its_end_marker():
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "é", None]), st.sampled_from([1, 2, None])), max_size=12))
-def test_unique_combination_finds_exactly_the_repeated_groups(rows):
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "é", None]), st.sampled_from([1, 2, None])), max_size=12),
+       nullable=st.sampled_from([[], ["n"], ["code", "n"]]))
+def test_grain_finds_exactly_the_repeated_keys_and_the_nulls(rows, nullable):
     """The grain test (macros/tests.sql) finds candidates by a hash of the columns, then counts exactly: it must
-    return the groups a plain GROUP BY ... HAVING count(*) > 1 returns, NULLs grouped together as GROUP BY does."""
+    return the keys a plain GROUP BY ... HAVING count(*) > 1 returns, NULLs grouped together as GROUP BY does, and
+    one row per grain column outside `nullable` that has NULLs, with their number."""
     with duckdb.connect() as con:
         con.execute("create table t (code varchar, n integer)")
         if rows:
             con.executemany("insert into t values (?, ?)", rows)
-        sql = str(MACROS.test_unique_combination("t", ["code", "n"]))
+        sql = str(MACROS.test_grain("t", ["code", "n"], nullable))
         got = sorted(con.execute(sql).fetchall(), key=repr)
     counts: dict[tuple, int] = {}
     for row in rows:
         counts[row] = counts.get(row, 0) + 1
-    assert got == sorted(((*key, n) for key, n in counts.items() if n > 1), key=repr)
+    expected = [("repeated", None, *key, n) for key, n in counts.items() if n > 1]
+    for i, column in enumerate(["code", "n"]):
+        nulls = sum(row[i] is None for row in rows)
+        if column not in nullable and nulls:
+            expected.append(("null", column, None, None, nulls))
+    assert got == sorted(expected, key=repr)
 
 
 @settings(max_examples=60, deadline=None)
