@@ -229,7 +229,7 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
         "dbt_nodes": {"models_s": sum(n[0] for n in nodes if n[1] == "model"),
                       "tests_s": sum(n[0] for n in nodes if n[1] == "test"),
                       "tests": sum(n[1] == "test" for n in nodes),
-                      "slowest": [[name, kind, seconds] for seconds, kind, name in sorted(nodes, reverse=True)]},
+                      "slowest": [[name, kind, seconds] for seconds, kind, name in sorted(nodes, reverse=True)]},  # every node
     }
 
 
