@@ -192,13 +192,14 @@ def test_no_strptime_without_its_end_marker():
 def test_grain_finds_exactly_the_repeated_keys_and_the_nulls(rows, nullable):
     """The grain test (macros/tests.sql) finds candidates by a hash of the columns, then counts exactly: it must
     return the keys a plain GROUP BY ... HAVING count(*) > 1 returns, NULLs grouped together as GROUP BY does, and
-    one row per grain column outside `nullable` that has NULLs, with their number."""
+    one row per grain column outside `nullable` that has NULLs, with their number; dbt reports the rows at fault."""
     with duckdb.connect() as con:
         con.execute("create table t (code varchar, n integer)")
         if rows:
             con.executemany("insert into t values (?, ?)", rows)
         sql = str(MACROS.test_grain("t", ["code", "n"], nullable))
         got = sorted(con.execute(sql).fetchall(), key=repr)
+        failures = con.execute(f"select {MACROS.test_config['fail_calc']} from ({sql}) as found").fetchone()[0]
     counts: dict[tuple, int] = {}
     for row in rows:
         counts[row] = counts.get(row, 0) + 1
@@ -208,6 +209,9 @@ def test_grain_finds_exactly_the_repeated_keys_and_the_nulls(rows, nullable):
         if column not in nullable and nulls:
             expected.append(("null", column, None, None, nulls))
     assert got == sorted(expected, key=repr)
+    # dbt's failure count: the rows at fault, those of each repeated key and those with a NULL (once per column)
+    assert failures == sum(n for n in counts.values() if n > 1) + sum(
+        sum(row[i] is None for row in rows) for i, column in enumerate(["code", "n"]) if column not in nullable)
 
 
 @settings(max_examples=60, deadline=None)
