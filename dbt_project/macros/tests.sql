@@ -41,8 +41,8 @@ from ({{ serafin.null_rows(model, required) }}) as nulls
 
 {#- Generic test: these columns (beside the grain's, which `grain` checks) are never NULL. One test per model, not one
     per column: a single scan counts the NULLs of every column (`count(*) - count(column)`), where dbt's `not_null`
-    runs one query, and one dbt node, per column. With `grain`, a full build at 5 M rows runs 221 dbt tests instead
-    of 527, and a month added 102 instead of 317 (benchmarks/RESULTS.md). A failure lists each column with NULLs and
+    runs one query, and one dbt node, per column. With `grain`, a full build runs 214 dbt tests instead of 527, and
+    a month added about 100 instead of 317 (benchmarks/RESULTS.md). A failure lists each column with NULLs and
     its number of rows; the number dbt reports is the NULL rows in all. -#}
 {% test not_null_columns(model, columns) %}
 {{ config(fail_calc='coalesce(sum(null_rows), 0)') }}
