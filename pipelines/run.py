@@ -227,6 +227,19 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
             verbose: bool = False, instance=None, data_tests: bool = True):
     """The Dagster run itself, on the build warehouse: (ExecuteInProcessResult, instance, definitions).
     The instance keeps the event log (benchmarks/run.py reads each step's timestamps from it)."""
+    from pipelines import data_quality
+
+    if not validate_only:  # the data-quality step's process imports GX meanwhile, on the core Dagster leaves idle
+        data_quality.prewarm()
+    try:
+        return _run_job(paths, validate_only=validate_only, years=years, verbose=verbose, instance=instance,
+                        data_tests=data_tests)
+    finally:
+        data_quality.discard_prewarmed()
+
+
+def _run_job(paths: RunPaths, *, validate_only: bool, years: list[int] | None, verbose: bool, instance,
+             data_tests: bool):
     import dagster as dg
 
     from pipelines.definitions import build_definitions

@@ -174,11 +174,11 @@ def serafin_dbt_assets():
         invocation = dbt.cli(args, context=context, target_path=target)  # dbt starts: a few seconds of its own
         try:
             if _runs_data_quality(context):
-                # meanwhile, in this thread (a second importing thread races with this one's imports): GX, 3.5 s
-                # the data-quality step would spend after dbt
+                # the data-quality step's process, unless the run started it already (pipelines/run.py): it imports
+                # GX (3.5 s) while dbt builds, so the step starts at once
                 from pipelines import data_quality
 
-                data_quality.import_gx()
+                data_quality.prewarm()
             # Dagster records what dbt leaves alone: upstream of all that dbt builds, so first
             yield from _unchanged_outputs(context, unchanged)
         except BaseException:

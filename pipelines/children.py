@@ -1,0 +1,25 @@
+"""What the child processes of a run share: each ends as soon as the run's process is gone.
+
+A run starts Python processes of its own (dbt as `serafin-dbt`, pipelines/dbt_child.py; the data-quality suite,
+pipelines/data_quality.py). If the run is killed, an ordinary child would go on writing to the build warehouse;
+these watch their parent and exit when it is gone (they are then reparented)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+
+def end_with_parent() -> None:
+    """Exit this process (status 143, as a process ended by SIGTERM) within a quarter of a second of its parent's
+    end."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.25)
+            if os.getppid() != parent:
+                os._exit(143)
+
+    threading.Thread(target=watch, daemon=True, name="serafin-parent-watch").start()
