@@ -4,16 +4,21 @@
     in ordinary settings and with partners, the needs of the latest assessment covered and not covered, the
     longest gap between two activity dates while a stay was open, and the person's total cost across ESMS
     (marts.person_cost). What a coordinator of parcours or a PAG needs; never for a board. -#}
+{#- Built by year (macros/incremental.sql): a run adding activity rebuilds the years it touched; a person's year
+    reads that year's rows only. -#}
+-- depends_on: {{ ref('int_activity__checked') }}
+{{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
+          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
 with persons as (
-    select year, person_id from {{ ref('int_file_active') }} where scope = 'platform'
+    select year, person_id from {{ ref('int_file_active') }} where scope = 'platform'{{ serafin.in_refreshed_years() }}
     union
-    select year, person_id from {{ ref('int_person_direct_pairs') }}
+    select year, person_id from {{ ref('int_person_direct_pairs') }} where true{{ serafin.in_refreshed_years() }}
 ),
 
 year_stays as (
     select year, person_id, stay_id, finess_et, modality
     from {{ ref('int_scope_stays') }}
-    where scope = 'platform'
+    where scope = 'platform'{{ serafin.in_refreshed_years() }}
 ),
 
 stays as (
@@ -27,7 +32,7 @@ stays as (
 ),
 
 supporters as (
-    select year, person_id, provider from {{ ref('int_person_direct_pairs') }}
+    select year, person_id, provider from {{ ref('int_person_direct_pairs') }} where true{{ serafin.in_refreshed_years() }}
     union
     select year, person_id, finess_et
     from year_stays
@@ -48,6 +53,7 @@ hours as (
         sum(case when p.provider <> p.finess_et then p.hours else 0 end) as partner_hours
     from {{ ref('int_person_direct_pairs') }} as p
     left join {{ ref('enumerations') }} as e on e.enumeration = 'setting' and e.value = p.setting
+    where true{{ serafin.in_refreshed_years('p.year') }}
     group by p.year, p.person_id
 ),
 
@@ -56,20 +62,21 @@ needs as (
            sum(case when level >= 1 and covered then 1 else 0 end) as needs_covered,
            sum(case when level >= 1 and not covered then 1 else 0 end) as needs_uncovered
     from {{ ref('int_needs_coverage') }}
-    where scope = 'platform'
+    where scope = 'platform'{{ serafin.in_refreshed_years() }}
     group by year, person_id
 ),
 
 gaps as (
     select year, person_id, max(days) as longest_gap_days
     from {{ ref('int_activity_gaps') }}
-    where scope = 'platform' and inside_stay
+    where scope = 'platform' and inside_stay{{ serafin.in_refreshed_years() }}
     group by year, person_id
 ),
 
 costs as (
     select year, person_id, sum(total_cost) as total_cost, count(*) as esms_costed
     from {{ ref('person_cost') }}
+    where true{{ serafin.in_refreshed_years() }}
     group by year, person_id
 )
 

@@ -1,10 +1,15 @@
 {#- inclusion_share: direct hours in an inclusive setting (school, work, the city, home: `inclusive` in
     nomenclatures/enumerations.csv) / direct hours whose setting is known. -#}
+{#- Built by year (macros/incremental.sql): a run adding activity rebuilds the years it touched. -#}
+-- depends_on: {{ ref('int_activity__checked') }}
+{{ config(materialized='incremental' if target.type == 'duckdb' else 'table', incremental_strategy='append',
+          pre_hook="{{ serafin.delete_refreshed_years() }}", on_schema_change='fail') }}
 with hours as (
     select scope, year,
            sum(case when inclusive then hours else 0 end) as inclusive_hours,
            sum(case when setting is not null then hours else 0 end) as known_hours
     from {{ ref('int_direct_pairs') }}
+    where true{{ serafin.in_refreshed_years() }}
     group by scope, year
 ),
 
@@ -17,3 +22,4 @@ select g.scope, g.year, coalesce(h.inclusive_hours, 0) as numerator, coalesce(h.
 from {{ ref('int_indicator_grid') }} as g
 left join hours as h on h.scope = g.scope and h.year = g.year
 left join persons as p on p.scope = g.scope and p.year = g.year
+where true{{ serafin.in_refreshed_years('g.year') }}
