@@ -11,10 +11,11 @@ import threading
 import time
 
 
-def end_with_parent() -> None:
+def end_with_parent(parent: int | None = None) -> None:
     """Exit this process (status 143, as a process ended by SIGTERM) within a quarter of a second of its parent's
-    end."""
-    parent = os.getppid()
+    end. `parent`: the process id that started this one, when known (read here, it would be the init process's
+    already if the parent ended while this one started)."""
+    parent = parent or os.getppid()
 
     def watch() -> None:
         while True:

@@ -298,7 +298,8 @@ class Worker:
         import tempfile
 
         self._stderr = tempfile.TemporaryFile()  # a pipe nobody reads until the end could fill up and block it
-        self.process = subprocess.Popen([sys.executable, "-m", "pipelines.data_quality"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", "pipelines.data_quality", str(os.getpid())],
+                                        stdin=subprocess.PIPE,
                                         stdout=subprocess.DEVNULL, stderr=self._stderr, text=True, encoding="utf-8")
 
     def alive(self) -> bool:
@@ -311,14 +312,15 @@ class Worker:
         request = {"warehouse": str(Path(warehouse).resolve()), "work": str(work.resolve()), "result": str(result)}
         try:
             self.process.communicate(json.dumps(request) + "\n")
+            if self.process.returncode != 0 or not result.exists():
+                self._stderr.seek(0)
+                lines = [line for line in self._stderr.read().decode("utf-8", "replace").splitlines()
+                         if line.strip()]
+                raise WorkerFailed(lines[-1] if lines else f"the data-quality process ended with status "
+                                                           f"{self.process.returncode}")
+            return [_outcome(item) for item in json.loads(result.read_text(encoding="utf-8"))]
         finally:
             self.stop()
-        if self.process.returncode != 0 or not result.exists():
-            self._stderr.seek(0)
-            lines = [line for line in self._stderr.read().decode("utf-8", "replace").splitlines() if line.strip()]
-            raise WorkerFailed(lines[-1] if lines else f"the data-quality process ended with status "
-                                                       f"{self.process.returncode}")
-        return [_outcome(item) for item in json.loads(result.read_text(encoding="utf-8"))]
 
     def stop(self) -> None:
         if self.alive():
@@ -370,12 +372,12 @@ def _outcome(item: dict) -> Outcome:
                    item["unexpected_count"], item["sample"])
 
 
-def _serve() -> int:
+def _serve(parent: int) -> int:
     """The worker's process: GX first, then one request on stdin (none: the run ended without its data-quality
     step)."""
     from pipelines.children import end_with_parent
 
-    end_with_parent()
+    end_with_parent(parent)
     import_gx()
     line = sys.stdin.readline()
     if not line.strip():
@@ -388,4 +390,4 @@ def _serve() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve())
+    sys.exit(_serve(int(sys.argv[1])))

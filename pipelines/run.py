@@ -228,18 +228,25 @@ def run_job(paths: RunPaths, *, validate_only: bool = False, years: list[int] | 
     """The Dagster run itself, on the build warehouse: (ExecuteInProcessResult, instance, definitions).
     The instance keeps the event log (benchmarks/run.py reads each step's timestamps from it)."""
     from pipelines import data_quality
+    from pipelines.dbt_child import Warm
 
-    if not validate_only:  # the data-quality step's process imports GX meanwhile, on the core Dagster leaves idle
+    # while Dagster starts on one core, the processes of the steps to come import their libraries on the other: dbt
+    # (pipelines/dbt_child.py) and the data-quality suite's GX (pipelines/data_quality.py)
+    warm = Warm(paths.build_dir)
+    if not validate_only:
         data_quality.prewarm()
     try:
         return _run_job(paths, validate_only=validate_only, years=years, verbose=verbose, instance=instance,
-                        data_tests=data_tests)
+                        data_tests=data_tests, warm=warm)
     finally:
         data_quality.discard_prewarmed()
+        for name in warm.environ():
+            os.environ.pop(name, None)
+        warm.stop()
 
 
 def _run_job(paths: RunPaths, *, validate_only: bool, years: list[int] | None, verbose: bool, instance,
-             data_tests: bool):
+             data_tests: bool, warm):
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -247,6 +254,8 @@ def _run_job(paths: RunPaths, *, validate_only: bool, years: list[int] | None, v
 
     settings.quiet_telemetry()
     prepare_manifest()
+    # for the build's serafin-dbt (dagster-dbt passes it this process's environment)
+    os.environ.update(warm.environ())
     defs = build_definitions(str(paths.landing), str(paths.build_warehouse), str(paths.reports),
                              raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine)
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if validate_only else dg.AssetSelection.all()

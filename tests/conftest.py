@@ -86,8 +86,9 @@ def demo(tmp_path_factory) -> Warehouse:
     handler = logging.FileHandler(work / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()
-    # "serafin" too: a `serafin` command run earlier in this test process (pipelines/cli.py) set it to WARNING
-    loggers = [root, logging.getLogger("serafin")]
+    # "serafin" and Dagster's too: a `serafin` command run earlier in this test process (pipelines/cli.py) set them
+    # to WARNING
+    loggers = [root, *(logging.getLogger(name) for name in ("serafin", "dagster", "dagster.builtin"))]
     levels = [logger.level for logger in loggers]
     root.addHandler(handler)
     for logger in loggers:
