@@ -89,11 +89,12 @@ class Warm:
 def _serve(path: str, run: int) -> int:
     """The warm process: dbt imported, one command taken over the socket and run by a forked child."""
     end_with_parent(run)
-    from dbt.cli.main import cli  # noqa: F401 (what this process is started ahead for)
-
+    # bound first: a command that comes while dbt is still being imported waits for it, never starts dbt again
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
+    from dbt.cli.main import cli  # noqa: F401 (what this process is started ahead for)
+
     while True:
         conn, _ = server.accept()
         uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]

@@ -33,7 +33,7 @@ def test_a_warm_dbt_runs_the_command_with_the_callers_streams_and_status(tmp_pat
     try:
         env = dict(os.environ, **warm.environ())
         deadline = time.monotonic() + 60
-        while not warm.path.exists() and time.monotonic() < deadline:  # bound once dbt is imported
+        while not warm.path.exists() and time.monotonic() < deadline:  # bound, dbt being imported
             time.sleep(0.05)
         assert warm.path.exists()
         handed = _serafin_dbt(["--version"], env, tmp_path)
