@@ -289,8 +289,8 @@ class WorkerFailed(Exception):
 
 class Worker:
     """The suite run by a Python process of its own (`python -m pipelines.data_quality`): it imports GX as soon
-    as it starts (about 3.5 s of CPU), at a lower CPU priority, then waits for the warehouse to check, runs `run` on
-    it and writes the outcomes as JSON. A run starts one ahead (`prewarm`): the import uses what CPU the run leaves
+    as it starts (about 3.5 s of CPU) in a thread of lower CPU priority, then waits for the warehouse to check,
+    runs `run` on it and writes the outcomes as JSON. A run starts one ahead (`prewarm`): the import uses what CPU the run leaves
     idle before the data-quality step. Imported in the run's own process while dbt built, GX took those seconds
     from dbt, which keeps both cores busy (a month added: 2 to 3 s longer). The process ends with the run's
     (pipelines/children.py)."""
@@ -379,13 +379,25 @@ def _serve(parent: int) -> int:
     from pipelines.children import end_with_parent
 
     end_with_parent(parent)
-    # a lower CPU priority: the import takes the cores only when the run leaves them idle (Dagster's start, dbt's,
-    # the gaps between dbt's nodes); by the data-quality step nothing else runs, and the suite has them all
-    os.nice(10)
-    import_gx()
+    failed: list[BaseException] = []
+
+    def import_quietly() -> None:
+        # at a lower CPU priority (this thread's only, on Linux): the import takes the cores only when the run leaves
+        # them idle (Dagster's start, dbt's, the gaps between dbt's nodes); the suite itself runs at the run's
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        try:
+            import_gx()
+        except BaseException as exc:  # raised again in the main thread, for the step to report
+            failed.append(exc)
+
+    importing = threading.Thread(target=import_quietly, name="serafin-import-gx", daemon=True)
+    importing.start()
     line = sys.stdin.readline()
-    if not line.strip():
-        return 0
+    if not line.strip():  # the run ended without its data-quality step: no need to finish the import
+        os._exit(0)
+    importing.join()
+    if failed:
+        raise failed[0]
     request = json.loads(line)
     outcomes = run(Path(request["warehouse"]), Path(request["work"]))
     Path(request["result"]).write_text(json.dumps([_as_dict(o) for o in outcomes], ensure_ascii=False),
