@@ -288,12 +288,12 @@ class WorkerFailed(Exception):
 
 
 class Worker:
-    """The suite run by a Python process of its own (`python -m pipelines.data_quality`): it imports GX as soon
-    as it starts (about 3.5 s of CPU) in a thread of lower CPU priority, then waits for the warehouse to check,
-    runs `run` on it and writes the outcomes as JSON. A run starts one ahead (`prewarm`): the import uses what CPU the run leaves
-    idle before the data-quality step. Imported in the run's own process while dbt built, GX took those seconds
-    from dbt, which keeps both cores busy (a month added: 2 to 3 s longer). The process ends with the run's
-    (pipelines/children.py)."""
+    """The suite run by a Python process of its own (`python -m pipelines.data_quality RUN_PID`): it imports GX
+    as soon as it starts (about 3.5 s of CPU) in a thread of lower CPU priority, then waits for the warehouse to
+    check, runs `run` on it and writes the outcomes as JSON. A run starts one ahead (`prewarm`): the import uses
+    what CPU the run leaves idle before the data-quality step. Imported in the run's own process while dbt built,
+    GX took those seconds from dbt, which keeps both cores busy (a month added: 2 to 3 s longer). The process
+    ends with the run's (pipelines/children.py)."""
 
     def __init__(self) -> None:
         import tempfile

@@ -3,7 +3,7 @@
 dagster-dbt starts dbt as a child process. If `serafin` is killed, an ordinary `dbt build` would go on
 writing; this entry point watches its parent and exits as soon as it is gone (pipelines/children.py).
 
-Started ahead (`serafin-dbt --warm SOCKET`, `Warm`), it imports dbt (about 1 s of CPU, on the core Dagster's own
+Started ahead (`serafin-dbt --warm SOCKET RUN_PID`, `Warm`), it imports dbt (about 1 s of CPU, on the core Dagster's own
 start leaves idle) and waits on a Unix socket. The `serafin-dbt` that dagster-dbt starts later finds the socket in
 its environment (`SERAFIN_DBT_WARM`) and hands its command over: its arguments, environment, working directory and
 its standard streams themselves (file descriptors passed over the socket). The warm process forks a child that
@@ -60,7 +60,7 @@ def _dbt() -> int:
 
 class Warm:
     """A `serafin-dbt --warm` process, started ahead of the dbt command of a run (pipelines/run.py). `environ`
-    gives the variable the run sets for the command to find it; `stop` ends it if no command came."""
+    gives the variables the run sets for the command to find it and end with the run; `stop` ends it if no command came."""
 
     def __init__(self, folder: Path) -> None:
         path = Path(folder) / "dbt.sock"
@@ -105,10 +105,10 @@ def _serve(path: str, run: int) -> int:
     os.unlink(path)
     _, fds, _, _ = socket.recv_fds(conn, 1, 3)
     request = json.loads(_receive(conn))
-    server = os.getpid()
+    warm = os.getpid()
     pid = os.fork()
     if pid == 0:
-        _run_handed_over(conn, fds, request, server)
+        _run_handed_over(conn, fds, request, warm)
     for fd in fds:
         os.close(fd)
     conn.sendall(_STATUS.pack(pid))
@@ -117,7 +117,7 @@ def _serve(path: str, run: int) -> int:
     return 0
 
 
-def _run_handed_over(conn: socket.socket, fds: list[int], request: dict, server: int) -> None:
+def _run_handed_over(conn: socket.socket, fds: list[int], request: dict, warm: int) -> None:
     """The forked child: the command's streams, directory, environment and arguments, then dbt; never returns."""
     import threading
 
@@ -128,7 +128,7 @@ def _run_handed_over(conn: socket.socket, fds: list[int], request: dict, server:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = ["serafin-dbt", *request["argv"]]
-    end_with_parent(server)  # the warm process
+    end_with_parent(warm)  # the warm process
 
     def watch_command() -> None:  # the serafin-dbt that handed the command over ended (killed): so does dbt
         while True:
