@@ -318,3 +318,46 @@ def test_values_are_trimmed_as_duckdb_trims_them():
     assert 0xA0 in spaces and 0x3000 in spaces
     assert [r[1] for r in rows] == [r[2] for r in rows]
     assert [r[1] for r in rows][:6] == ["a", "a", "é", "Réalisé", None, None]
+
+
+def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path):
+    """The persons file is read first and the files after it are written with the ids met so far (landing
+    `_PersonsMet`); a file naming someone new is written again with its own ids. Either way each row has the HMAC
+    of its id as written, trimmed (worked out here with hmac, not with the pipeline's function); a blank id stays
+    null, an id built from the person's id carries the pseudonym, and no row keeps the stand-in of an id not met."""
+    import hashlib
+    import hmac
+
+    from pipelines.ingestion.landing import _PersonsMet, land_folder
+
+    key = b"k" * 32
+
+    def expected(person: str) -> str:
+        return "P" + hmac.new(key, person.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+    land = tmp_path / "landing"
+    (land / "activity").mkdir(parents=True)
+    # sorted after the activity files, read before them
+    (land / "persons.csv").write_text("person_id,birth_year\nU0001,2010\nU0002,2011\n", encoding="utf-8")
+    (land / "activity" / "a_known.csv").write_text(
+        ACTIVITY_HEADER + _activity_line("k1", 3).replace(",A,", ",U0001,")
+        + _activity_line("k2", 4).replace(",A,", ", U0002 ,") + _activity_line("k3", 5).replace(",A,", ",,"),
+        encoding="utf-8")
+    (land / "activity" / "b_new.csv").write_text(
+        ACTIVITY_HEADER + _activity_line("U0003-n1", 3).replace(",A,", ",U0003,")
+        + _activity_line("n2", 4).replace(",A,", ",U0001,"), encoding="utf-8")
+    # U0002 is met again after U0003 was: the ids of the run so far, not only the persons file's
+    (land / "activity" / "c_after.csv").write_text(
+        ACTIVITY_HEADER + _activity_line("U0002-c1", 6).replace(",A,", ",U0002,")
+        + _activity_line("c2", 7).replace(",A,", ",U0003,"), encoding="utf-8")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        land_folder(con, land, key)
+        rows = con.execute("select event_id, person_id from raw.activity order by event_id").fetchall()
+        persons = con.execute("select person_id from raw.persons order by _line").fetchall()
+        stand_ins = con.execute("select count(*) from raw.activity where person_id = ? or event_id like ?",
+                                [_PersonsMet.NOT_MET, f"%{_PersonsMet.NOT_MET}%"]).fetchone()[0]
+    u1, u2, u3 = expected("U0001"), expected("U0002"), expected("U0003")
+    assert persons == [(u1,), (u2,)]
+    assert sorted(rows) == sorted([("k1", u1), ("k2", u2), ("k3", None), (f"{u3}-n1", u3), ("n2", u1),
+                                   (f"{u2}-c1", u2), ("c2", u3)])
+    assert stand_ins == 0

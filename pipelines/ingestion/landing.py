@@ -12,9 +12,12 @@ file gone from the folder has its rows removed.
 Storage: the rows of each landing file are one Parquet file in the raw folder beside the warehouse
 (`warehouse.duckdb` → `warehouse.raw/<table>/<row file>.parquet`), and `raw.<table>` is a view over
 the row files its warehouse lists. A CSV file is read by DuckDB straight into its row file, in file
-order, with no copy of its rows in between: a first read of its person ids alone, whose pseudonyms
-are computed once each, then one COPY that maps, trims and pseudonymises (benchmarks/RESULTS.md:
-about the time of a bare DuckDB read of the same files). Its rows carry no line: a row's line is
+order, with no copy of its rows in between: one COPY that maps, trims and pseudonymises from the
+person ids the run has met (the persons files are read first; a pseudonym is computed once per id);
+a file naming someone new is read again, its person ids alone, then the COPY (`_PersonsMet`;
+benchmarks/RESULTS.md: within the time of a bare DuckDB read of the same files). While files are
+read, others are hashed in two threads: only a file loaded before waits for its hash to know
+whether it changed. Its rows carry no line: a row's line is
 its position + 2, which the views give (`file_row_number`), unless malformed lines shift them (then
 the lines are written). A row file is named after the landing file, its sha256 and the key, and never
 rewritten: a run builds a new warehouse (pipelines/run.py) whose views list the row files it uses,
@@ -36,7 +39,7 @@ import io
 import logging
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,6 +239,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     for problem in mapping_problems:
         log.warning(problem)
     files, unknown = discover(landing)
+    files.sort(key=lambda file: file[0] != "persons")  # the persons first: their ids are met first (_PersonsMet)
     for path in unknown:
         log.warning("ignored %s: not a landing table (expected one of %s)",
                     path.relative_to(landing), ", ".join(TABLES))
@@ -246,33 +250,38 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
         summary.removed.append(gone)
         log.info("%s is no longer in the landing folder: its rows were removed", gone)
 
-    with tempfile.TemporaryDirectory(prefix="serafin-") as tmp, ThreadPoolExecutor(max_workers=1) as pool:
-        hashes = {rel: pool.submit(readers.sha256_of, path) for rel, path in
+    # the files are hashed in two threads while they are compared and read: only a file this warehouse loaded
+    # before, from the same key and ingestion version, waits for its hash to know whether it changed; a new file's
+    # rows are read at once, its hash awaited when its row file is named
+    with (tempfile.TemporaryDirectory(prefix="serafin-") as tmp, ThreadPoolExecutor(max_workers=1) as pool,
+          ThreadPoolExecutor(max_workers=2) as hashing):
+        hashes = {rel: hashing.submit(readers.sha256_of, path) for rel, path in
                   ((p.relative_to(landing).as_posix(), p) for _, p in files)}
         changed = []
         for number, (table_name, path) in enumerate(files):
             rel = path.relative_to(landing).as_posix()
-            sha = hashes[rel].result()
             seen = known.get(rel)
             main = "fhir_index" if table_name == fhir.SOURCE else table_name
-            if (seen and seen[:3] == (sha, fingerprint, INGEST_VERSION) and seen[3] == table_name
-                    and (seen[4] == "rejected" or _row_file(raw, main, rel, sha, fingerprint).exists())):
-                summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
-                log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
-                continue
-            changed.append((number, table_name, path, rel, sha))
+            if seen and seen[1:4] == (fingerprint, INGEST_VERSION, table_name):
+                sha = hashes[rel].result()
+                if seen[0] == sha and (seen[4] == "rejected" or _row_file(raw, main, rel, sha, fingerprint).exists()):
+                    summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
+                    log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
+                    continue
+            changed.append((number, table_name, path, rel, hashes[rel]))
+        met = _PersonsMet(key)
         fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE])
         # the CSV files made UTF-8 text one ahead: the next file is transcoded while DuckDB reads this one
         texts = {rel: pool.submit(readers.prepare_csv, path, Path(tmp), _work_name(number))
                  for number, table_name, path, rel, _ in changed
                  if table_name in TABLES and readers.is_csv(Path(_plain_name(path)))}
-        for number, table_name, path, rel, sha in changed:
+        for number, table_name, path, rel, digest in changed:
             if table_name == fhir.SOURCE:
-                outcome = _land_fhir_file(con, path, rel, sha, key, fingerprint, raw, fhir_index)
+                outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
             elif table_name in finess.TABLES:
-                outcome = _land_finess_file(con, table_name, path, rel, sha, fingerprint, Path(tmp), raw)
+                outcome = _land_finess_file(con, table_name, path, rel, digest.result(), fingerprint, Path(tmp), raw)
             else:
-                outcome = _land_file(con, TABLES[table_name], path, rel, sha, key, fingerprint,
+                outcome = _land_file(con, TABLES[table_name], path, rel, digest, met, fingerprint,
                                      custom.get(table_name, {}), Path(tmp), number, raw, texts.get(rel))
             summary.outcomes.append(outcome)
     return summary
@@ -289,16 +298,19 @@ def _work_name(number: int) -> str:
     return f"__landing_{number}"
 
 
-def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fingerprint: str,
+def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _PersonsMet, fingerprint: str,
                custom: dict[str, str], workdir: Path, number: int, raw: Path, text=None) -> FileOutcome:
+    """One landing file of a table → its Parquet row file. `digest`: the file's sha256, being computed; its rows are
+    written under a work name meanwhile, and the row file named after it (`_row_file`) once they are committed."""
     tmp = _work_name(number)
+    pending = raw / table.name / (tmp + ".parquet.tmp")  # collect_garbage removes one a killed run left
     try:
         try:
             result = readers.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
         except readers.UnreadableFile as exc:
             with _transaction(con):
                 _forget(con, raw, rel)
-                return _reject_file(con, table, rel, sha, fingerprint, 0, f"file could not be read: {exc}")
+                return _reject_file(con, table, rel, digest.result(), fingerprint, 0, f"file could not be read: {exc}")
         mapping = map_headers(result.headers, table, custom)
         meta = {"format": result.fmt, "encoding": result.encoding, "delimiter": result.delimiter,
                     "dropped": ", ".join(mapping.personal), "ignored": ", ".join(mapping.ignored)}
@@ -315,17 +327,17 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
                 result.rows = max(result.rows, 0)
             with _transaction(con):
                 _forget(con, raw, rel)
-                return _reject_file(con, table, rel, sha, fingerprint, result.rows + len(result.malformed),
+                return _reject_file(con, table, rel, digest.result(), fingerprint,
+                                    result.rows + len(result.malformed),
                                     f"required column(s) {missing} missing; the file's headers are: {found}",
                                     **meta)
-        target = _row_file(raw, table.name, rel, sha, fingerprint)
-        pending = target.with_name(target.name + ".tmp")
         try:
-            _write_rows(con, table, result, mapping, rel, key, pending)
+            _write_rows(con, table, result, mapping, rel, met, pending)
         except readers.UnreadableFile as exc:  # a CSV file DuckDB could not read to its end
             with _transaction(con):
                 _forget(con, raw, rel)
-                return _reject_file(con, table, rel, sha, fingerprint, 0, f"file could not be read: {exc}", **meta)
+                return _reject_file(con, table, rel, digest.result(), fingerprint, 0, f"file could not be read: {exc}",
+                                    **meta)
         meta["encoding"] = result.encoding  # a CSV file found not to be UTF-8 further down was read again
         with _transaction(con):
             _forget(con, raw, rel)
@@ -333,8 +345,10 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [table.name, rel, line, None, safe_fields(text, result, mapping, table), reason])
             rows_read = result.rows + len(result.malformed)
+            sha = digest.result()
             _record(con, rel, table.name, sha, rows_read, "loaded", result.note, fingerprint, **meta)
-        os.replace(pending, target)  # after the commit: a crash before it leaves the file to be read again
+        # after the commit: a crash before it leaves the file to be read again
+        os.replace(pending, _row_file(raw, table.name, rel, sha, fingerprint))
         log.info("%s → raw.%s: %d rows read%s (%s%s)", rel, table.name, rows_read,
                  f", {len(result.malformed)} malformed" if result.malformed else "", result.fmt,
                  f", {result.encoding}, '{result.delimiter}'" if result.fmt == "csv" else "")
@@ -343,8 +357,7 @@ def _land_file(con, table: Table, path: Path, rel: str, sha: str, key: bytes, fi
         con.execute(f"drop table if exists {tmp}")
         for work_file in workdir.glob(tmp + ".*"):  # its UTF-8 copy, if any
             work_file.unlink(missing_ok=True)
-        # a row file written for a load that did not commit
-        _row_file(raw, table.name, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)  # a row file written for a load that did not commit
 
 
 def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerprint: str, workdir: Path,
@@ -555,16 +568,16 @@ ROW_FILE_OPTIONS = "(format parquet, compression uncompressed, preserve_order tr
 
 
 def _write_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str,
-                key: bytes, target: Path) -> None:
-    """The file's rows, mapped to the table's canonical columns and pseudonymised, as one Parquet file: a CSV file
-    is read twice, its person ids alone, then its rows straight into the Parquet file, in file order (a projection:
-    a join would reorder them; the pseudonyms are looked up through an ENUM of the file's person ids)."""
+                met: _PersonsMet, target: Path) -> None:
+    """The file's rows, mapped to the table's canonical columns and pseudonymised, as one Parquet file, straight
+    from the file in file order (a projection: a join would reorder them; the pseudonyms are looked up through an
+    ENUM of the person ids, `_PersonsMet`)."""
     encoding = result.encoding
-    written = _copy_rows(con, table, result, mapping, rel, key, target)
+    written = _copy_rows(con, table, result, mapping, rel, met, target)
     if result.encoding != encoding:
         # not UTF-8 further down: the file was transcoded while its rows were written, after its person ids were
         # read as they were; read them again from the transcoded text, so an accented id keeps its pseudonym
-        written = _copy_rows(con, table, result, mapping, rel, key, target)
+        written = _copy_rows(con, table, result, mapping, rel, met, target)
     if result.lazy:
         result.rows = int(written[0][0])
         if result.malformed:  # the lines after a malformed one shift: their lines are written
@@ -576,42 +589,95 @@ def _write_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMa
             os.replace(renumbered, target)
 
 
-def _copy_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str, key: bytes,
+def _copy_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str, met: _PersonsMet,
                target: Path) -> list[tuple]:
-    """One read of the file's person ids, then one COPY of its rows into `target`; returns what the COPY returns."""
-    selects, lookups, lists = [], [], []
-    try:
-        for column in table.columns:
-            source = mapping.columns.get(column.name)
-            if source is None:
-                selects.append(f"cast(null as varchar) as {column.name}")
-                continue
-            expr = _trimmed(f"t.{_q(source)}")
-            if column.pseudonymise:
-                pseudonyms, lookup = _pseudonym_lookup(con, result, source, key, column.name)
-                lists.append(pseudonyms)
-                lookups.append(f"{lookup.format(param=f'${len(lists) + 1}')} as __pseudonym_{column.name}")
-                expr = f"t.__pseudonym_{column.name}"
-            elif column.year_only:
-                expr = f"nullif(regexp_extract({expr}, '([0-9]{{4}})', 1), '')"
-            elif column.carries_person and "person_id" in mapping.columns:
-                # an id built from the person's id (PP-U000084-2023) keeps its shape with the pseudonym in it
-                original = _trimmed(f"t.{_q(mapping.columns['person_id'])}")
-                expr = (f"case when length({original}) >= 4 and contains({expr}, {original}) "
-                        f"then replace({expr}, {original}, t.__pseudonym_person_id) else {expr} end")
-            selects.append(f"{expr} as {column.name}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return readers.scan(con, result, lambda rows: (
-            f"copy (select {', '.join(selects)}, cast($1 as varchar) as _file, {result.line_expr} as _line "
-            f"from (select *{''.join(', ' + lookup for lookup in lookups)} from {rows} t) t) "
-            f"to {_sql_path(target)} {ROW_FILE_OPTIONS}"), [rel, *lists])
-    finally:
-        for column in table.columns:
-            if column.pseudonymise:
-                con.execute(f"drop type if exists {SCRATCH}.ps_{column.name}")
+    """One COPY of the file's rows into `target`, their person ids pseudonymised from the ids met so far; when the
+    file names a person not met yet, one read of its person ids, then the COPY again. Returns what the COPY returns."""
+    persons = [(c.name, mapping.columns[c.name]) for c in table.columns
+               if c.pseudonymise and mapping.columns.get(c.name) is not None]
+    if persons and met.pseudonyms:
+        written = _copy(con, table, result, mapping, rel, met, target, speculative=True)
+        if not any(con.execute(f"select 1 from read_parquet({_sql_path(target)}) where {name} = ? limit 1",
+                               [_PersonsMet.NOT_MET]).fetchone() for name, _ in persons):
+            return written
+    for _, source in persons:
+        met.add(_person_ids(con, result, source))
+    return _copy(con, table, result, mapping, rel, met, target)
 
 
-SCRATCH = "serafin_scratch"  # an in-memory catalog for the pseudonym ENUMs of the file being read (not the warehouse)
+def _copy(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping, rel: str, met: _PersonsMet,
+          target: Path, speculative: bool = False) -> list[tuple]:
+    """The COPY of `_copy_rows`. `speculative`: a person id not met yet gets `_PersonsMet.NOT_MET` for pseudonym
+    (the file is then written again); otherwise null, as a row the ids' read could not parse."""
+    selects, lookups, params = [], [], [rel]
+    pseudonyms = met.enum(con) if met.pseudonyms else []
+    for column in table.columns:
+        source = mapping.columns.get(column.name)
+        if source is None:
+            selects.append(f"cast(null as varchar) as {column.name}")
+            continue
+        expr = _trimmed(f"t.{_q(source)}")
+        if column.pseudonymise:
+            lookup = "cast(null as varchar)"
+            if pseudonyms:
+                params[1:] = [pseudonyms]
+                lookup = (f"list_extract(cast($2 as varchar[]), "
+                          f"enum_code(try_cast({expr} as {_PersonsMet.ENUM})) + 1)")
+            if speculative:
+                lookup = f"coalesce({lookup}, case when {expr} is not null then '{_PersonsMet.NOT_MET}' end)"
+            lookups.append(f"{lookup} as __pseudonym_{column.name}")
+            expr = f"t.__pseudonym_{column.name}"
+        elif column.year_only:
+            expr = f"nullif(regexp_extract({expr}, '([0-9]{{4}})', 1), '')"
+        elif column.carries_person and "person_id" in mapping.columns:
+            # an id built from the person's id (PP-U000084-2023) keeps its shape with the pseudonym in it
+            original = _trimmed(f"t.{_q(mapping.columns['person_id'])}")
+            expr = (f"case when length({original}) >= 4 and contains({expr}, {original}) "
+                    f"then replace({expr}, {original}, t.__pseudonym_person_id) else {expr} end")
+        selects.append(f"{expr} as {column.name}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return readers.scan(con, result, lambda rows: (
+        f"copy (select {', '.join(selects)}, cast($1 as varchar) as _file, {result.line_expr} as _line "
+        f"from (select *{''.join(', ' + lookup for lookup in lookups)} from {rows} t) t) "
+        f"to {_sql_path(target)} {ROW_FILE_OPTIONS}"), params)
+
+
+SCRATCH = "serafin_scratch"  # an in-memory catalog for the ENUM of the person ids met (not the warehouse)
+
+
+class _PersonsMet:
+    """The person ids this run has met and their pseudonyms (HMAC in Python), in memory only, and an ENUM type of
+    those ids in the in-memory scratch catalog, through which a COPY gives each row its pseudonym. The persons
+    files are read first, so most files name no one new: their rows are written at once, without a read of their
+    person ids apart (a second read of the file, about a sixth of the ingestion's time)."""
+
+    ENUM = f"{SCRATCH}.persons_met"
+    NOT_MET = "?"  # never a pseudonym ('P' and hexadecimal digits)
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self.by_id: dict[str, str] = {}
+        self._ordered: list[str] = []  # the pseudonyms in the ENUM's order
+        self._size = 0  # how many ids the ENUM holds
+
+    @property
+    def pseudonyms(self) -> bool:
+        return bool(self.by_id)
+
+    def add(self, originals: list[str]) -> None:
+        for original in originals:
+            if original not in self.by_id:
+                self.by_id[original] = pseudonymise(self.key, original)
+
+    def enum(self, con) -> list[str]:
+        """The pseudonyms in the order of the ENUM's values, the ENUM made again when ids were added."""
+        if self._size != len(self.by_id):
+            con.execute(f"attach if not exists ':memory:' as {SCRATCH}")
+            con.execute(f"drop type if exists {self.ENUM}")
+            con.execute(f"create type {self.ENUM} as enum (select unnest($1::varchar[]))", [list(self.by_id)])
+            ordered = con.execute(f"select enum_range(null::{self.ENUM})").fetchone()[0]
+            self._ordered, self._size = [self.by_id[original] for original in ordered], len(self.by_id)
+        return self._ordered
 
 
 def _trimmed(expr: str) -> str:
@@ -626,24 +692,14 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _pseudonym_lookup(con, result: readers.ReadResult, source: str, key: bytes, name: str) -> tuple[list[str], str]:
-    """The pseudonyms of the file's distinct person ids (HMAC in Python), and the SQL over `t` giving each row's,
-    with `{param}` the place of the list of pseudonyms: the position of its id in an ENUM type of the ids."""
+def _person_ids(con, result: readers.ReadResult, source: str) -> list[str]:
+    """The file's distinct person ids, trimmed."""
     value = _trimmed("v")
     # read leniently, without DuckDB's reject store: a one-column read that stores rejects fails inside DuckDB on a
     # line that is not UTF-8 (an internal error that invalidates the database); the COPY after it reports the lines
-    originals = [r[0] for r in readers.scan(con, result, lambda rows: (
+    return [r[0] for r in readers.scan(con, result, lambda rows: (
         f"select distinct {value} from (select distinct t.{_q(source)} as v from {rows} t) where {value} is not null"),
         lenient=True)]
-    con.execute(f"attach if not exists ':memory:' as {SCRATCH}")
-    enum = f"{SCRATCH}.ps_{name}"
-    con.execute(f"drop type if exists {enum}")
-    if not originals:
-        return [], "cast({param} as varchar[])[1]"
-    con.execute(f"create type {enum} as enum (select unnest($1::varchar[]))", [originals])
-    ordered = con.execute(f"select enum_range(null::{enum})").fetchone()[0]
-    pseudonyms = [pseudonymise(key, original) for original in ordered]
-    return pseudonyms, f"list_extract(cast({{param}} as varchar[]), enum_code(try_cast({_trimmed(f't.{_q(source)}')} as {enum})) + 1)"
 
 
 def _reject_file(con, table: Table, rel: str, sha: str, fingerprint: str, rows: int, reason: str,
