@@ -320,15 +320,22 @@ def test_values_are_trimmed_as_duckdb_trims_them():
     assert [r[1] for r in rows][:6] == ["a", "a", "é", "Réalisé", None, None]
 
 
-def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path):
+def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path, monkeypatch):
     """The persons file is read first and the files after it are written with the ids met so far (landing
-    `_PersonsMet`); a file naming someone new is written again with its own ids. Either way each row has the HMAC
-    of its id as written, trimmed (worked out here with hmac, not with the pipeline's function); a blank id stays
-    null, an id built from the person's id carries the pseudonym, and no row keeps the stand-in of an id not met."""
+    `_PersonsMet`); a file naming someone new is written again with its own ids, and the files after it are read
+    the safe way, their ids first. Either way each row has the HMAC of its id as written, trimmed (worked out here
+    with hmac, not with the pipeline's function); a blank id stays null, an id built from the person's id carries
+    the pseudonym, and no row keeps the stand-in of an id not met."""
     import hashlib
     import hmac
 
+    from pipelines.ingestion import landing
     from pipelines.ingestion.landing import _PersonsMet, land_folder
+
+    reads = []  # the files whose person ids were read apart
+    person_ids = landing._person_ids
+    monkeypatch.setattr(landing, "_person_ids", lambda con, result, source: reads.append(result.csv.path.name)
+                        or person_ids(con, result, source))
 
     key = b"k" * 32
 
@@ -346,7 +353,7 @@ def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path):
     (land / "activity" / "b_new.csv").write_text(
         ACTIVITY_HEADER + _activity_line("U0003-n1", 3).replace(",A,", ",U0003,")
         + _activity_line("n2", 4).replace(",A,", ",U0001,"), encoding="utf-8")
-    # U0002 is met again after U0003 was: the ids of the run so far, not only the persons file's
+    # after a file that named someone new, read the safe way
     (land / "activity" / "c_after.csv").write_text(
         ACTIVITY_HEADER + _activity_line("U0002-c1", 6).replace(",A,", ",U0002,")
         + _activity_line("c2", 7).replace(",A,", ",U0003,"), encoding="utf-8")
@@ -361,3 +368,4 @@ def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path):
     assert sorted(rows) == sorted([("k1", u1), ("k2", u2), ("k3", None), (f"{u3}-n1", u3), ("n2", u1),
                                    (f"{u2}-c1", u2), ("c2", u3)])
     assert stand_ins == 0
+    assert reads == ["persons.csv", "b_new.csv", "c_after.csv"]

@@ -595,13 +595,14 @@ def _copy_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMap
     file names a person not met yet, one read of its person ids, then the COPY again. Returns what the COPY returns."""
     persons = [(c.name, mapping.columns[c.name]) for c in table.columns
                if c.pseudonymise and mapping.columns.get(c.name) is not None]
-    if persons and met.pseudonyms:
+    if persons and met.speculate(table):
         written = _copy(con, table, result, mapping, rel, met, target, speculative=True)
         if not any(con.execute(f"select 1 from read_parquet({_sql_path(target)}) where {name} = ? limit 1",
                                [_PersonsMet.NOT_MET]).fetchone() for name, _ in persons):
             return written
+        met.missed = True
     for _, source in persons:
-        met.add(_person_ids(con, result, source))
+        met.add(_person_ids(con, result, source), table)
     return _copy(con, table, result, mapping, rel, met, target)
 
 
@@ -649,7 +650,9 @@ class _PersonsMet:
     """The person ids this run has met and their pseudonyms (HMAC in Python), in memory only, and an ENUM type of
     those ids in the in-memory scratch catalog, through which a COPY gives each row its pseudonym. The persons
     files are read first, so most files name no one new: their rows are written at once, without a read of their
-    person ids apart (a second read of the file, about a sixth of the ingestion's time)."""
+    person ids apart (a second read of the file, about a sixth of the ingestion's time). Once a file names someone
+    new (persons files that do not list everyone), each file after it is read the safe way, its ids first: at most
+    one file a run is written twice."""
 
     ENUM = f"{SCRATCH}.persons_met"
     NOT_MET = "?"  # never a pseudonym ('P' and hexadecimal digits)
@@ -659,12 +662,19 @@ class _PersonsMet:
         self.by_id: dict[str, str] = {}
         self._ordered: list[str] = []  # the pseudonyms in the ENUM's order
         self._size = 0  # how many ids the ENUM holds
+        self.from_persons = False  # a persons file was read
+        self.missed = False  # a file named someone not met before it
 
     @property
     def pseudonyms(self) -> bool:
         return bool(self.by_id)
 
-    def add(self, originals: list[str]) -> None:
+    def speculate(self, table: Table) -> bool:
+        """Whether a file of `table` is first written with the ids met so far."""
+        return table.name != "persons" and self.from_persons and not self.missed and self.pseudonyms
+
+    def add(self, originals: list[str], table: Table) -> None:
+        self.from_persons = self.from_persons or table.name == "persons"
         for original in originals:
             if original not in self.by_id:
                 self.by_id[original] = pseudonymise(self.key, original)
