@@ -601,6 +601,8 @@ def _copy_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMap
                                [_PersonsMet.NOT_MET]).fetchone() for name, _ in persons):
             return written
         met.missed = True
+        log.info("%s names persons the persons files do not list: read again, its person ids first, and so is "
+                 "each file after it", rel)
     for _, source in persons:
         met.add(_person_ids(con, result, source), table)
     return _copy(con, table, result, mapping, rel, met, target)
