@@ -38,3 +38,9 @@ def test_benchmark_code_path(tmp_path):
     assert sum(kind == "test" for _, kind, _ in nodes["slowest"]) == nodes["tests"]
     assert abs(sum(s for _, kind, s in nodes["slowest"] if kind == "model") - nodes["models_s"]) < 1e-6
     assert "full build: dbt models" in run.stdout
+    # CPU time: dbt and the other steps run in child processes, which the run waits for, so theirs is counted
+    cpu = result["run"]["cpu_s"]
+    assert cpu["children"] > nodes["models_s"] / 4 and cpu["self"] > 0
+    assert abs(cpu["total"] - cpu["self"] - cpu["children"]) < 1e-6
+    assert 0 < result["bare"]["cpu_s"]
+    assert "CPU whole pipeline:" in run.stdout and "of wall time on" in run.stdout
