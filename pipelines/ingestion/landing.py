@@ -575,8 +575,8 @@ def _write_rows(con, table: Table, result: readers.ReadResult, mapping: HeaderMa
     encoding = result.encoding
     written = _copy_rows(con, table, result, mapping, rel, met, target)
     if result.encoding != encoding:
-        # not UTF-8 further down: the file was transcoded while its rows were written, after its person ids were
-        # read as they were; read them again from the transcoded text, so an accented id keeps its pseudonym
+        # not UTF-8 further down: the file was transcoded while its rows were written, its person ids read as they
+        # were; write them again from the transcoded text, so an accented id keeps its pseudonym
         written = _copy_rows(con, table, result, mapping, rel, met, target)
     if result.lazy:
         result.rows = int(written[0][0])
