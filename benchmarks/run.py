@@ -131,7 +131,8 @@ def bare_read(activity: Path, workdir: Path) -> dict:
     import duckdb
 
     sys.path.insert(0, str(ROOT))
-    from pipelines.ingestion.readers import detect_encoding, latin1_readable, sniff_delimiter, transcode_to_utf8
+    from pipelines.ingestion.encodings import detect_encoding, latin1_readable, transcode_to_utf8
+    from pipelines.ingestion.readers import sniff_delimiter
 
     start, cpu = time.time(), cpu_seconds()
     sources: dict[tuple[str, str], list[str]] = {}
