@@ -1,4 +1,6 @@
-"""Dagster definitions: landing → raw → dbt (validation, core, costs, marts, audit) → reports."""
+"""Dagster definitions: landing → raw → dbt (validation, core, costs, marts, audit) → data quality → reports, and
+what refreshes the warehouse unattended (a monthly schedule and a sensor on the landing folder, both off by default:
+pipelines/defs/automation.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,15 @@ import dagster as dg
 
 
 def build_definitions(landing: str | None = None, warehouse: str | None = None, reports: str | None = None,
-                      raw: str | None = None, work: str | None = None, engine: str = "duckdb") -> dg.Definitions:
-    """The project's Definitions. `serafin run` passes every path (pipelines/run.py); under `serafin ui`
-    they default to the SERAFIN_* environment variables, and the UI's runs write the warehouse in place."""
+                      raw: str | None = None, work: str | None = None, engine: str = "duckdb",
+                      children=None) -> dg.Definitions:
+    """The project's Definitions. `serafin run` passes every path (pipelines/run.py) and the processes it started
+    ahead (`children`, pipelines/prewarm.py); under `serafin ui` the paths default to the SERAFIN_* environment
+    variables, and the UI's runs write the warehouse in place."""
     import os
 
     from pipelines import settings
+    from pipelines.defs.automation import landing_folder, monthly_refresh, refresh_warehouse
     from pipelines.defs.dbt import serafin_dbt_assets
     from pipelines.defs.landing import landing_files
     from pipelines.defs.project import dbt_cli, dbt_project
@@ -24,6 +29,9 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
     warehouse = warehouse or str(settings.warehouse_path())
     return dg.Definitions(
         assets=[landing_files, serafin_dbt_assets(), data_quality, *REPORT_ASSETS],
+        jobs=[refresh_warehouse],
+        schedules=[monthly_refresh],
+        sensors=[landing_folder],
         resources={
             "dbt": dbt_cli(dbt_project()),
             "paths": SerafinPaths(
@@ -34,8 +42,22 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
                 reports=reports or os.environ.get(settings.REPORTS_ENV, "reports/output"),
                 engine=engine,
             ),
+            "children": (dg.ResourceDefinition.hardcoded_resource(children) if children is not None
+                         else _own_children),
         },
     )
+
+
+@dg.resource(description="the processes a step starts ahead of the next one, stopped at the end of the step's process")
+def _own_children(_context):
+    """A run started from the UI: each step's process has its own (pipelines/prewarm.py)."""
+    from pipelines.prewarm import Prewarmed
+
+    children = Prewarmed()
+    try:
+        yield children
+    finally:
+        children.stop()
 
 
 @dg.definitions

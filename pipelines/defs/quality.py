@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import SerafinPaths
+from pipelines.prewarm import Prewarmed
 
 CHECKED = ["activity", "stays", "persons", "needs", "staff"]
 ASSET = dg.AssetKey(["audit", "data_quality"])
@@ -28,14 +29,14 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     deps=[dg.AssetKey(["core", t]) for t in CHECKED] + [dg.AssetKey(["marts", "cost_quality"])],
     check_specs=_check_specs(),
 )
-def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths):
+def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths, children: dg.ResourceParam[Prewarmed]):
     """Great Expectations on the core tables and the accounts' quality mart, executed in DuckDB; one row per
     expectation in audit.data_quality (failing row count, a sample of failing rows without person ids)."""
-    from pipelines import data_quality as dq
+    from pipelines.quality_worker import WorkerFailed
 
-    try:  # in a process of its own, which the run started ahead (dq.Worker)
-        outcomes = dq.take_worker().run(Path(paths.warehouse), Path(paths.work) / "gx")
-    except dq.WorkerFailed as exc:
+    try:  # in a process of its own, which the run started ahead (pipelines/prewarm.py)
+        outcomes = children.take_quality().run(Path(paths.warehouse), Path(paths.work) / "gx")
+    except WorkerFailed as exc:
         raise dg.Failure(description=f"the data-quality suite failed: {exc}") from None
     failed = [o for o in outcomes if not o.success and o.severity == "error"]
     yield dg.MaterializeResult(metadata={"checks": len(outcomes), "failed": sum(not o.success for o in outcomes),

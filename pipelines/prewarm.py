@@ -1,0 +1,58 @@
+"""The child processes a run starts ahead of the steps that need them, owned by that run alone.
+
+While Dagster starts on one core, the processes of the steps to come import their libraries on the other: dbt
+(`serafin-dbt --warm`, pipelines/dbt_child.py) and the data-quality suite's Great Expectations
+(pipelines/quality_worker.py). `serafin run` makes one `Prewarmed` per run and hands it to its steps (the `children`
+resource of pipelines/definitions.py); a run started from the Dagster UI gets an empty one per step process, whose
+steps start what they need themselves. Whatever no step took is stopped with the run."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+
+class Prewarmed:
+    """A run's processes started ahead: at most one warm dbt and one data-quality worker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._quality = None
+        self._dbt = None
+
+    def start_dbt(self, folder: Path) -> None:
+        """A warm `serafin-dbt` (its socket in `folder`); the `serafin-dbt` dagster-dbt starts later finds it through
+        this process's environment (dagster-dbt passes it on)."""
+        from pipelines.dbt_child import Warm
+
+        self._dbt = Warm(folder)
+        os.environ.update(self._dbt.environ())
+
+    def start_quality(self) -> None:
+        """The data-quality worker the data-quality step will take, unless one is started already."""
+        from pipelines.quality_worker import Worker
+
+        with self._lock:
+            if self._quality is None or not self._quality.alive():
+                self._quality = Worker()
+
+    def take_quality(self):
+        """The worker started ahead, or a new one (a run started from the Dagster UI)."""
+        from pipelines.quality_worker import Worker
+
+        with self._lock:
+            worker, self._quality = self._quality, None
+        return worker if worker is not None and worker.alive() else Worker()
+
+    def stop(self) -> None:
+        """At the end of the run: stop what no step took (a run that failed before those steps)."""
+        with self._lock:
+            worker, self._quality = self._quality, None
+        if worker is not None:
+            worker.stop()
+        if self._dbt is not None:
+            for name in self._dbt.environ():
+                os.environ.pop(name, None)
+            self._dbt.stop()
+            self._dbt = None
