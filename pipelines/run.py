@@ -41,14 +41,16 @@ class Options:
     years: tuple[int, ...] = ()
     verbose: bool = False
     data_tests: bool = True
+    record: bool = True  # in the warehouse's persistent instance
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
             years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb",
-            data_tests: bool = True) -> RunOutcome:
-    """The whole run; never raises for a failure a user can act on (the outcome's reason says it)."""
+            data_tests: bool = True, record: bool = True) -> RunOutcome:
+    """The whole run; never raises for a failure a user can act on (the outcome's reason says it). `record` False:
+    an ephemeral instance, kept nowhere (benchmarks/run.py measures what the persistent one costs)."""
     paths = RunPaths(Path(landing).resolve(), Path(warehouse).resolve(), Path(reports).resolve(), engine)
-    options = Options(validate_only, tuple(years or ()), verbose, data_tests)
+    options = Options(validate_only, tuple(years or ()), verbose, data_tests, record)
     try:
         preflight(paths)
         with warehouse_lock(paths), build_folder(paths):
@@ -73,7 +75,7 @@ def _build_and_swap(paths: RunPaths, options: Options) -> RunOutcome:
 class _JobOutcome:
     success: bool
     run_id: str
-    home: Path
+    home: Path | None
     step_errors: list[tuple[str, list[str]]]  # each failed step's key and error lines
     marks: dict[str, float]
 
@@ -111,10 +113,11 @@ def _run_job(paths: RunPaths, options: Options, children: Prewarmed) -> _JobOutc
     }
     job = defs.resolve_implicit_global_asset_job_def().get_subset(
         asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
-    home = instance.home(paths.warehouse)
+    home = instance.home(paths.warehouse) if options.record else None
     marks = {"instance_start": time.time()}
-    with instance.open_instance(home) as dagster:
-        instance.close_killed_runs(dagster)
+    with instance.open_instance(home) if home else dg.DagsterInstance.ephemeral() as dagster:
+        if home:
+            instance.close_killed_runs(dagster)
         marks["instance_end"] = time.time()
         result = job.execute_in_process(run_config=run_config, instance=dagster, raise_on_error=False,
                                         tags={instance.PID_TAG: str(os.getpid()), "serafin/landing": str(paths.landing)})
