@@ -221,7 +221,7 @@ def test_a_dbt_failure_is_told_in_one_line(tmp_path):
     (dbt.log, JSON lines); nothing when dbt finished with no failure, or left neither."""
     import json
 
-    from pipelines.run import dbt_failure
+    from pipelines.failures import dbt_failure
 
     assert dbt_failure(tmp_path) is None
     (tmp_path / "dbt.log").write_text("\n".join([
@@ -247,7 +247,7 @@ def test_a_crash_of_dbt_is_said_as_such(tmp_path):
     without their NodeFinished)."""
     import json
 
-    from pipelines.run import dbt_crash
+    from pipelines.failures import dbt_crash
 
     def event(name, unique_id):
         return json.dumps({"info": {"name": name, "level": "debug"}, "data": {"node_info": {"unique_id": unique_id}}})
