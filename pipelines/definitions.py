@@ -8,11 +8,9 @@ import dagster as dg
 
 
 def build_definitions(landing: str | None = None, warehouse: str | None = None, reports: str | None = None,
-                      raw: str | None = None, work: str | None = None, engine: str = "duckdb",
-                      children=None) -> dg.Definitions:
-    """The project's Definitions. `serafin run` passes every path (pipelines/run.py) and the processes it started
-    ahead (`children`, pipelines/prewarm.py); under `serafin ui` the paths default to the SERAFIN_* environment
-    variables, and the UI's runs write the warehouse in place."""
+                      raw: str | None = None, work: str | None = None, engine: str = "duckdb") -> dg.Definitions:
+    """The project's Definitions. `serafin run` passes every path (pipelines/run.py); under `serafin ui` they default
+    to the SERAFIN_* environment variables, and the UI's runs write the warehouse in place."""
     import os
 
     from pipelines import settings
@@ -42,22 +40,8 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
                 reports=reports or os.environ.get(settings.REPORTS_ENV, "reports/output"),
                 engine=engine,
             ),
-            "children": (dg.ResourceDefinition.hardcoded_resource(children) if children is not None
-                         else _own_children),
         },
     )
-
-
-@dg.resource(description="the processes a step starts ahead of the next one, stopped at the end of the step's process")
-def _own_children(_context):
-    """A run started from the UI: each step's process has its own (pipelines/prewarm.py)."""
-    from pipelines.prewarm import Prewarmed
-
-    children = Prewarmed()
-    try:
-        yield children
-    finally:
-        children.stop()
 
 
 @dg.definitions

@@ -2,15 +2,18 @@
 
 While Dagster starts on one core, the processes of the steps to come import their libraries on the other: dbt
 (`serafin-dbt --warm`, pipelines/dbt_child.py) and the data-quality suite's Great Expectations
-(pipelines/quality_worker.py). `serafin run` makes one `Prewarmed` per run and hands it to its steps (the `children`
-resource of pipelines/definitions.py); a run started from the Dagster UI gets an empty one per step process, whose
-steps start what they need themselves. Whatever no step took is stopped with the run."""
+(pipelines/quality_worker.py). `serafin run` makes one `Prewarmed` per run and registers it under the run's work folder
+while the run lasts (`owned_by`); its steps find it there (`of`). A run started from the Dagster UI has none: its steps
+start what they need themselves. Whatever no step took is stopped with the run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
+
+_RUNS: dict[str, Prewarmed] = {}  # a run's work folder → its processes started ahead, while the run lasts
 
 
 class Prewarmed:
@@ -56,3 +59,21 @@ class Prewarmed:
                 os.environ.pop(name, None)
             self._dbt.stop()
             self._dbt = None
+
+
+@contextlib.contextmanager
+def owned_by(work: Path):
+    """A `Prewarmed` for the run whose work folder is `work`, found by its steps (`of`) until the run ends, then
+    stopped."""
+    children = Prewarmed()
+    _RUNS[str(Path(work).resolve())] = children
+    try:
+        yield children
+    finally:
+        _RUNS.pop(str(Path(work).resolve()), None)
+        children.stop()
+
+
+def of(work: str | Path) -> Prewarmed | None:
+    """The processes started ahead by the run working in `work`, if that run is in this process."""
+    return _RUNS.get(str(Path(work).resolve()))

@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines import failures, instance, settings
+from pipelines import failures, instance, prewarm, settings
 from pipelines.failures import dbt_crash, dbt_failure, gate_reason  # noqa: F401 (the run layer's failure reasons)
 from pipelines.preflight import preflight
-from pipelines.prewarm import Prewarmed
 from pipelines.warehouse import RunFailed, RunPaths, build_folder, finish_build, keep_dbt_log, start_build, warehouse_lock
 
 VALIDATION_GROUPS = ["landing", "nomenclatures", "staging", "validation", "core", "audit"]
@@ -83,18 +82,15 @@ class _JobOutcome:
 def run_job(paths: RunPaths, options: Options) -> _JobOutcome:
     """The Dagster run itself, on the build warehouse, recorded in the warehouse's instance. The processes of the
     steps to come start ahead (pipelines/prewarm.py) and end with the run."""
-    children = Prewarmed()
-    # while Dagster starts on one core, dbt and the data-quality suite import their libraries on the other
-    children.start_dbt(paths.build_dir)
-    if not options.validate_only:
-        children.start_quality()
-    try:
-        return _run_job(paths, options, children)
-    finally:
-        children.stop()
+    with prewarm.owned_by(paths.build_dir) as children:
+        # while Dagster starts on one core, dbt and the data-quality suite import their libraries on the other
+        children.start_dbt(paths.build_dir)
+        if not options.validate_only:
+            children.start_quality()
+        return _run_job(paths, options)
 
 
-def _run_job(paths: RunPaths, options: Options, children: Prewarmed) -> _JobOutcome:
+def _run_job(paths: RunPaths, options: Options) -> _JobOutcome:
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -103,7 +99,7 @@ def _run_job(paths: RunPaths, options: Options, children: Prewarmed) -> _JobOutc
     settings.quiet_telemetry()
     prepare_manifest()
     defs = build_definitions(str(paths.landing), str(paths.build_warehouse), str(paths.reports),
-                             raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine, children=children)
+                             raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine)
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if options.validate_only else dg.AssetSelection.all()
     run_config = {
         "ops": {"serafin_dbt": {"config": {"years": list(options.years), "quiet": not options.verbose,

@@ -11,12 +11,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines import dbt_build
+from pipelines import dbt_build, prewarm
 from pipelines import landing_config as landing_files
 from pipelines.defs.project import dbt_project
 from pipelines.defs.resources import SerafinPaths
 from pipelines.parameters import check_parameters, summary
-from pipelines.prewarm import Prewarmed
 
 
 class SerafinTranslator(DagsterDbtTranslator):
@@ -95,14 +94,15 @@ def serafin_dbt_assets():
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=SerafinTranslator(),
                 name="serafin_dbt", pool="warehouse")
     def serafin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: SerafinPaths,
-                    config: DbtRunConfig, children: dg.ResourceParam[Prewarmed]):
+                    config: DbtRunConfig):
         build = build_arguments(paths, config)
         context.log.info(f"dbt build, {'incremental' if build.decision.incremental else 'full'}: "
                          f"{build.decision.reason}" + (f"; {len(build.unchanged)} seeds and models unchanged"
                                                        if build.unchanged else ""))
         invocation = dbt.cli(build.args, context=context, target_path=build.target)  # a few seconds of its own
         try:
-            if _runs_data_quality(context):  # GX's import (3.5 s) while dbt builds, unless the run started it
+            children = prewarm.of(paths.work)  # the processes `serafin run` started ahead (none from the UI)
+            if children is not None and _runs_data_quality(context):  # GX's import (3.5 s) while dbt builds
                 children.start_quality()
             # Dagster records what dbt leaves alone: upstream of all that dbt builds, so first
             yield from _unchanged_outputs(context, build.unchanged)

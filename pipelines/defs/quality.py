@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.resources import SerafinPaths
-from pipelines.prewarm import Prewarmed
 
 CHECKED = ["activity", "stays", "persons", "needs", "staff"]
 ASSET = dg.AssetKey(["audit", "data_quality"])
@@ -29,13 +28,16 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     deps=[dg.AssetKey(["core", t]) for t in CHECKED] + [dg.AssetKey(["marts", "cost_quality"])],
     check_specs=_check_specs(),
 )
-def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths, children: dg.ResourceParam[Prewarmed]):
+def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths):
     """Great Expectations on the core tables and the accounts' quality mart, executed in DuckDB; one row per
     expectation in audit.data_quality (failing row count, a sample of failing rows without person ids)."""
-    from pipelines.quality_worker import WorkerFailed
+    from pipelines import prewarm
+    from pipelines.quality_worker import Worker, WorkerFailed
 
-    try:  # in a process of its own, which the run started ahead (pipelines/prewarm.py)
-        outcomes = children.take_quality().run(Path(paths.warehouse), Path(paths.work) / "gx")
+    children = prewarm.of(paths.work)  # the run started the worker ahead (pipelines/prewarm.py), unless from the UI
+    worker = children.take_quality() if children is not None else Worker()
+    try:
+        outcomes = worker.run(Path(paths.warehouse), Path(paths.work) / "gx")
     except WorkerFailed as exc:
         raise dg.Failure(description=f"the data-quality suite failed: {exc}") from None
     failed = [o for o in outcomes if not o.success and o.severity == "error"]
