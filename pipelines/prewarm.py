@@ -25,12 +25,16 @@ class Prewarmed:
         self._dbt = None
 
     def start_dbt(self, folder: Path) -> None:
-        """A warm `serafin-dbt` (its socket in `folder`); the `serafin-dbt` dagster-dbt starts later finds it through
-        this process's environment (dagster-dbt passes it on)."""
+        """A warm `serafin-dbt` (its socket in `folder`), which takes the first dbt command after `offer_dbt`."""
         from pipelines.dbt_child import Warm
 
         self._dbt = Warm(folder)
-        os.environ.update(self._dbt.environ())
+
+    def offer_dbt(self) -> None:
+        """From now on, the `serafin-dbt` dagster-dbt starts finds the warm one through this process's environment
+        (dagster-dbt passes it on). Not before: a `dbt parse` of the project would take it."""
+        if self._dbt is not None:
+            os.environ.update(self._dbt.environ())
 
     def start_quality(self) -> None:
         """The data-quality worker the data-quality step will take, unless one is started already."""

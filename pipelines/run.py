@@ -87,10 +87,10 @@ def run_job(paths: RunPaths, options: Options) -> _JobOutcome:
         children.start_dbt(paths.build_dir)
         if not options.validate_only:
             children.start_quality()
-        return _run_job(paths, options)
+        return _run_job(paths, options, children)
 
 
-def _run_job(paths: RunPaths, options: Options) -> _JobOutcome:
+def _run_job(paths: RunPaths, options: Options, children: prewarm.Prewarmed) -> _JobOutcome:
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -98,6 +98,7 @@ def _run_job(paths: RunPaths, options: Options) -> _JobOutcome:
 
     settings.quiet_telemetry()
     prepare_manifest()
+    children.offer_dbt()  # for the build's serafin-dbt (the parse above ran without it)
     defs = build_definitions(str(paths.landing), str(paths.build_warehouse), str(paths.reports),
                              raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine)
     selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if options.validate_only else dg.AssetSelection.all()
