@@ -113,7 +113,15 @@ def cmd_run(args) -> int:
     print_build(Path(args.warehouse))
     print_counts(Path(args.warehouse))
     print_cost_summary(Path(args.warehouse))
+    print(f"Runs, steps, checks: serafin ui --warehouse {Path(args.warehouse).resolve()} (Dagster instance "
+          f"{instance_home(Path(args.warehouse))})")
     return 0
+
+
+def instance_home(warehouse: Path) -> Path:
+    from pipelines.instance import home
+
+    return home(warehouse)
 
 
 def cmd_validate(args) -> int:
