@@ -244,7 +244,7 @@ def cmd_ui(args) -> int:
                         host=args.host, port=args.port))
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="serafin", description="SERAFIN-PH analytics and cost pipeline")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the pipeline's progress log")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -304,7 +304,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--port", type=int, default=3000)
         p.set_defaults(func=cmd_ui)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
     try:
         return args.func(args)
