@@ -264,8 +264,8 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
     import duckdb
 
     from pipelines import settings
-    from pipelines.defs.project import dbt_cli
-    from pipelines.run import RunFailed, RunPaths, swap, warehouse_lock
+    from pipelines.dbt_cli import dbt_cli
+    from pipelines.warehouse import RunFailed, RunPaths, swap, warehouse_lock
 
     path, warehouse = Path(path).resolve(), Path(warehouse).resolve()
     scenario = load_file(path)
@@ -294,7 +294,7 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
                 invocation = dbt.cli(args, raise_on_error=False, target_path=paths.build_dir / "dbt")
                 invocation.wait()
             if not invocation.is_successful():
-                from pipelines.run import dbt_failure
+                from pipelines.failures import dbt_failure
 
                 raise RunFailed(dbt_failure(paths.build_dir / "dbt") or "dbt failed (run again with -v)")
             swap(paths)

@@ -96,6 +96,16 @@ def _build_in_child(page: Page, warehouse: str, out_dir: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def _written(path: str) -> dict:
+    """A page's materialization metadata: the file written (or folder, for the restricted lists) and its bytes."""
+    from pathlib import Path
+
+    written = Path(path)
+    files = [p for p in written.rglob("*") if p.is_file()] if written.is_dir() else [written]
+    return {"path": dg.MetadataValue.path(path), "files": len(files),
+            "bytes": sum(p.stat().st_size for p in files if p.exists())}
+
+
 def _workers(pages: int) -> int:
     """Pages built at once: one per core, at most one per page."""
     return max(1, min(pages, os.cpu_count() or 1))
@@ -120,14 +130,14 @@ def report_pages(context: dg.AssetExecutionContext, paths: SerafinPaths):
                 failed.append(f"{page.name} ({exc})")
                 continue
             context.log.info(f"report {page.name} written to {path}")
-            yield dg.MaterializeResult(asset_key=page.key, metadata={"path": path})
+            yield dg.MaterializeResult(asset_key=page.key, metadata=_written(path))
     if failed:
         raise dg.Failure(description="report pages failed: " + "; ".join(failed))
     if INDEX.key in context.selected_asset_keys:
         from reports.__main__ import build_page
 
         path = build_page(INDEX.builder, paths.warehouse, paths.reports)
-        yield dg.MaterializeResult(asset_key=INDEX.key, metadata={"path": path})
+        yield dg.MaterializeResult(asset_key=INDEX.key, metadata=_written(path))
 
 
 REPORT_ASSETS = [report_pages]
