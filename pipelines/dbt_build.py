@@ -57,12 +57,10 @@ def arguments(values: dict[str, Any], decision: incremental.Plan, unchanged: lis
             args += ["--exclude", " ".join(unchanged)]
     else:
         args.append("--full-refresh")
-    if not options.data_tests:
-        args += ["--exclude-resource-type", "test", "unit_test"]
-    elif decision.incremental:
-        # dbt's unit tests check the models' SQL on the rows they give, not the data: an incremental run has the
-        # dbt project of the last build (pipelines/incremental.py), which passed them
-        args += ["--exclude-resource-type", "unit_test"]
+    # dbt's unit tests check the project's SQL on the rows they give, not the user's data: the test suite runs them
+    # (tests/sql/test_dbt_unit_tests.py), a run never does
+    args += ["--exclude-resource-type", "unit_test"] if options.data_tests else ["--exclude-resource-type", "test",
+                                                                                  "unit_test"]
     if spark:
         args += ["--target", "spark"]
     return args
