@@ -55,7 +55,7 @@ def territory_figures(con) -> tuple[list[KeyFigure], list[tuple]]:
     return out, rows
 
 
-def _figures_block(con) -> str:
+def figures_block(con) -> str:
     figures, rows = territory_figures(con)
     table = data_table(
         f"Couverture par catégorie en {rows[0][2]}, sur l’exercice précédent" if rows else "Couverture par catégorie",
@@ -90,7 +90,7 @@ def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
         sites = query(con, """
             select name, category, department, city, longitude, latitude, authorized_places, in_cooperation
             from marts.territory_establishments where longitude is not null and latitude is not null""")
-        figures = _figures_block(con)
+        figures = figures_block(con)
     data = out_dir / "donnees"
     body = [figures]
     if not offer:
