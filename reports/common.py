@@ -110,6 +110,9 @@ def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str
                                    for row in lines) + "</tbody>"
 
     link = f' <a class="xlsx" href="{html.escape(download)}">Télécharger (Excel)</a>' if download else ""
+    if fold == 0:  # the whole table one click away
+        return (f"<details><summary>{html.escape(caption)} : {number(len(rows))} lignes</summary><table><caption>"
+                f"{html.escape(caption)}{link}</caption>{head}{body(rows)}</table></details>")
     first = rows if fold is None else rows[:fold]
     out = f"<table><caption>{html.escape(caption)}{link}</caption>{head}{body(first)}</table>"
     rest = rows[len(first):]
