@@ -84,6 +84,9 @@ def _open(browser, url: str):
 def test_the_page_opens_without_error(browser, site, screenshots, name):
     page, problems = _open(browser, f"{site}/{name}")
     try:
+        # every chart drawn (Plotly draws after the page's load on a busy machine) before anything is counted
+        page.wait_for_function("[...document.querySelectorAll('figure.chart')].every(f => f.querySelector('.main-svg'))",
+                               timeout=30_000)
         charts = page.locator(".plotly-graph-div").count()
         drawn = page.locator(".plotly-graph-div .main-svg").count()
         tables = page.locator("table caption").count()
