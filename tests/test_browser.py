@@ -87,8 +87,8 @@ def test_the_page_opens_without_error(browser, site, screenshots, name):
         # every chart drawn (Plotly draws after the page's load on a busy machine) before anything is counted
         page.wait_for_function("[...document.querySelectorAll('figure.chart')].every(f => f.querySelector('.main-svg'))",
                                timeout=30_000)
-        charts = page.locator(".plotly-graph-div").count()
-        drawn = page.locator(".plotly-graph-div .main-svg").count()
+        charts = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
+        drawn = page.evaluate("document.querySelectorAll('.plotly-graph-div .main-svg').length")
         tables = page.locator("table caption").count()
         stem = name.replace("/", "_").removesuffix(".html")
         page.screenshot(path=str(screenshots / f"{stem}-premier-ecran.png"))
@@ -96,7 +96,7 @@ def test_the_page_opens_without_error(browser, site, screenshots, name):
         assert problems == []
         # each chart is a figure named by its title, its transcript as caption
         names = page.eval_on_selector_all("figure.chart", "els => els.map(e => e.getAttribute('aria-label'))")
-        captions = page.locator("figure.chart figcaption.transcript").count()
+        captions = page.evaluate("document.querySelectorAll('figure.chart figcaption.transcript').length")
         assert len(names) == charts == captions and all(names), name
         if name not in ("index.html", "restreint/index.html"):
             # the page opens with its key figures, on its first screen
