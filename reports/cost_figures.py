@@ -64,7 +64,7 @@ def cost_figures(con) -> list[KeyFigure]:
         out.append(KeyFigure(
             f"scenario_delta|{scenario}", f"Scénario « {scenario} »{' (retenu pour le CPOM)' if scenario == target else ''}"
             f" : écart au financement actuel en {year}", signed(delta),
-            f"{losers} ESMS perdants ; " + change(delta, previous, signed, year - 1, count=True),
+            f"{losers} ESMS perdants ; " + change(delta, previous, euros, year - 1, count=True),
             "bad" if delta < 0 else "good"))
     return out
 
