@@ -76,7 +76,9 @@ def _open(browser, url: str):
                                                              f"({request.failure})"))
     page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
             if response.status >= 400 else None)
-    page.goto(url, wait_until="networkidle")
+    # the whole document parsed and its scripts run (a long page can be quiet on the network while still loading)
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
     return page, problems
 
 
