@@ -21,8 +21,11 @@ SMALL = "< 5"
 
 COVERAGE_SQL = """
     with dep as (select distinct department from marts.territory_establishments where in_cooperation),
+    own as (select distinct department from core.establishments where department is not null),
     scope as (select department from dep union all
-              select distinct department from marts.territory_coverage where not exists (select 1 from dep))
+              select department from own where not exists (select 1 from dep) union all
+              select distinct department from marts.territory_coverage
+              where not exists (select 1 from dep) and not exists (select 1 from own))
     select c.department, c.category, c.year, c.places_per_1000, b.places_per_1000, c.waiting_per_place,
            b.waiting_per_place
     from marts.territory_coverage as c
@@ -34,7 +37,7 @@ COVERAGE_SQL = """
 
 
 def territory_figures(con) -> tuple[list[KeyFigure], list[tuple]]:
-    """The cooperation's departments (every department without a cooperation): its share of their places, the
+    """The cooperation's departments (without one, those of the warehouse's ESMS): its share of their places, the
     category with the most persons waiting per place; and the COVERAGE_SQL rows (per category, this year and
     the year before)."""
     rows = query(con, COVERAGE_SQL)
@@ -63,7 +66,7 @@ def figures_block(con) -> str:
          "Sur un an"],
         [[d, c, number(p, 2), change(p, pb, lambda v: number(v, 2), y - 1),
           "< 5" if w is None else number(w, 2), "" if w is None else change(w, wb, lambda v: number(v, 2), y - 1)]
-         for d, c, y, p, pb, w, wb in rows], numeric=(2, 4),
+         for d, c, y, p, pb, w, wb in rows], numeric=(2, 4), fold=12,
         why_empty="pas de population ni d’extrait FINESS dans le dossier de dépôt.")
     return key_figures(figures) + table
 
