@@ -5,7 +5,8 @@ it, printed by headless Chromium (Debian's `chromium`, offline: the page and Plo
 the pages' print stylesheet.
 
 The pack's HTML is built in a temporary folder (its tables' Excel files with it, thrown away): only the PDF is
-written into the reports folder. Without Chromium the pack is skipped, and the step says so in one line."""
+written into the reports folder. Without Chromium the pack is skipped, and the step says so in one line; so it is
+with SERAFIN_BOARD_PACK=0 (the test suite's pipeline runs but the demo's: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,8 @@ def build_pack(warehouse: Path, out_dir: Path) -> Path | str:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             source = folder / "pack_copil.html"
             source.write_text(pack_html(con, folder), encoding="utf-8")
+        if os.environ.get("SERAFIN_BOARD_PACK") == "0":
+            return f"{PDF} skipped: SERAFIN_BOARD_PACK=0"
         browser = chromium()
         if browser is None:
             return (f"{PDF} skipped: Chromium is not installed (apt-get install chromium, or SERAFIN_CHROMIUM=path); "
