@@ -416,10 +416,13 @@ def test_the_board_pack_pdf(demo, reports):
 def test_the_board_pack_is_skipped_without_chromium(demo, tmp_path, monkeypatch):
     import reports.pack as pack
 
+    monkeypatch.setenv("SERAFIN_BOARD_PACK", "1")
     monkeypatch.setattr(pack, "chromium", lambda: None)
     said = pack.build_pack(demo.path, tmp_path)
     assert isinstance(said, str) and "Chromium is not installed" in said
     assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("SERAFIN_BOARD_PACK", "0")
+    assert "SERAFIN_BOARD_PACK=0" in pack.build_pack(demo.path, tmp_path)
 
 
 def test_the_words_of_a_change_and_a_transcript():
