@@ -69,6 +69,12 @@ PAGES = [
          "territoire.html: offer, demand and coverage of the territory, and an offline map.",
          frozenset({"plotly", "html"}),
          tuple(_marts("territory_offer", "territory_demand", "territory_coverage", "territory_establishments"))),
+    Page("board_pack", "reports.pack:build_pack",
+         "pack_copil.pdf: the board pack (pilotage, CPOM synthesis, key figures of the other pages), A4, printed by "
+         "headless Chromium; skipped, saying so, without Chromium.", frozenset({"pdf"}),
+         tuple(_marts("cooperation_frame", "objectives_board", "cooperation_contributions", "indicators_board",
+                      "territory_offer", "territory_coverage", "cpom_trajectory", "funding_scenario",
+                      "cost_reconciliation", "cost_person_distribution"))),
     Page("data_quality_page", "reports.data_quality:build_data_quality_page",
          "donnees.html: each data-quality check with its failing rows, and what the ingestion quarantined.",
          frozenset({"html"}),
@@ -128,6 +134,10 @@ def report_pages(context: dg.AssetExecutionContext, paths: SerafinPaths):
             except RuntimeError as exc:  # the page's own error, as its builder raised it
                 context.log.error(f"report {page.name} failed: {exc}")
                 failed.append(f"{page.name} ({exc})")
+                continue
+            if not os.path.exists(path):  # a page that could not be written here says why (the pack without Chromium)
+                context.log.warning(f"report {page.name}: {path}")
+                yield dg.MaterializeResult(asset_key=page.key, metadata={"skipped": path})
                 continue
             context.log.info(f"report {page.name} written to {path}")
             yield dg.MaterializeResult(asset_key=page.key, metadata=_written(path))
