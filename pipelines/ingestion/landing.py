@@ -54,7 +54,7 @@ log = logging.getLogger("serafin.ingestion")
 
 INGEST_VERSION = "4"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
 # 4: ids built from a person id (stay, plan, event) carry its pseudonym
-CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
+CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
 
