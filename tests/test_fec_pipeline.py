@@ -1,0 +1,91 @@
+"""The FEC route end to end (issue 37): the cost method's worked example and the demo, their ledger given as the
+gestionnaire's FEC, give the same costs to the cent as through ledger.csv / ledger.xlsx; what the FEC holds beyond
+the ESMS (the head office's costs) is listed, never lost; the dbt test that each file's class 6 and 7 lines reach
+the ledger passes (a failing dbt test fails the run)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+
+FEC_WORKED = Path(__file__).resolve().parent / "fixtures" / "fec" / "worked_example"
+# the cost marts and their columns; floats compared to the cent
+COST_MARTS = {
+    "cost_reconciliation": "finess_et, year, charges_total, charges_excluded, charges_hors_champ, charges_in_scope, "
+                           "personnel_ledger, staff_cost, personnel_gap, allocated_to_persons, unallocated",
+    "section_cost": "finess_et, year, section, personnel_cost, other_cost, cost",
+    "person_cost": "finess_et, year, person_id, direct_hours, direct_cost, logistics_cost, total_cost",
+    "cost_per_prestation": "finess_et, year, prestation_code, professional_hours, direct_cost, overhead_cost, "
+                           "full_cost",
+}
+
+
+def costs(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    out = {}
+    for mart, columns in COST_MARTS.items():
+        rows = warehouse.rows(f"select {columns} from marts.{mart} order by all")
+        out[mart] = [tuple(round(v, 2) if isinstance(v, float) else v for v in row) for row in rows]
+    return out
+
+
+@pytest.fixture(scope="module")
+def worked_fec(tmp_path_factory) -> Warehouse:
+    """The worked example, ledger.csv replaced by the FEC of its legal entity (tests/fixtures/fec/worked_example:
+    the same charges, booked with counterparts, a credit note, a label cut by a '|', and the head office's journal)."""
+    work = tmp_path_factory.mktemp("worked_fec")
+    landing = work / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    (landing / "ledger.csv").unlink()
+    (landing / "comptabilite").mkdir()
+    shutil.copy(FEC_WORKED / "690000021FEC20251231.txt", landing / "comptabilite")
+    shutil.copy(FEC_WORKED / "comptabilite.yaml", landing)
+    ok, reason, warehouse = run_pipeline(landing, work)
+    assert ok, reason
+    return Warehouse(warehouse)
+
+
+def test_worked_example_costs_are_the_same_through_the_fec(worked_fec, worked_example):
+    assert costs(worked_fec) == costs(worked_example)
+    # 6021: 12 500 invoiced - 500 credit note = the 12 000 of ledger.csv, its section given by the analytic column
+    assert worked_fec.rows("select amount, section from core.ledger where account = '6021'") == [(12000, "3.2.2.1")]
+
+
+def test_worked_example_fec_audit(worked_fec):
+    # the head office's fees: journal SIE, which comptabilite.yaml does not give to an ESMS
+    assert worked_fec.rows("select year, account, code, amount, entries from audit.fec_unassigned") == [
+        (2025, "6226", "SIE", 4200, 1)]
+    # 249 000 of class 6 from the FEC (the 8 accounts of ledger.csv), 198 000 of staff from staff.csv
+    assert worked_fec.rows("select table_name, source, files, amount from audit.finance_sources order by 1") == [
+        ("ledger", "FEC", 1, 249000), ("staff", "CSV", 1, 198000)]
+    assert worked_fec.rows("select format, encoding, delimiter, rows_read, rows_loaded, rows_rejected "
+                           "from audit.ingestion_log where source_table = 'comptabilite'") == [
+        ("fec", "iso-8859-15", "|", 8, 8, 0)]
+
+
+@pytest.fixture(scope="module")
+def demo_csv(tmp_path_factory) -> Warehouse:
+    """The demo of the `demo` fixture (same seed and size) with its ledger as ledger.xlsx, the CSV route."""
+    from pipelines.demo.generate import GeneratorConfig, generate
+
+    work = tmp_path_factory.mktemp("demo_csv")
+    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7, fhir=True, ledger_as="xlsx"))
+    assert not (work / "landing" / "comptabilite").exists()
+    ok, reason, warehouse = run_pipeline(work / "landing", work)
+    assert ok, reason
+    return Warehouse(warehouse)
+
+
+def test_demo_costs_are_the_same_through_the_fec_and_the_csv_route(demo, demo_csv):
+    assert demo.scalar("select count(*) from audit.ingestion_log where format = 'fec'") == 2
+    assert demo_csv.scalar("select count(*) from audit.ingestion_log where format = 'fec'") == 0
+    assert costs(demo) == costs(demo_csv)
+
+
+def test_demo_head_office_is_listed_not_lost(demo):
+    # the head office's own costs a year (pipelines/demo/fec.py): 18 500 + 96 000 + 14 400
+    assert demo.rows("select year, sum(amount), min(code) from audit.fec_unassigned group by year order by year") == [
+        (2024, 128900, "SIEGE"), (2025, 128900, "SIEGE")]
