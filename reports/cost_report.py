@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from reports.common import chart, dropdown, page, plotly_script, query, table_block
+from reports.finance_sources import finance_sources_section
 
 SUMMARY_SQL = """
 select r.finess_et, e.name, e.category, r.year, e.authorized_places,
@@ -348,6 +349,7 @@ def build_cost_report(warehouse: Path, out_dir: Path) -> Path:
                 "prestation + quote-part des fonctions support ; coût d'une personne = ses heures × coût horaire "
                 "de chaque prestation + sa logistique (nuitées, journées de présence).</p>",
                 _reconciliation(out_dir, con), _prestations(out_dir, con, names), _flow(out_dir, con, names),
+                finance_sources_section(out_dir, con),  # the FEC, the DSN and the files behind the ledger
                 _unallocated_and_parameters(out_dir, con), _distribution(out_dir, con),
                 _actions(out_dir, con, names), _benchmark(out_dir, con, names), _scenarios(out_dir, con, names)]
     path = out_dir / "couts.html"
