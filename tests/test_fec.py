@@ -177,3 +177,19 @@ def test_lines_after_a_rejected_line_keep_their_number():
 
     # lines 4 and 5 rejected by the read: positions 0, 1 are lines 2, 3; position 2 is line 6
     assert [_line_of(p, [4, 5]) for p in range(4)] == [2, 3, 6, 7]
+
+
+def test_finance_feed_benchmark_code_path(tmp_path):
+    """benchmarks/finance_feed.py at a tiny size, so its code path cannot rot (no timing is asserted)."""
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "bench.json"
+    run = subprocess.run([sys.executable, str(root / "benchmarks" / "finance_feed.py"), "--lines", "2000", "--json",
+                          str(out)], check=False, capture_output=True, text=True, cwd=root, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert set(results) >= {"csv", "fec"} and all(r["rows_per_s"] > 0 for r in results.values())
+    assert "fec / csv time" in run.stdout

@@ -89,3 +89,13 @@ def test_demo_head_office_is_listed_not_lost(demo):
     # the head office's own costs a year (pipelines/demo/fec.py): 18 500 + 96 000 + 14 400
     assert demo.rows("select year, sum(amount), min(code) from audit.fec_unassigned group by year order by year") == [
         (2024, 128900, "SIEGE"), (2025, 128900, "SIEGE")]
+
+
+def test_couts_page_links_the_accounts_to_the_costs(worked_fec, tmp_path):
+    from reports.cost_report import build_cost_report
+
+    text = build_cost_report(worked_fec.path, tmp_path).read_text(encoding="utf-8")
+    section = text[text.index("Des comptes et de la paie au coût"):]
+    assert "FEC (1 fichier)" in section and "fichier CSV (1 fichier)" in section
+    assert "journal SIE absent de comptabilite.yaml" in section
+    assert (tmp_path / "donnees" / "couts-fec-non-affecte.xlsx").exists()
