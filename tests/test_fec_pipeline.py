@@ -58,9 +58,9 @@ def test_worked_example_fec_audit(worked_fec):
     # the head office's fees: journal SIE, which comptabilite.yaml does not give to an ESMS
     assert worked_fec.rows("select year, account, code, amount, entries from audit.fec_unassigned") == [
         (2025, "6226", "SIE", 4200, 1)]
-    # 249 000 of class 6 from the FEC (the 8 accounts of ledger.csv), 198 000 of staff from staff.csv
+    # 251 000 of class 6 from the FEC (the 8 accounts of ledger.csv), 198 000 of staff from staff.csv
     assert worked_fec.rows("select table_name, source, files, amount from audit.finance_sources order by 1") == [
-        ("ledger", "FEC", 1, 249000), ("staff", "CSV", 1, 198000)]
+        ("ledger", "FEC", 1, 251000), ("staff", "CSV", 1, 198000)]
     assert worked_fec.rows("select format, encoding, delimiter, rows_read, rows_loaded, rows_rejected "
                            "from audit.ingestion_log where source_table = 'comptabilite'") == [
         ("fec", "iso-8859-15", "|", 8, 8, 0)]
@@ -99,3 +99,24 @@ def test_couts_page_links_the_accounts_to_the_costs(worked_fec, tmp_path):
     assert "FEC (1 fichier)" in section and "fichier CSV (1 fichier)" in section
     assert "journal SIE absent de comptabilite.yaml" in section
     assert (tmp_path / "donnees" / "couts-fec-non-affecte.xlsx").exists()
+
+
+def test_the_dbt_check_fails_when_a_file_does_not_reach_the_ledger(worked_fec, tmp_path):
+    """assert_fec_reaches_ledger can fail: the same warehouse, the FEC's class 6 and 7 sum one cent off."""
+    import duckdb
+
+    from tests.conftest import run_dbt
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(worked_fec.path, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table raw.fec_files_kept as select * from raw.fec_files")
+        con.execute("drop view raw.fec_files")
+        con.execute("create view raw.fec_files as select * replace (cast(cast(class67_amount as decimal(18, 2)) "
+                    "+ 0.01 as varchar) as class67_amount) from raw.fec_files_kept")
+    ok, status = run_dbt(warehouse, ["test", "--select", "assert_fec_reaches_ledger"], tmp_path)
+    assert not ok and list(status.values()) == ["fail"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        message = con.execute("select message from audit.assert_fec_reaches_ledger").fetchone()[0]
+    assert message.startswith("the ledger rows of comptabilite/690000021FEC20251231.txt and its unassigned amounts "
+                              "do not add up to its class 6 and 7 lines: 0.01 EUR apart")

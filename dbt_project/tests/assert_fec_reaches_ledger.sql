@@ -1,4 +1,4 @@
-{{ config(severity='error', store_failures=true, schema='audit') }}
+{{ config(severity='error', store_failures=true, schema='audit', meta={"dagster": {"ref": {"name": "fec_unassigned"}}}) }}
 {#- finance-sources.md §1: for each FEC or trial balance, what went to the ledger (its rows of raw.ledger, whatever
     the validation makes of them) plus what no rule assigned (audit.fec_unassigned) equals the sum of its class 6
     and 7 lines (read apart, raw.fec_files), to the cent. -#}
