@@ -61,6 +61,10 @@ def test_worked_example_fec_audit(worked_fec):
     # 251 000 of class 6 from the FEC (the 8 accounts of ledger.csv), 198 000 of staff from staff.csv
     assert worked_fec.rows("select table_name, source, files, amount from audit.finance_sources order by 1") == [
         ("ledger", "FEC", 1, 251000), ("staff", "CSV", 1, 198000)]
+    # the head office's cash advance does not balance (1 000,00 against 999,99): loaded, and warned
+    assert worked_fec.rows("select line, column_name, value, warning from audit.data_warnings") == [
+        (22, "EcritureNum", "11", "entry 'SIE' '11': debits 1000.00 and credits 999.99 differ (a FEC entry should "
+                                  "balance): loaded as it is")]
     assert worked_fec.rows("select format, encoding, delimiter, rows_read, rows_loaded, rows_rejected "
                            "from audit.ingestion_log where source_table = 'comptabilite'") == [
         ("fec", "iso-8859-15", "|", 8, 8, 0)]
