@@ -37,10 +37,12 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256((digest + readers.sha256_of(config)).encode("ascii")).hexdigest()
 
 
-def land_file(con, path: Path, rel: str, sha: str, fingerprint: str, workdir: Path, raw: Path):
-    """One file of comptabilite/ → its row files; a file that cannot be used is rejected whole with a sentence."""
+def land_file(con, path: Path, rel: str, version: tuple[str, str], workdir: Path, raw: Path):
+    """One file of comptabilite/ → its row files; a file that cannot be used is rejected whole with a sentence.
+    `version`: the file's digest (`sha256_of`) and the pseudonym key's fingerprint, which name its row files."""
     from pipelines.ingestion import landing
 
+    sha, fingerprint = version
     targets = {t: landing._row_file(raw, t, rel, sha, fingerprint) for t in ("ledger", *fec.RAW_TABLES)}
     pending = {t: p.with_name(p.name + ".tmp") for t, p in targets.items()}
     try:

@@ -224,7 +224,7 @@ def file_sql(table: str, fec: FecFile, closing: str, rel: str, split: str) -> st
     """
 
 
-def bad_lines(con, table: str, fec: FecFile) -> list[tuple[int, str | None, str | None, str]]:
+def bad_lines(con, table: str) -> list[tuple[int, str | None, str | None, str]]:
     """The lines read whose amount or side cannot be read: line, column, value, reason (the value is an amount or a
     side, never a label)."""
     rows = con.execute(f"select line, bad from {table}_parsed where bad is not null order by line").fetchall()
@@ -258,7 +258,7 @@ def write(con, path: Path, rel: str, workdir: Path, config, targets: dict[str, P
         build(con, fec, entity, table)
         closing = closing_date(con, fec, table)
         year = int(closing[:4])
-        quarantined = sorted(fec.quarantined + bad_lines(con, table, fec))
+        quarantined = sorted(fec.quarantined + bad_lines(con, table))
         queries = {"ledger": ledger_sql(table, year, rel), "fec_unassigned": unassigned_sql(table, year, rel, entity),
                    "fec_unbalanced": unbalanced_sql(table, rel),
                    "fec_files": file_sql(table, fec, closing, rel, getattr(entity, "split", "none"))}

@@ -288,7 +288,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
             if table_name == fhir.SOURCE:
                 outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
             elif table_name == fec.SOURCE:
-                outcome = fec_landing.land_file(con, path, rel, digest.result(), fingerprint, Path(tmp), raw)
+                outcome = fec_landing.land_file(con, path, rel, (digest.result(), fingerprint), Path(tmp), raw)
             elif table_name in finess.TABLES:
                 outcome = _land_finess_file(con, table_name, path, rel, digest.result(), fingerprint, Path(tmp), raw)
             else:
