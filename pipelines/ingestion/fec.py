@@ -78,6 +78,7 @@ class FecFile:
     closing: str | None  # AAAAMMJJ of the file name
     repaired: list[tuple[int, list[str]]] = field(default_factory=list)  # (line, fields) put back together
     rejected_lines: list[int] = field(default_factory=list)  # lines DuckDB's read set aside (they shift the others)
+    kept: list[str] = field(default_factory=list)  # the headers the ledger needs, the only ones kept of each line
     quarantined: list[tuple[int, str | None, str | None, str]] = field(default_factory=list)  # line, col, value, why
 
     @property
@@ -177,15 +178,25 @@ def scan_sql(fec: FecFile, rejects: str) -> str:
 
 
 def well_formed(fec: FecFile) -> str:
-    """SQL: a row of the read whose line has as many fields as the header."""
+    """SQL: a row of the read whose line has as many fields as the header (over the scan's columns)."""
     return f"{EXTRA[0]} is null and {readers._quote(fec.headers[-1])} is not null"
 
 
-def load_lines(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str) -> int:
-    """The file's lines into `table` (text columns, file order); the lines with another number of fields than the
-    header repaired (`fec.repaired`) or quarantined (`fec.quarantined`); returns how many lines were read."""
+NEEDED = ("journal", "entry", "entry_date", "account", "account_label", "debit", "credit", "amount", "direction",
+          "balance", "section")
+
+
+def load_lines(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str, also: str | None = None) -> int:
+    """The file's lines into `table` (file order), only the columns the ledger needs (and `also`, an analytic column):
+    a line with another number of fields than the header is kept whole as `__odd` (its fields joined), then repaired
+    (`fec.repaired`) or quarantined (`fec.quarantined`). Returns how many lines were read."""
+    fec.kept = [h for h in fec.headers if h in {fec.columns.get(c) for c in NEEDED} | {also}]
+    everything = ", ".join(readers._quote(h) for h in [*fec.headers, *EXTRA])
+    kept = ", ".join(readers._quote(h) for h in fec.kept)
     try:
-        con.execute(f"create or replace temp table {table} as select * from {scan_sql(fec, table)}")
+        con.execute(f"create or replace temp table {table} as select {kept}, case when not ({well_formed(fec)}) "
+                    f"then concat_ws({_sql_text(fec.separator)}, {everything}) end as __odd "
+                    f"from {scan_sql(fec, table)}")
         rejected = con.execute(f"select line, min(csv_line) from {table}_rejects group by line order by line"
                                ).fetchall()
     except duckdb.Error as exc:
@@ -193,8 +204,8 @@ def load_lines(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str) -> int:
     finally:
         con.execute(f"drop table if exists {table}_rejects; drop table if exists {table}_scans")
     fec.rejected_lines = [int(line) for line, _ in rejected]
-    odd = con.execute(f"select rowid, * from {table} where not ({well_formed(fec)}) order by rowid").fetchall()
-    broken = [(_line_of(pos, fec.rejected_lines), [v for v in values if v is not None]) for pos, *values in odd]
+    odd = con.execute(f"select rowid, __odd from {table} where __odd is not null order by rowid").fetchall()
+    broken = [(_line_of(pos, fec.rejected_lines), text.split(fec.separator)) for pos, text in odd]
     broken += [(int(line), (text or "").strip("\r\n").split(fec.separator)) for line, text in rejected]
     for line, fields in sorted(broken):
         if len(fields) > len(fec.headers):
@@ -260,9 +271,11 @@ def _plausible(fec: FecFile, fields: list[str], index: dict[str, int]) -> bool:
 
 
 def add_repaired(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str) -> None:
-    """The repaired lines as rows of `table` (`<table>_fixed`, with their line), beside the lines read whole."""
-    columns = ", ".join(f"{readers._quote(h)} varchar" for h in fec.headers)
+    """The repaired lines as rows of `<table>_fixed` (the kept columns, with their line), beside the lines read
+    whole."""
+    columns = ", ".join(f"{readers._quote(h)} varchar" for h in fec.kept)
     con.execute(f"create or replace temp table {table}_fixed ({columns}, _line bigint)")
+    index = [fec.headers.index(h) for h in fec.kept]
     if fec.repaired:
-        con.executemany(f"insert into {table}_fixed values ({', '.join('?' * (len(fec.headers) + 1))})",
-                        [[*fields, line] for line, fields in fec.repaired])
+        con.executemany(f"insert into {table}_fixed values ({', '.join('?' * (len(fec.kept) + 1))})",
+                        [[*(fields[i] for i in index), line] for line, fields in fec.repaired])

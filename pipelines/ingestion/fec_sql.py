@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.comptabilite import AccountSuffixSplit, AnalyticSplit, FileSplit, JournalSplit
-from pipelines.ingestion.fec import EXTRA, FecFile, FecProblem, add_repaired, load_lines, open_file, well_formed
+from pipelines.ingestion.fec import FecFile, FecProblem, add_repaired, load_lines, open_file
 from pipelines.ingestion.readers import _quote
 from pipelines.ingestion.schema import header_key
 
@@ -83,7 +83,7 @@ def _split(fec: FecFile, entity) -> tuple[str, str, str, str]:
                              "give this file its own entry (split: file, analytic or account_suffix)")
         return f"trim({_col(fec, 'journal')})", "t.source", account, "m.finess"
     if isinstance(entity, AnalyticSplit):
-        header = next((h for h in fec.headers if header_key(h) == header_key(entity.column)), None)
+        header = _analytic_header(fec, entity)
         if header is None:
             raise FecProblem(f"comptabilite.yaml names the analytic column {entity.column!r}, which this file does "
                              f"not have; its headers are: {', '.join(fec.headers)}")
@@ -95,6 +95,13 @@ def _split(fec: FecFile, entity) -> tuple[str, str, str, str]:
                 "m.finess")
     finess = f"'{entity.finess}'" if isinstance(entity, FileSplit) else "cast(null as varchar)"
     return "cast(null as varchar)", "cast(null as varchar)", account, finess
+
+
+def _analytic_header(fec: FecFile, entity) -> str | None:
+    """The file's header of the entity's analytic column (case and accents ignored), if it has one."""
+    if not isinstance(entity, AnalyticSplit):
+        return None
+    return next((h for h in fec.headers if header_key(h) == header_key(entity.column)), None)
 
 
 def _line_expr(fec: FecFile) -> str:
@@ -114,14 +121,13 @@ def build(con, fec: FecFile, entity, table: str) -> None:
     con.execute(f"create or replace temp table {table}_map (code varchar, finess varchar)")
     if mapping:
         con.executemany(f"insert into {table}_map values (?, ?)", mapping)
-    fixed = ", ".join(_quote(h) for h in fec.headers)
+    kept = ", ".join(_quote(h) for h in fec.kept)
     con.execute(f"""
         create or replace temp table {table}_parsed as
         with lines as (
-            select {_line_expr(fec)} as line, * exclude (pos, {', '.join(EXTRA)})
-            from (select rowid as pos, * from {table}) where {well_formed(fec)}
+            select {_line_expr(fec)} as line, {kept} from (select rowid as pos, * from {table}) where __odd is null
             union all
-            select _line as line, {fixed} from {table}_fixed
+            select _line as line, {kept} from {table}_fixed
         ), typed as (
             select l.line, trim({_col(fec, 'journal')}) as journal, trim({_col(fec, 'entry')}) as entry,
                    {_date(_col(fec, 'entry_date'))} as entry_date,
@@ -253,7 +259,7 @@ def write(con, path: Path, rel: str, workdir: Path, config, targets: dict[str, P
     fec = open_file(path, workdir, table)
     entity = config.entity_for(_plain(path.name)) if config is not None else None
     try:
-        lines = load_lines(con, fec, table)
+        lines = load_lines(con, fec, table, _analytic_header(fec, entity))
         add_repaired(con, fec, table)
         build(con, fec, entity, table)
         closing = closing_date(con, fec, table)
