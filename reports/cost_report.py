@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from reports.common import chart, dropdown, euros, page, plotly_script, query, table_block
+from reports.finance_sources import finance_sources_section
 from reports.narrative import extremes
 
 SUMMARY_SQL = """
@@ -386,7 +387,7 @@ def _method(out_dir: Path, con, names: dict[str, str]) -> str:
 
 
 # the page's sections in order, each (out_dir, con, names) -> html: a new section is one line here
-SECTIONS = [_method, _reconciliation, _prestations, _flow, _unallocated_and_parameters, _distribution, _actions,
+SECTIONS = [_method, _reconciliation, _prestations, _flow, finance_sources_section, _unallocated_and_parameters, _distribution, _actions,
             _benchmark, _scenarios]
 
 

@@ -29,3 +29,11 @@ select
     'section ' || {{ serafin.quoted('section_ignored') }} || ' is neither a SERAFIN-PH code nor hors_champ: the account mapping is used'
 from {{ ref('int_ledger__checked') }}
 where reject_reason is null and section_ignored is not null
+
+union all
+
+select
+    'ledger', _file, cast(_line as bigint), 'EcritureNum', entry,
+    'entry ' || {{ serafin.quoted('journal') }} || ' ' || {{ serafin.quoted('entry') }} || ': debits ' || debit
+        || ' and credits ' || credit || ' differ (a FEC entry should balance): loaded as it is'
+from {{ source('raw', 'fec_unbalanced') }}
