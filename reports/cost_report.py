@@ -387,8 +387,8 @@ def _method(out_dir: Path, con, names: dict[str, str]) -> str:
 
 
 # the page's sections in order, each (out_dir, con, names) -> html: a new section is one line here
-SECTIONS = [_method, _reconciliation, _prestations, _flow, finance_sources_section, _unallocated_and_parameters, _distribution, _actions,
-            _benchmark, _scenarios]
+SECTIONS = [_method, _reconciliation, _prestations, _flow, finance_sources_section, _unallocated_and_parameters,
+            _distribution, _actions, _benchmark, _scenarios]
 
 
 def build_cost_report(warehouse: Path, out_dir: Path) -> Path:
