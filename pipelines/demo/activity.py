@@ -142,7 +142,7 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
         insert into activity
         select 'I' || substr(md5(p.professional_id || w.week_start || '{seed}'), 1, 14), null, p.finess_et,
                p.professional_id, case when abs(hash(p.professional_id, w.week_start)) % 3 = 0 then '3.1.5.1' else '3.1.4.2' end,
-               w.week_start + cast(abs(hash(p.professional_id)) % 5 as int) + interval 14 hour, {INDIRECT_MINUTES},
+               w.week_start + interval 14 hour, {INDIRECT_MINUTES},
                'structure', null, 'realise', false
         from pros p, (select cast(range as date) as week_start from range(date '{first}', date '{last}', interval 7 day)) w
     """)
