@@ -20,7 +20,7 @@ PRACTICE = {"IME": (0, 0, 2, 1.3, 120), "SESSAD": (1, 0, 1, 1.0, 60), "MAS": (4,
             "FAM": (3, 4, 1, 1.0, 60), "ESAT": (0, 0, 1, 1.0, 60), "SAVS": (0, 0, 1, 1.0, 60)}
 # how much a profession records relative to the others of its ESMS (1: as much): therapists work by appointments,
 # the staff of daily care records a smaller share of its time. Activity is drawn in proportion to FTE × this.
-RECORDING = {"orthophoniste": 1.4, "psychomotricien": 1.4, "psychologue": 1.3, "medecin": 1.2,
+RECORDING = {"orthophoniste": 1.25, "psychomotricien": 1.25, "psychologue": 1.2, "medecin": 1.1,
              "moniteur_educateur": 0.9, "aes": 0.7, "aide_soignant": 0.6}
 
 
