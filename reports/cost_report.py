@@ -22,6 +22,7 @@ import duckdb
 from reports.common import chart, dropdown, euros, page, plotly_script, query, table_block
 from reports.finance_sources import finance_sources_section
 from reports.narrative import extremes
+from reports.traceability import traceability_section
 
 SUMMARY_SQL = """
 select r.finess_et, e.name, e.category, r.year, e.authorized_places,
@@ -39,7 +40,7 @@ REASONS = {"no_direct_cost": "Aucune prestation directe ne porte de coût : les 
            "no_person_received": "Prestation sans aucune personne bénéficiaire dans l'année",
            "no_units": "Logistique sans nuitée ni journée de présence pour la répartir"}
 MEASURES = {"cost_per_place": "Coût par place", "cost_per_person": "Coût par personne",
-            "cost_per_hour": "Coût horaire"}
+            "cost_per_hour": "Coût par heure enregistrée"}
 QUARTILE_COLOURS = {1: "#1a7f37", 2: "#7fbf7f", 3: "#f0a860", 4: "#cf222e"}
 
 
@@ -89,7 +90,7 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
 
     rows = query(con, """
         select finess_et, year, prestation_code, prestation_label, professional_hours, persons, direct_cost,
-               overhead_cost, full_cost, cost_per_hour
+               overhead_cost, full_cost, cost_per_hour, estimated_hours, cost_per_estimated_hour
         from marts.cost_per_prestation order by finess_et, year desc, full_cost desc nulls last""")
     if not rows:
         return ""
@@ -102,9 +103,11 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
                        key=lambda r: r[8])
         groups[f"{names.get(finess, finess)} ({year})"] = [go.Bar(
             x=[r[8] for r in lines], y=[f"{r[2]} {(r[3] or '')[:60]}" for r in lines], orientation="h",
-            customdata=[[r[9], r[4], r[5]] for r in lines], name=names.get(finess, finess),
-            hovertemplate="%{y}<br>Coût complet : %{x:,.0f} €<br>Coût horaire : %{customdata[0]:,.2f} €"
-                          "<br>Heures : %{customdata[1]:,.0f} ; personnes : %{customdata[2]}<extra></extra>")]
+            customdata=[[r[9], r[4], r[5], r[11], r[10]] for r in lines], name=names.get(finess, finess),
+            hovertemplate="%{y}<br>Coût complet : %{x:,.0f} €<br>Coût par heure enregistrée : %{customdata[0]:,.2f} €"
+                          "<br>Coût par heure estimée (heures rémunérées) : %{customdata[3]:,.2f} €"
+                          "<br>Heures enregistrées : %{customdata[1]:,.0f} ; heures estimées : %{customdata[4]:,.0f} ; "
+                          "personnes : %{customdata[2]}<extra></extra>")]
     height = 180 + 26 * max(len(g[0].x) for g in groups.values())
     fig = go.Figure()
     dropdown(fig, groups)
@@ -118,8 +121,9 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
     table = table_block(
         out_dir, "couts-prestations", "Coût par prestation, par ESMS et exercice",
         [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
-         ("Heures professionnelles", "int"), ("Personnes", "int"), ("Coût direct", "euro"),
-         ("Quote-part des fonctions support", "euro"), ("Coût complet", "euro"), ("Coût horaire", "euro2")],
+         ("Heures professionnelles enregistrées", "int"), ("Personnes", "int"), ("Coût direct", "euro"),
+         ("Quote-part des fonctions support", "euro"), ("Coût complet", "euro"), ("Coût par heure enregistrée", "euro2"),
+         ("Heures estimées (heures rémunérées)", "int"), ("Coût par heure estimée (heures rémunérées)", "euro2")],
         _named(latest + [r for r in rows if r[1] != last[r[0]]], names), limit=len(latest),
         note="La page montre le dernier exercice de chaque ESMS, trié par coût complet ; le fichier Excel, tous.")
     return "<h2>Coût des prestations</h2>" + chart(fig, text) + table
@@ -227,7 +231,7 @@ def _actions(out_dir: Path, con, names: dict[str, str]) -> str:
             x=[r[8] for r in top], y=[f"{r[2]} · {r[4]} · {r[5]}" for r in top], orientation="h",
             customdata=[[r[3], r[6], r[7], r[10]] for r in top],
             hovertemplate="%{customdata[0]}<br>%{y}<br>Coût complet : %{x:,.0f} € ; %{customdata[1]} actions, "
-                          "%{customdata[2]:,.0f} h, %{customdata[3]:,.2f} €/h<extra></extra>")]
+                          "%{customdata[2]:,.0f} h, %{customdata[3]:,.2f} € par heure enregistrée<extra></extra>")]
     fig = go.Figure()
     dropdown(fig, groups)
     fig.update_layout(title="Les actions les plus coûteuses, par prestation, métier et lieu (dernier exercice)",
@@ -240,7 +244,7 @@ def _actions(out_dir: Path, con, names: dict[str, str]) -> str:
         out_dir, "couts-actions", "Actions par prestation, métier et lieu (dernier exercice)",
         [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
          ("Métier", "text"), ("Lieu", "text"), ("Actions", "int"), ("Heures", "int"), ("Coût complet", "euro"),
-         ("Coût par action", "euro2"), ("Coût horaire", "euro2"), ("Rang dans la prestation", "int")],
+         ("Coût par action", "euro2"), ("Coût par heure enregistrée", "euro2"), ("Rang dans la prestation", "int")],
         [r for r in ranked if r[12] <= 3] + [r for r in ranked if r[12] > 3],
         limit=sum(1 for r in ranked if r[12] <= 3),
         note="La page montre les trois lignes les plus coûteuses de chaque prestation ; le fichier Excel, toutes. "
@@ -382,13 +386,13 @@ def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
 def _method(out_dir: Path, con, names: dict[str, str]) -> str:
     method = query(con, "select value_ from marts.cost_parameters where parameter = 'method'")
     return (f"<p>Méthode : {html.escape(method[0][0] if method else '')}. Coût complet = coût propre de la "
-            "prestation + quote-part des fonctions support ; coût d'une personne = ses heures × coût horaire "
-            "de chaque prestation + sa logistique (nuitées, journées de présence).</p>")
+            "prestation + quote-part des fonctions support ; coût d'une personne = ses heures × coût par "
+            "heure enregistrée de chaque prestation + sa logistique (nuitées, journées de présence).</p>")
 
 
 # the page's sections in order, each (out_dir, con, names) -> html: a new section is one line here
-SECTIONS = [_method, _reconciliation, _prestations, _flow, finance_sources_section, _unallocated_and_parameters,
-            _distribution, _actions, _benchmark, _scenarios]
+SECTIONS = [_method, _reconciliation, _prestations, traceability_section, _flow, finance_sources_section,
+            _unallocated_and_parameters, _distribution, _actions, _benchmark, _scenarios]
 
 
 def build_cost_report(warehouse: Path, out_dir: Path) -> Path:

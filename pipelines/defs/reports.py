@@ -51,7 +51,7 @@ PAGES = [
          frozenset({"plotly", "html"}),
          tuple(_marts("cost_per_prestation", "cost_reconciliation", "person_cost", "cost_flow", "unallocated_cost",
                       "cost_parameters", "cost_person_distribution", "action_cost_summary", "cost_benchmark",
-                      "funding_scenario", "funding_scenarios", "funding_sensitivity"))),
+                      "funding_scenario", "funding_scenarios", "funding_sensitivity", "traceability"))),
     Page("cpom_annexe", "reports.cpom_pack:build_cpom_workbook",
          "cpom_annexe.xlsx: the CPOM's financial annex, one sheet per part.", frozenset({"excel"}),
          tuple(_marts(*CPOM_MARTS))),
