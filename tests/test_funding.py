@@ -345,3 +345,94 @@ def test_a_bad_cpom_file_stops_the_run(tmp_path, text, message):
     assert not outcome.success
     assert outcome.reason.startswith(f"{landing / 'cpom.yaml'}: {message}"), outcome.reason
     assert not (tmp_path / "w.duckdb").exists()
+
+
+# ---------------------------------------------------------------- the simulator workbooks (reports/simulator.py)
+
+def _by_esms_year(rows) -> dict[tuple, tuple]:
+    """Synthèse's rows of the ESMS (a FINESS in the first column), by (finess, year)."""
+    return {(r[0], r[3]): r[4:8] for r in rows[1:] if isinstance(r[0], str) and r[0].isdigit()}
+
+
+def _moved(prefix: str, factor: float):
+    def change(workbook):
+        from tests.recalc import named_cells
+
+        cells = named_cells(workbook, prefix)
+        assert cells, prefix
+        for cell in cells:
+            cell.value = cell.value * factor
+    return change
+
+
+def test_the_simulator_recalculates_the_marts_for_every_rule_kind(funding, tmp_path):
+    """Each scenario's workbook with its formulas alone (no cached value), recalculated by LibreOffice: as written,
+    each ESMS-year's funding, delta and delta share equal marts.funding_scenario to the cent and each rule's amount
+    its detail row; one rule's inputs moved by the scenario's sensitivity (s1: +10 % on a share, the amounts per
+    category, a tariff, a derived tariff's coefficient, the amounts per level; s2: +20 %) give
+    marts.funding_sensitivity; an amount for the level s1 leaves unpaid pays the person at that level."""
+    import openpyxl
+
+    from tests.recalc import recalculate, values, without_values
+
+    folder = funding.path.parent / "reports" / "simulateur"
+    s1, s2 = folder / "1_all_kinds.xlsx", folder / "2_derived_all.xlsx"
+    book = openpyxl.load_workbook(s1)
+    # one input per share, tariff, category (the ESMS's categories: IME, SESSAD) and level (1-3), each styled as one
+    assert set(book.defined_names) == {
+        "regle1_part", "regle2_place_IME", "regle2_place_SESSAD", "regle3_tarif", "regle4_coef", "regle5_tarif",
+        "regle6_tarif", "regle7_tarif", "regle8_niveau_1", "regle8_niveau_2", "regle8_niveau_3"}
+    from tests.recalc import named_cells
+
+    assert {c.fill.fgColor.rgb[-6:] for c in named_cells(book, "regle")} == {"FFCC99"}
+    assert [c.value for c in named_cells(book, "regle8_")] == [100, 300, 0]  # level 3 is not in the file
+    assert book["Synthèse"]["F2"].value.startswith("=SUM(") and book["Calcul"]["K2"].value == "=H2*J2"
+
+    copies = {("s1", None): without_values(s1, tmp_path / "s1.xlsx"),
+              ("s2", None): without_values(s2, tmp_path / "s2.xlsx"),
+              ("s2", 2): without_values(s2, tmp_path / "s2_up2.xlsx", _moved("regle2_", 1.2)),
+              ("s1", "level 3"): without_values(s1, tmp_path / "s1_level3.xlsx", _level_3_at(500))}
+    for n in range(1, 9):
+        copies[("s1", n)] = without_values(s1, tmp_path / f"s1_up{n}.xlsx", _moved(f"regle{n}_", 1.1))
+    done = recalculate(list(copies.values()), tmp_path)
+
+    for scenario in ("s1", "s2"):
+        got = _by_esms_year(values(done[copies[(scenario, None)]], "Synthèse"))
+        marts = funding.rows("select finess_et, year, scenario_funding, delta, delta_share from marts.funding_scenario "
+                             "where scenario = ?", [scenario])
+        assert len(got) == len(marts) == (3 if scenario == "s1" else 6)
+        for finess, year, total, delta, share in marts:
+            _, funded, moved, ratio = got[(finess, year)]
+            assert abs(funded - total) < 0.005, (scenario, finess, year)
+            assert (moved == "" or moved is None) if delta is None else abs(moved - delta) < 0.005
+            assert (ratio == "" or ratio is None) if share is None else abs(ratio - share) < 1e-9
+        amounts: dict[tuple, float] = {}
+        for row in values(done[copies[(scenario, None)]], "Calcul")[1:]:
+            amounts[(row[0], row[3], row[4])] = amounts.get((row[0], row[3], row[4]), 0) + row[10]
+        detail = funding.rows("select finess_et, year, rule_no, amount from marts.funding_scenario_detail "
+                              "where scenario = ?", [scenario])
+        assert len(amounts) == len(detail)
+        assert all(abs(amounts[(f, y, n)] - a) < 0.005 for f, y, n, a in detail), scenario
+
+    for (scenario, rule), path in copies.items():
+        if not isinstance(rule, int):
+            continue
+        got = _by_esms_year(values(done[path], "Synthèse"))
+        moved = funding.rows("select finess_et, year, scenario_funding from marts.funding_sensitivity "
+                             "where scenario = ? and rule_no = ? and direction = 'up'", [scenario, rule])
+        assert moved and all(abs(got[(f, y)][1] - s) < 0.005 for f, y, s in moved), (scenario, rule)
+
+    # C (in A's file active) has level 3 on 1.1, which s1 does not pay: 500 for it adds 500 to A only
+    got = _by_esms_year(values(done[copies[("s1", "level 3")]], "Synthèse"))
+    total_a = 100000 + 40000 + 200 + 2 * MEDIAN_IME + 1800 + 27375 + 200 + 300
+    assert abs(got[(A, 2025)][1] - (total_a + 500)) < 0.005
+    assert abs(got[(B, 2025)][1] - (20 * 1000 + MEDIAN_IME + 40)) < 0.005
+
+
+def _level_3_at(amount: float):
+    def change(workbook):
+        from tests.recalc import named_cells
+
+        (cell,) = named_cells(workbook, "regle8_niveau_3")
+        cell.value = amount
+    return change
