@@ -277,9 +277,9 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
     warehouse with the scenarios it already holds (marts.funding_scenarios) plus this one (replacing a scenario
     of the same name), without re-ingesting anything; when FILE is the CPOM's target scenario, the CPOM trajectory
     too (with the parameters of marts.cpom_definition). Like a run, it works on a copy of the warehouse under the
-    run lock and replaces the file only when dbt succeeded. dbt runs in this process on the project as parsed once
-    (pipelines/parsed_dbt.py): no parse, no Dagster. Returns the scenario's rows of marts.funding_scenario
-    (finess_et, name, year, baseline_funding, scenario_funding, delta, delta_share)."""
+    run lock and replaces the file only when dbt succeeded. dbt runs in this process on the project as parsed once,
+    the models only (pipelines/parsed_dbt.py): no parse, no Dagster. Returns the scenario's rows of
+    marts.funding_scenario (finess_et, name, year, baseline_funding, scenario_funding, delta, delta_share)."""
     import shutil
 
     import duckdb
@@ -303,7 +303,7 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
         paths.build_dir.mkdir()
         try:
             shutil.copyfile(warehouse, paths.build_warehouse)
-            if not parsed_dbt.build(select, dbt_vars, paths.build_warehouse, paths.build_dir / "dbt", verbose):
+            if not parsed_dbt.run_models(select, dbt_vars, paths.build_warehouse, paths.build_dir / "dbt", verbose):
                 from pipelines.run import dbt_failure
 
                 raise RunFailed(dbt_failure(paths.build_dir / "dbt") or "dbt failed (run again with -v)")
