@@ -313,6 +313,10 @@ def _measure_on(landing: Path, rows: int, workdir: Path, generated: float, refre
               "input_rows": sum(run["rows"].values()), "activity_mb": size_mb, "generate_s": generated,
               "bare": bare, "run": run, "rerun": rerun, "ephemeral": ephemeral,
               "ingestion_ratio": ingestion / bare["seconds"] if bare["seconds"] else None}
+    if not NO_RERUN and (landing / "scenarios").is_dir():  # `serafin scenario FILE` on this warehouse (issue 38)
+        import scenario_rerun
+
+        result["scenario"] = scenario_rerun.measure(landing, Path(warehouse))
     if refresh:
         result["refresh"] = monthly_refresh(landing, workdir, warehouse, reports)
     return result
@@ -543,6 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in verdict(results[-1]):
         print(line)
+    if "scenario" in results[-1]:
+        import scenario_rerun
+
+        for line in scenario_rerun.describe(results[-1]["scenario"]):
+            print(line)
     for line in growth(results):
         print("growth " + line)
     for line in dbt_time(results):

@@ -377,6 +377,9 @@ def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
          for s, f, y, r, d, v in sensitivity if y == last]))
     for scenario, file, description, definition in definitions:
         pretty = json.dumps(json.loads(definition), ensure_ascii=False, indent=2) if definition else ""
+        # the scenario's live workbook (reports/simulator.py)
+        out.append(f'<p><a class="xlsx" href="simulateur/{html.escape(Path(file).stem)}.xlsx">Simulateur du scénario '
+                   f"« {html.escape(scenario)} » (Excel)</a> : changer un tarif et voir le financement de chaque ESMS.</p>")
         out.append(f"<details><summary>Règles du scénario « {html.escape(scenario)} » ({html.escape(file)}), "
                    f"telles qu'écrites</summary><p>{html.escape(description or '')}</p>"
                    f"<pre>{html.escape(pretty)}</pre></details>")

@@ -13,6 +13,7 @@ import duckdb
 
 from reports.common import add_sheet, chart, data_table, empty, euros, number, page, percent, plotly_script
 from reports.narrative import KeyFigure, change, key_figures, trend
+from reports.simulator import KIND_LABELS
 
 # Excel's own format codes (`,` groups thousands, `.` marks decimals): Excel and LibreOffice show them with the
 # reader's French separators
@@ -22,6 +23,13 @@ INT = "#,##0"
 DEC = "#,##0.0"
 RATIO = "0.000"
 FIGURE = "#,##0.00"
+
+# labels in French: the board's scopes and each scenario rule by its kind (reports/simulator.py), prestation or need
+SCOPE = "case b.scope when 'platform' then 'plateforme' when 'cooperation' then 'coopération' else b.scope end"
+RULE = ("cast(d.rule_no as varchar) || '. ' || case d.kind "
+        + " ".join(f"when '{kind}' then '{label.replace(chr(39), chr(39) * 2)}'" for kind, label in KIND_LABELS.items())
+        + " else d.kind end || coalesce(' ' || coalesce(d.prestation_code, d.need_code), '')"
+        + " || coalesce(' — ' || d.label, '')")
 
 # sheet: (title, SQL over the marts, headers in French, Excel number format per column[, board figure columns])
 SHEETS = [
@@ -45,34 +53,34 @@ SHEETS = [
      ["FINESS", "Exercice", "Prestation", "Libellé officiel", "Heures", "Personnes", "Coût direct (€)",
       "Quote-part de structure (€)", "Coût complet (€)", "Coût par heure (€)"],
      {4: DEC, 5: INT, 6: EURO, 7: EURO, 8: EURO, 9: EURO2}),
-    ("Coût par place et par personne", """
-        select scope, year, indicator_id, label, value, numerator, denominator
-        from marts.indicators_board
+    ("Coût par place et par personne", f"""
+        select {SCOPE}, year, indicator_id, label, value, numerator, denominator
+        from marts.indicators_board as b
         where indicator_id in ('cost_per_place', 'cost_per_person')
         order by scope, year, indicator_id""",
      ["Périmètre", "Exercice", "Indicateur", "Libellé", "Valeur (€)", "Numérateur (€)", "Dénominateur"],
      {4: EURO, 5: EURO, 6: INT}, (4, 5, 6)),
-    ("Indicateurs", """
-        select scope, year, indicator_id, label, has_theme, value, numerator, denominator
-        from marts.indicators_board
-        order by scope, indicator_id, year""",
+    ("Indicateurs", f"""
+        select {SCOPE}, b.year, b.indicator_id, b.label, coalesce(t.label, b.has_theme), b.value, b.numerator,
+               b.denominator
+        from marts.indicators_board as b
+        left join ref.enumerations as t on t.enumeration = 'has_theme' and t.value = b.has_theme
+        order by b.scope, b.indicator_id, b.year""",
      ["Périmètre", "Exercice", "Indicateur", "Libellé", "Thème HAS", "Valeur", "Numérateur", "Dénominateur"],
      {5: FIGURE, 6: FIGURE, 7: FIGURE}, (5, 6, 7)),
-    ("Objectifs", """
-        select objective_id, label, indicator_id, scope, year, target,
+    ("Objectifs", f"""
+        select objective_id, label, indicator_id, {SCOPE}, year, target,
                case when shown then cast(actual as varchar) else '< 5' end,
-               case when shown then cast(gap as varchar) else '< 5' end, status
-        from marts.objectives_board order by objective_id, year""",
+               case when shown then cast(gap as varchar) else '< 5' end,
+               case status when 'met' then 'Atteint' when 'on_track' then 'En bonne voie'
+                           when 'off_track' then 'Hors trajectoire' when 'no_data' then 'Pas de donnée'
+                           else status end
+        from marts.objectives_board as b order by objective_id, year""",
      ["Objectif", "Libellé", "Indicateur", "Périmètre", "Exercice", "Cible", "Réalisé", "Écart", "Statut"],
      {5: RATIO, 6: FIGURE, 7: FIGURE}, (6, 7)),
-    ("Trajectoire", """
-        select case level when 'esms' then 'ESMS' else 'Gestionnaire' end, entity, year, status, measure_label,
-               value, rule
-        from marts.cpom_trajectory order by level desc, entity, measure_no, year""",
-     ["Niveau", "FINESS", "Exercice", "Statut", "Mesure", "Valeur", "Règle"],
-     {5: DEC}),
-    ("Scénario retenu", """
-        select d.scenario, d.finess_et, d.year, d.rule, d.unit, d.units, d.tariff, d.amount, d.note
+    ("Trajectoire", None, [], {}),  # years as columns, totals as formulas: reports/cpom_annex.py
+    ("Scénario retenu", f"""
+        select d.scenario, d.finess_et, d.year, {RULE}, d.unit, d.units, d.tariff, d.amount, d.note
         from marts.funding_scenario_detail as d
         where d.scenario = (select max(target_scenario) from marts.cpom_trajectory)
            or ((select max(target_scenario) from marts.cpom_trajectory) is null
@@ -110,6 +118,11 @@ def build_cpom_workbook(warehouse: Path, out_dir: Path) -> Path:
     workbook = xlsxwriter.Workbook(str(path))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for title, sql, headers, formats, *figures in SHEETS:
+            if sql is None:
+                from reports.cpom_annex import write_trajectory
+
+                write_trajectory(workbook, con)
+                continue
             add_sheet(workbook, title, headers, _rows(con, sql, figures[0] if figures else ()), formats)
     workbook.close()
     return path

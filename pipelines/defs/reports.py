@@ -55,6 +55,10 @@ PAGES = [
     Page("cpom_annexe", "reports.cpom_pack:build_cpom_workbook",
          "cpom_annexe.xlsx: the CPOM's financial annex, one sheet per part.", frozenset({"excel"}),
          tuple(_marts(*CPOM_MARTS))),
+    Page("simulators", "reports.simulator:build_simulators",
+         "simulateur/<file>.xlsx: for each scenario file, a live workbook: its tariffs and amounts as inputs, each "
+         "ESMS's funding, delta and the rules' amounts as formulas over them.", frozenset({"excel"}),
+         tuple(_marts("funding_scenario", "funding_scenario_detail", "funding_scenarios", "funding_need_levels"))),
     Page("quality_page", "reports.quality:build_quality_page",
          "qualite.html: every indicator with its numerator and denominator by HAS theme, needs coverage, objectives.",
          frozenset({"plotly", "html"}), tuple(_marts("indicators_board", "needs_coverage_by_domain", "objectives_board"))),
