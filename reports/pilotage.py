@@ -222,7 +222,7 @@ def key_figures_of(con) -> list[KeyFigure]:
             out.append(KeyFigure(indicator, f"{label} {year}", fmt(current) if current is not None else SMALL,
                                  change(current, figure_value(previous[1]), fmt, previous[0], rate)))
     share = query(con, """
-        select sum(cooperation_places), sum(authorized_places) from marts.territory_offer
+        select coalesce(sum(cooperation_places), 0), sum(authorized_places) from marts.territory_offer
         where department in (select department from marts.territory_establishments where in_cooperation)""")
     if share and share[0][1]:
         out.append(KeyFigure("cooperation_share", "Part de la coopération dans les places de ses départements",
