@@ -171,7 +171,14 @@ def test_the_instance_holds_no_key_no_person_id_no_name(demo):
     folder = work / "warehouse.dagster"
     with (work / "landing" / "persons.csv").open(encoding="cp1252") as handle:
         persons = list(csv.reader(handle, delimiter=";"))[1:]
-    secrets = {value for p in persons for value in p[:3] if value and len(value) >= 4}
+    secrets = {value for p in persons for value in p[:3]}  # id, last name, first name
+    for entry in json.loads((work / "landing" / "fhir" / "referentiel.json").read_text(encoding="utf-8"))["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Patient":  # identifiers (INS among them) and names
+            secrets |= {i["value"] for i in resource["identifier"]}
+            secrets |= {n.get("family") for n in resource.get("name", [])}
+            secrets |= {g for n in resource.get("name", []) for g in n.get("given", [])}
+    secrets = {s for s in secrets if s and len(s) >= 4}
     assert len(secrets) > 500
     texts = _stored_texts(folder)
     assert any("runs.db" in where for where in texts) and sum(map(len, texts.values())) > 100_000
