@@ -189,3 +189,18 @@ def test_the_instance_holds_no_key_no_person_id_no_name(demo):
         assert key not in text, where
         found = pattern.search(text)
         assert not found, (where, found.group(0))
+
+
+def test_a_scenario_rerun_is_recorded_in_the_instance(twice, capsys):
+    """`serafin scenario FILE` rebuilds the scenario models without a Dagster run: the instance records each of
+    them as materialized with the scenario's name."""
+    from pipelines.cli import main
+
+    scenario = twice / "s9.yaml"
+    scenario.write_text("name: s9\nrules:\n  - kind: per_place\n    amounts: {IME: 2000}\n", encoding="utf-8")
+    assert main(["scenario", str(scenario), "--warehouse", str(twice / "w.duckdb")]) == 0
+    assert "Scénario « s9 »" in capsys.readouterr().out
+    with dg.DagsterInstance.from_config(str(twice / "w.dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["marts", "funding_scenario"]))
+        assert event.run_id == "" and event.asset_materialization.metadata["scenario"].value == "s9"
+        assert len(instance.get_runs()) == 2  # no run: the re-run is not one
