@@ -49,14 +49,19 @@ def prepare(folder: Path) -> Path:
     return folder
 
 
-def open_instance(folder: Path) -> dg.DagsterInstance:
-    """The persistent instance kept in `folder` (prepared first)."""
+def open_instance(folder: Path, *, capture_output: bool = True) -> dg.DagsterInstance:
+    """The persistent instance kept in `folder` (prepared first). `capture_output` False: the run's standard output
+    and error are not copied into the instance (`serafin run`, whose output is the terminal: Dagster would route it
+    through files and two `tail` processes)."""
     import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
 
     from pipelines import settings
 
     settings.quiet_telemetry()
-    return dg.DagsterInstance.from_config(str(prepare(folder)))
+    overrides = {} if capture_output else {"compute_logs": {
+        "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"}}
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(prepare(folder)), overrides=overrides))
 
 
 def close_killed_runs(instance: dg.DagsterInstance) -> int:
