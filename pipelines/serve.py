@@ -91,7 +91,11 @@ def stop(children: list[subprocess.Popen]) -> None:
             pass
     for child in children:
         _signal_group(child.pid, signal.SIGKILL)  # the group's other processes too (code servers, runs)
-        child.wait()
+    for child in children:
+        try:  # a process killed while it waits for the disk ends when the disk answers: not waited for longer
+            child.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _signal_group(pgid: int, number: int) -> None:
