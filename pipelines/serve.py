@@ -52,10 +52,11 @@ def commands(served: Served) -> list[list[str]]:
 def serve(served: Served) -> int:
     """Run the webserver and the daemon until a signal or until one of them ends: 0 after a signal, else the
     status of the child that ended."""
-    from pipelines.defs.project import prepare_manifest
-
     env = environment(served)
-    prepare_manifest()
+    # dbt's manifest parsed in a process of its own: this one stays small (no Dagster imported), so that it ends at
+    # once when its children have ended
+    subprocess.run([sys.executable, "-c", "from pipelines.defs.project import prepare_manifest; prepare_manifest()"],
+                   env=env, check=True)
     stopping: list[int] = []
 
     def on_signal(number, _frame):
