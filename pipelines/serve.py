@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines import instance, settings
 
-GRACE = 5.0  # seconds a child has to end after SIGTERM before SIGKILL
+GRACE = 3.0  # seconds a child has to end after SIGTERM before SIGKILL
 
 
 @dataclass(frozen=True)
