@@ -48,17 +48,14 @@ def _sources(con) -> dict[tuple[str, int, str], str]:
     return {key: ", ".join(parts) for key, parts in out.items()}
 
 
-def finance_sources_section(out_dir: Path, con) -> str:
-    """The HTML of the section (a title, two tables with their Excel files)."""
+def finance_sources_section(out_dir: Path, con, names: dict[str, str]) -> str:
+    """The HTML of the section (a title, two tables with their Excel files); `names`: each ESMS's name by FINESS."""
     sources = _sources(con)
-    rows = [(finess, name, year, personnel, staff, gap, gap / personnel if personnel else None,
+    rows = [(finess, names.get(finess, finess), year, personnel, staff, gap, gap / personnel if personnel else None,
              sources.get((finess, year, "ledger"), "aucune"), sources.get((finess, year, "staff"), "aucune"))
-            for finess, name, year, personnel, staff, gap in query(con, """
-                select r.finess_et, coalesce(e.name, r.finess_et), r.year, r.personnel_ledger, r.staff_cost,
-                       r.personnel_gap
-                from marts.cost_reconciliation as r
-                left join core.establishments as e on e.finess_et = r.finess_et
-                order by r.finess_et, r.year""")]
+            for finess, year, personnel, staff, gap in query(con, """
+                select finess_et, year, personnel_ledger, staff_cost, personnel_gap
+                from marts.cost_reconciliation order by finess_et, year""")]
     out = ["<h2>Des comptes et de la paie au coût</h2>", table_block(
         out_dir, "couts-sources", "Comptes de personnel et coût du personnel, par ESMS et exercice",
         [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Comptes de personnel (grand livre)", "euro2"),
