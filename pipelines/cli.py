@@ -182,14 +182,14 @@ def cmd_scenario(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from pipelines import scenarios
+    from pipelines import scenario_rerun, scenarios
     from pipelines.run import RunFailed
 
     started = time.perf_counter()
     print(f"Re-running the scenario of {Path(args.file).resolve()} on {Path(args.warehouse).resolve()} (dbt build "
           "of the scenario models; nothing is read again) …", file=sys.stderr, flush=True)
     try:
-        rows = scenarios.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
+        rows = scenario_rerun.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
     except (scenarios.ScenarioProblem, RunFailed) as exc:
         print(f"serafin scenario failed: {exc}", file=sys.stderr)
         return 1

@@ -177,8 +177,8 @@ def cpom_figures(con) -> list[KeyFigure]:
             last, before = observed[-1], observed[-2] if len(observed) > 1 else (None, None, None, None, None)
             out.append(KeyFigure(f"charges|{entity}", f"{who} : charges retenues {last[1]}", euros(last[4]),
                                  change(last[4], before[4], euros, before[1])))
-        results = [r for r in rows if r[0] == entity and r[3] == "result"]
-        if results:
+        results = [r for r in rows if r[0] == entity and r[3] == "result" and r[4] is not None]
+        if results:  # no result without funding (a ledger without class 7 products)
             end = results[-1]
             out.append(KeyFigure(f"result|{entity}", f"{who} : résultat {end[1]} ({end[2]})", euros(end[4]),
                                  "déficit" if end[4] < 0 else "excédent ou équilibre", "bad" if end[4] < 0 else "good"))

@@ -189,7 +189,7 @@ def scan_sql(fec: FecFile, rejects: str) -> str:
 
 def well_formed(fec: FecFile) -> str:
     """SQL: a row of the read whose line has as many fields as the header (over the scan's columns)."""
-    return f"{EXTRA[0]} is null and {readers._quote(fec.headers[-1])} is not null"
+    return f"{EXTRA[0]} is null and {readers.quote_identifier(fec.headers[-1])} is not null"
 
 
 NEEDED = ("journal", "entry", "entry_date", "account", "account_label", "debit", "credit", "amount", "direction",
@@ -201,8 +201,8 @@ def load_lines(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str, also: s
     a line with another number of fields than the header is kept whole as `__odd` (its fields joined), then repaired
     (`fec.repaired`) or quarantined (`fec.quarantined`). Returns how many lines were read."""
     fec.kept = [h for h in fec.headers if h in {fec.columns.get(c) for c in NEEDED} | {also}]
-    everything = ", ".join(readers._quote(h) for h in [*fec.headers, *EXTRA])
-    kept = ", ".join(readers._quote(h) for h in fec.kept)
+    everything = ", ".join(readers.quote_identifier(h) for h in [*fec.headers, *EXTRA])
+    kept = ", ".join(readers.quote_identifier(h) for h in fec.kept)
     try:
         con.execute(f"create or replace temp table {table} as select {kept}, case when not ({well_formed(fec)}) "
                     f"then concat_ws({_sql_text(fec.separator)}, {everything}) end as __odd "
@@ -210,7 +210,7 @@ def load_lines(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str, also: s
         rejected = con.execute(f"select line, min(csv_line) from {table}_rejects group by line order by line"
                                ).fetchall()
     except duckdb.Error as exc:
-        raise FecProblem(readers._csv_error(exc)) from exc
+        raise FecProblem(readers.csv_error(exc)) from exc
     finally:
         con.execute(f"drop table if exists {table}_rejects; drop table if exists {table}_scans")
     fec.rejected_lines = [int(line) for line, _ in rejected]
@@ -283,7 +283,7 @@ def _plausible(fec: FecFile, fields: list[str], index: dict[str, int]) -> bool:
 def add_repaired(con: duckdb.DuckDBPyConnection, fec: FecFile, table: str) -> None:
     """The repaired lines as rows of `<table>_fixed` (the kept columns, with their line), beside the lines read
     whole."""
-    columns = ", ".join(f"{readers._quote(h)} varchar" for h in fec.kept)
+    columns = ", ".join(f"{readers.quote_identifier(h)} varchar" for h in fec.kept)
     con.execute(f"create or replace temp table {table}_fixed ({columns}, _line bigint)")
     index = [fec.headers.index(h) for h in fec.kept]
     if fec.repaired:

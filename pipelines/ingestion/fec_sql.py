@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines.comptabilite import AccountSuffixSplit, AnalyticSplit, FileSplit, JournalSplit
 from pipelines.ingestion.fec import FecFile, FecProblem, add_repaired, load_lines, open_file
-from pipelines.ingestion.readers import _quote
+from pipelines.ingestion.readers import quote_identifier
 from pipelines.ingestion.schema import header_key
 
 DEBIT_SIDE = ("D", "+1", "1", "+")
@@ -45,7 +45,7 @@ def _date(expr: str) -> str:
 
 
 def _col(fec: FecFile, name: str) -> str:
-    return f"l.{_quote(fec.columns[name])}" if name in fec.columns else "cast(null as varchar)"
+    return f"l.{quote_identifier(fec.columns[name])}" if name in fec.columns else "cast(null as varchar)"
 
 
 def _sides(fec: FecFile) -> tuple[str, str, str]:
@@ -87,7 +87,7 @@ def _split(fec: FecFile, entity) -> tuple[str, str, str, str]:
         if header is None:
             raise FecProblem(f"comptabilite.yaml names the analytic column {entity.column!r}, which this file does "
                              f"not have; its headers are: {', '.join(fec.headers)}")
-        return f"nullif(trim(l.{_quote(header)}), '')", "t.source", account, "m.finess"
+        return f"nullif(trim(l.{quote_identifier(header)}), '')", "t.source", account, "m.finess"
     if isinstance(entity, AccountSuffixSplit):
         n = entity.digits
         return ("cast(null as varchar)", f"right({account}, {n})",
@@ -121,7 +121,7 @@ def build(con, fec: FecFile, entity, table: str) -> None:
     con.execute(f"create or replace temp table {table}_map (code varchar, finess varchar)")
     if mapping:
         con.executemany(f"insert into {table}_map values (?, ?)", mapping)
-    kept = ", ".join(_quote(h) for h in fec.kept)
+    kept = ", ".join(quote_identifier(h) for h in fec.kept)
     con.execute(f"""
         create or replace temp table {table}_parsed as
         with lines as (

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import fec, fec_landing, fhir, finess, readers
+from pipelines.ingestion import fec, fec_landing, fhir, finess, formats, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
 from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
@@ -283,7 +283,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
         # the CSV files made UTF-8 text one ahead: the next file is transcoded while DuckDB reads this one
         texts = {rel: pool.submit(readers.prepare_csv, path, Path(tmp), _work_name(number))
                  for number, table_name, path, rel, _ in changed
-                 if table_name in TABLES and readers.is_csv(Path(_plain_name(path)))}
+                 if table_name in TABLES and formats.is_csv(Path(_plain_name(path)))}
         for number, table_name, path, rel, digest in changed:
             if table_name == fhir.SOURCE:
                 outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
@@ -317,7 +317,7 @@ def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _Pe
     pending = raw / table.name / (tmp + ".parquet.tmp")  # collect_garbage removes one a killed run left
     try:
         try:
-            result = readers.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
+            result = formats.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
         except readers.UnreadableFile as exc:
             with _transaction(con):
                 _forget(con, raw, rel)

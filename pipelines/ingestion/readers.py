@@ -14,7 +14,6 @@ An Excel table is found on the sheet and at the row whose cells read best as the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,7 +103,7 @@ def _header_cells(path: Path, delimiter: str, encoding: str = "utf-8") -> list[s
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -122,13 +121,13 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
         _sniff(con, result)
     except duckdb.InvalidInputException as exc:
         if not _recover(con, result, exc):
-            raise UnreadableFile(_csv_error(exc)) from exc
+            raise UnreadableFile(csv_error(exc)) from exc
         try:
             _sniff(con, result)
         except duckdb.Error as exc2:
-            raise UnreadableFile(_csv_error(exc2)) from exc2
+            raise UnreadableFile(csv_error(exc2)) from exc2
     except duckdb.Error as exc:
-        raise UnreadableFile(_csv_error(exc)) from exc
+        raise UnreadableFile(csv_error(exc)) from exc
     return result
 
 
@@ -156,7 +155,7 @@ def _more_options(result: ReadResult, exc: Exception) -> bool:
         csv_file.options += f", max_line_size={MAX_RECORD_BYTES}"
     elif "sniffing" in problem and "auto_detect" not in csv_file.options:
         columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'"
-                            for n in _dedupe(_header_cells(csv_file.path, csv_file.delimiter, csv_file.encoding)))
+                            for n in dedupe_names(_header_cells(csv_file.path, csv_file.delimiter, csv_file.encoding)))
         csv_file.options += f", auto_detect=false, columns={{{columns}}}"
     else:
         return False
@@ -224,10 +223,10 @@ def scan(con: duckdb.DuckDBPyConnection, result: ReadResult, statement: Callable
                 recovered = True
                 continue
             _drop_rejects(con, csv_file)
-            raise UnreadableFile(_csv_error(exc)) from exc
+            raise UnreadableFile(csv_error(exc)) from exc
         except duckdb.Error as exc:
             _drop_rejects(con, csv_file)
-            raise UnreadableFile(_csv_error(exc)) from exc
+            raise UnreadableFile(csv_error(exc)) from exc
         if lenient:
             return out
         malformed = _malformed(con, csv_file)
@@ -282,14 +281,14 @@ def _normalise_newlines(src: Path, dst: Path) -> None:
         fout.write(pending.replace(b"\r", b"\n"))
 
 
-def _first_line(exc: Exception) -> str:
+def short_error(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
 
-def _csv_error(exc: Exception) -> str:
+def csv_error(exc: Exception) -> str:
     """DuckDB's reason without the 'Original Line' it quotes (it may hold personal data)."""
-    return _first_line(exc).replace("Invalid Input Error: ", "")
+    return short_error(exc).replace("Invalid Input Error: ", "")
 
 
 # DuckDB reject-store error types, in words; never the line's text (it may hold a name or a NIR)
@@ -302,21 +301,6 @@ _REJECT_REASONS = {
 }
 
 
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return text if text.strip() else None
-
-
 def _reject_reason(error_type: str, message: str) -> str:
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
     if counts:
@@ -326,87 +310,7 @@ def _reject_reason(error_type: str, message: str) -> str:
     return _REJECT_REASONS.get(error_type, f"malformed line: {(error_type or 'unreadable').lower()}")
 
 
-HEADER_SEARCH_ROWS = 30  # a title block above an Excel table is at most this many rows
-
-
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str,
-              header_score: Callable[[list[str]], int] | None = None) -> ReadResult:
-    """The table of a workbook: on the sheet, and at the row, whose cells `header_score` recognises best
-    as headers (a title block above the table and other sheets are skipped); without a scorer, the
-    first non-empty row of the first sheet."""
-    import openpyxl
-    import pyarrow as pa
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise UnreadableFile(f"not a readable Excel workbook: {exc}") from exc
-    try:
-        sheet, header_line = _find_table(book, header_score)
-        if sheet is None:
-            raise UnreadableFile("the workbook has no non-empty sheet (no header row)")
-        headers: list[str] = []
-        columns: list[list[str | None]] = []
-        lines: list[int] = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number < header_line:
-                continue
-            cells = [_cell_text(v) for v in row]
-            if number == header_line:
-                headers = _dedupe([c or f"column{i}" for i, c in enumerate(cells)])
-                columns = [[] for _ in headers]
-                continue
-            if not any(cells):
-                continue
-            for i in range(len(headers)):
-                columns[i].append(cells[i] if i < len(cells) else None)
-            lines.append(number)
-    finally:
-        book.close()
-    arrow = pa.table({**{h: pa.array(col, pa.string()) for h, col in zip(headers, columns)},
-                      "__line": pa.array(lines, pa.int64())})
-    con.register("__xlsx_rows", arrow)
-    con.execute(f"create or replace temp table {table} as select * from __xlsx_rows")
-    con.unregister("__xlsx_rows")
-    note = ("" if sheet is book.worksheets[0] and header_line == 1
-            else f"table read from sheet '{sheet.title}', header on row {header_line}")
-    return ReadResult(table=table, headers=headers, line_expr="t.__line", rows=len(lines), fmt="xlsx", note=note)
-
-
-def _find_table(book, header_score: Callable[[list[str]], int] | None):
-    """(sheet, header row number) of the best-scoring candidate header row; the first non-empty row of
-    the first non-empty sheet when nothing scores."""
-    best, fallback = None, None
-    for sheet in book.worksheets:
-        for number, row in enumerate(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS), start=1):
-            cells = [c for c in (_cell_text(v) for v in row) if c]
-            if not cells:
-                continue
-            fallback = fallback or (sheet, number)
-            if header_score is None:
-                return sheet, number
-            score = header_score(cells)
-            if score > 0 and (best is None or score > best[0]):
-                best = (score, sheet, number)
-    if best:
-        return best[1], best[2]
-    return fallback or (None, 0)
-
-
-def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadResult:
-    try:
-        cols = con.execute("select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()
-        headers = [c[0] for c in cols]
-        select = ", ".join(f"cast({_quote(h)} as varchar) as {_quote(h)}" for h in headers)
-        con.execute(f"create or replace temp table {table} as select {select}, file_row_number + 1 as __line "
-                    "from read_parquet(?, file_row_number = true)", [str(path)])
-    except duckdb.Error as exc:
-        raise UnreadableFile(f"not a readable Parquet file: {_first_line(exc)}") from exc
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    return ReadResult(table=table, headers=headers, line_expr="t.__line", rows=rows, fmt="parquet")
-
-
-def _dedupe(names: list[str]) -> list[str]:
+def dedupe_names(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for name in names:
@@ -414,18 +318,3 @@ def _dedupe(names: list[str]) -> list[str]:
         out.append(name if n == 0 else f"{name}_{n}")
         seen[name] = n + 1
     return out
-
-
-def is_csv(path: Path) -> bool:
-    return path.suffix.lower() not in (".xlsx", ".parquet")
-
-
-def read_any(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
-             header_score: Callable[[list[str]], int] | None = None, text: Utf8Text | None = None) -> ReadResult:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return read_xlsx(con, path, table, header_score)
-    if suffix == ".parquet":
-        return read_parquet(con, path, table)
-    return read_csv(con, path, table, workdir, text)
-
