@@ -12,6 +12,7 @@ this module finds what the file is and holds the outcome.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from dataclasses import dataclass, field
@@ -144,9 +145,18 @@ def _iso_8859_15(text: readers.Utf8Text, workdir: Path, name: str) -> readers.Ut
         while chunk := handle.read(readers.CHUNK):
             if any(b in chunk for b in ISO_8859_15_ONLY):
                 utf8 = workdir / (name + ".iso885915.csv")
-                readers.transcode_to_utf8(text.path, utf8, "iso8859_15")
+                _transcode(text.path, utf8, "iso8859_15")
                 return readers.Utf8Text(utf8, text.encoding.replace("cp1252", "iso-8859-15"))
     return text
+
+
+def _transcode(src: Path, dst: Path, encoding: str) -> None:
+    """A single-byte text to UTF-8, streamed."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with src.open("rb") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+        while chunk := fin.read(readers.CHUNK):
+            fout.write(decoder.decode(chunk))
+        fout.write(decoder.decode(b"", final=True))
 
 
 def _dedupe(names: list[str]) -> list[str]:
