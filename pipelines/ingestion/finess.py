@@ -13,6 +13,7 @@ like the other landing tables: one Parquet row file per landing file, not read a
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,14 +49,27 @@ class FinessProblem(Exception):
     """A FINESS file that cannot be read; the message says why, in one sentence."""
 
 
+class FinessCut(FinessProblem):
+    """A FINESS JSON feed that ends before its `pmej` array is closed (an interrupted download)."""
+
+
+# what reading a damaged file raises: a gzip cut short (EOFError), a corrupt one (BadGzipFile is an OSError,
+# zlib.error is not)
+UNREADABLE = (EOFError, OSError, zlib.error)
+
+
 def _head(path: Path, size: int = 4096) -> bytes:
     with open_bytes(path) as handle:
         return handle.read(size)
 
 
 def classify(path: Path) -> str | None:
-    """finess_structures, finess_capacities, or None for a file that is neither, from its first bytes."""
-    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    """finess_structures, finess_capacities, or None for a file that is neither, from its first bytes (None too
+    for an empty file or one whose first bytes cannot be read: `unclassified_reason` says which)."""
+    try:
+        head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except UNREADABLE:
+        return None
     if head.startswith(b"{"):
         text = head.decode("utf-8", errors="ignore")
         if "informationsGeneralesPMEJ" in text or "informationsGeneralesEGE" in text:
@@ -70,6 +84,40 @@ def classify(path: Path) -> str | None:
     if "num_finess_et" in columns and "categorie" in columns:
         return "finess_structures"
     return None
+
+
+def guess_table(path: Path) -> str | None:
+    """The table a FINESS file that could not be classified was meant for, from its name (the ANS names its
+    downloads `finess-structures-…` and `finess-activites-…`), so that its quarantine line names it."""
+    name = path.name.lower()
+    if "activit" in name or "capacit" in name:
+        return "finess_capacities"
+    if "structure" in name or "etablissement" in name:
+        return "finess_structures"
+    return None
+
+
+def unclassified_reason(path: Path, rel: str) -> str:
+    """One sentence on a file of the FINESS folder that `classify` could not place."""
+    if path.stat().st_size == 0:
+        return f"{rel} is empty (0 bytes): an interrupted download? Download it again from data.gouv.fr"
+    try:
+        head = _head(path)
+    except UNREADABLE as exc:
+        return f"{rel} cannot be read ({_problem(exc)}): download it again from data.gouv.fr"
+    if not head.strip():
+        return f"{rel} holds no data: download it again from data.gouv.fr"
+    return (f"{rel} is neither FINESS feed (structures or activities JSON) nor a flat FINESS extract (a CSV with "
+            "num_finess_et and categorie or statut_capacite columns)")
+
+
+def _problem(exc: BaseException) -> str:
+    """A reading error in words: a gzip cut short says so."""
+    if isinstance(exc, EOFError):
+        return "the compressed file ends before its end marker: it was cut short"
+    if isinstance(exc, FinessCut):
+        return str(exc)
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}"
 
 
 # a whole JSON string, or one structural character; a lone `"` is a string the buffer cuts short
@@ -117,8 +165,8 @@ def split_array(path: Path, key: bytes = b"pmej", chunk_size: int = 1 << 20) -> 
             if start is not None:
                 start = 0
             chunk = handle.read(chunk_size)
-            if not chunk:
-                return
+            if not chunk:  # the end of the file inside the array: the feed was cut short
+                raise FinessCut("the file ends inside its `pmej` array: it was cut short")
             buffer += chunk
 
 
@@ -194,19 +242,35 @@ from capacity
 """
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, work: Path) -> str:
-    """Load one FINESS file into a temporary table of `table`'s columns plus _file and _line; returns its name."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, work: Path,
+              cut: list[str] | None = None) -> str:
+    """Load one FINESS file into a temporary table of `table`'s columns plus _file and _line; returns its name.
+    A JSON feed cut short (an interrupted download, a gzip without its end) gives the legal entities read whole
+    before the cut, and a sentence saying so is added to `cut`; one cut before its first entity is a
+    FinessProblem, as is any file that cannot be read."""
     columns = TABLES[table]
     target = f"finess_{abs(hash((rel, table))) % 10**8}"
     if is_json(path):
         lines = work / (target + ".ndjson")
         count = 0
+        problem = None
         with lines.open("wb") as out:
-            for element in split_array(path):
-                out.write(element.replace(b"\n", b" ").replace(b"\r", b" ") + b"\n")
-                count += 1
+            try:
+                for element in split_array(path):
+                    out.write(element.replace(b"\n", b" ").replace(b"\r", b" ") + b"\n")
+                    count += 1
+            except (FinessCut, *UNREADABLE) as exc:
+                problem = _problem(exc)
+        if problem and count == 0:
+            lines.unlink(missing_ok=True)
+            raise FinessProblem(f"{rel} cannot be read ({problem}): no legal entity could be read whole; "
+                                "download it again from data.gouv.fr")
         if count == 0:
+            lines.unlink(missing_ok=True)
             raise FinessProblem(f"no `pmej` array in {rel}: not a FINESS open-data feed")
+        if problem and cut is not None:
+            cut.append(f"{rel} is incomplete ({problem}): the {count} legal entities before the cut are loaded, "
+                       "the rest of the file is missing; download it again from data.gouv.fr")
         sql = (STRUCTURES_SQL if table == "finess_structures" else CAPACITIES_SQL).format(
             lines="'" + str(lines).replace("'", "''") + "'")
         try:
@@ -236,4 +300,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, 
 
 
 def is_json(path: Path) -> bool:
-    return _head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    try:
+        return _head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    except UNREADABLE:
+        return False
