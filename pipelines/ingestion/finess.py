@@ -104,14 +104,14 @@ def unclassified_reason(path: Path, rel: str) -> str:
     try:
         head = _head(path)
     except UNREADABLE as exc:
-        return f"{rel} cannot be read ({_problem(exc)}): download it again from data.gouv.fr"
+        return f"{rel} cannot be read ({reading_problem(exc)}): download it again from data.gouv.fr"
     if not head.strip():
         return f"{rel} holds no data: download it again from data.gouv.fr"
     return (f"{rel} is neither FINESS feed (structures or activities JSON) nor a flat FINESS extract (a CSV with "
             "num_finess_et and categorie or statut_capacite columns)")
 
 
-def _problem(exc: BaseException) -> str:
+def reading_problem(exc: BaseException) -> str:
     """A reading error in words: a gzip cut short says so."""
     if isinstance(exc, EOFError):
         return "the compressed file ends before its end marker: it was cut short"
@@ -124,11 +124,40 @@ def _problem(exc: BaseException) -> str:
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}"]', re.S)
 
 
+class _Chunks:
+    """Chunks of a stream that keep what was read before a reading error: the error comes on the next read. (A
+    buffered read of 1 MB drops the bytes it had decompressed when the gzip turns out cut short before 1 MB.)"""
+
+    def __init__(self, stream):
+        # a gzip file's own read1 (one decompression step); the buffer around it would read until the size asked
+        self.read1 = getattr(getattr(stream, "raw", None), "read1", None) or stream.read1
+        self.problem: BaseException | None = None
+
+    def read(self, size: int) -> bytes:
+        if self.problem is not None:
+            raise self.problem
+        parts, got = [], 0
+        while got < size:
+            try:
+                part = self.read1(size - got)
+            except UNREADABLE as exc:
+                self.problem = exc
+                break
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        if not parts and self.problem is not None:
+            raise self.problem
+        return b"".join(parts)
+
+
 def split_array(path: Path, key: bytes = b"pmej", chunk_size: int = 1 << 20) -> Iterator[bytes]:
     """The elements of the array `key` of a JSON file, one at a time, as JSON text. The file is read in chunks
     (a national feed is never held whole); strings are skipped whole, so a bracket inside one is text."""
     opening = re.compile(rb'"' + re.escape(key) + rb'"\s*:\s*\[')
-    with open_bytes(path) as handle:
+    with open_bytes(path) as stream:
+        handle = _Chunks(stream)
         buffer = handle.read(chunk_size)
         while True:
             found = opening.search(buffer)
@@ -260,7 +289,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, 
                     out.write(element.replace(b"\n", b" ").replace(b"\r", b" ") + b"\n")
                     count += 1
             except (FinessCut, *UNREADABLE) as exc:
-                problem = _problem(exc)
+                problem = reading_problem(exc)
         if problem and count == 0:
             lines.unlink(missing_ok=True)
             raise FinessProblem(f"{rel} cannot be read ({problem}): no legal entity could be read whole; "

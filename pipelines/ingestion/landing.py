@@ -463,6 +463,9 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> 
     per_file: dict[str, list[tuple]] = {}
     problems: dict[str, str] = {}
     for path, rel in changed:
+        if path.stat().st_size == 0:  # quarantined, not loaded as a file of no resources
+            problems[rel] = f"{rel} is empty (0 bytes): export it again"
+            continue
         rows = []
         try:
             for entry in fhir.iter_entries(path, only=fhir.INDEXED):
@@ -470,7 +473,8 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> 
                 if item:
                     rows.append(item)
         except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
-            problems[rel] = str(exc)
+            problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
+            problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
             continue
         per_file[rel] = rows
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
