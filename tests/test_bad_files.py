@@ -6,7 +6,8 @@ case, run once through the whole pipeline. The run succeeds, the other files loa
   many. A and C are then listed by no persons file: their stays and activity load, with one data warning per file;
 - the FINESS feed: the structures file gzipped and cut after its fourth legal entity (an interrupted download), an
   activities file cut inside its third legal entity (plain JSON), another one empty;
-- the TDDUI FHIR folder: a gzipped Bundle cut in half, an empty NDJSON file.
+- the TDDUI FHIR folder: a gzipped Bundle cut in half, an empty NDJSON file;
+- a file no landing table takes (`notes.pdf`).
 
 Expected figures are counted by hand on tests/fixtures (worked_example: A is on stay s1 and activity rows ev1, ev3,
 ev5; C on stay s3 and rows ev6, ev8) or read off the FINESS fixture's own legal entities, not off the output."""
@@ -65,6 +66,7 @@ FILES = {
     "finess/finess-activites-empty.json": b"",
     "fhir/tddui-cut.json.gz": _cut_fhir(),
     "fhir/tddui-empty.ndjson": b"",
+    "notes.pdf": b"%PDF-1.4\n",  # a file no table takes
 }
 
 
@@ -93,7 +95,11 @@ def test_every_file_of_the_landing_folder_is_in_the_ingestion_log(bad):
     # the good files all loaded
     assert bad.rows("select file from audit.ingestion_log where status <> 'loaded' order by file") == [
         ("fhir/tddui-cut.json.gz",), ("fhir/tddui-empty.ndjson",), ("finess/finess-activites-empty.json",),
-        ("persons.csv",)]
+        ("notes.pdf",), ("persons.csv",)]
+    [(table, status, message)] = bad.rows("select source_table, status, message from audit.ingestion_log "
+                                          "where file = 'notes.pdf'")
+    assert (table, status) == ("unknown", "rejected")
+    assert message.startswith("notes.pdf belongs to no landing table (expected one of establishments, persons, ")
 
 
 def test_persons_absent_from_the_persons_files_load_with_a_warning(bad):
@@ -165,3 +171,45 @@ def test_fhir_files_cut_or_empty_are_quarantined(bad):
     assert message.startswith("fhir/tddui-cut.json.gz cannot be read whole (")
     assert _log(bad, "fhir/tddui-empty.ndjson") == (
         "rejected", 0, 0, 0, "fhir/tddui-empty.ndjson is empty (0 bytes): export it again")
+
+
+# ---------------------------------------------------------------- the FINESS reader on its own (no pipeline run)
+
+def test_split_array_gives_the_entities_before_a_cut_then_says_it_was_cut(tmp_path):
+    from pipelines.ingestion import finess
+
+    for name, content, whole, error in (("cut.json.gz", _cut_gzip(STRUCTURES, 4), 4, EOFError),
+                                        ("cut.json", _cut_json(ACTIVITIES, 2), 2, finess.FinessCut)):
+        path = tmp_path / name
+        path.write_bytes(content)
+        got = []
+        with pytest.raises(error):
+            for element in finess.split_array(path, chunk_size=4096):  # cut across many chunks
+                got.append(json.loads(element))
+        feed = STRUCTURES if whole == 4 else ACTIVITIES
+        assert got == feed["pmej"][:whole]
+    whole_file = tmp_path / "whole.json.gz"
+    whole_file.write_bytes(gzip.compress(json.dumps(STRUCTURES).encode()))
+    assert [json.loads(e) for e in finess.split_array(whole_file, chunk_size=4096)] == STRUCTURES["pmej"]
+
+
+def test_a_finess_file_no_table_takes_is_named_with_its_reason(tmp_path):
+    from pipelines.ingestion import finess
+
+    empty, blank, cut, other = (tmp_path / n for n in ("finess-activites.json", "finess-structures.json",
+                                                       "finess-structures.json.gz", "finess-notes.csv"))
+    empty.write_bytes(b"")
+    blank.write_bytes(b"\n \n")
+    cut.write_bytes(gzip.compress(json.dumps(STRUCTURES).encode())[:20])
+    other.write_bytes(b"a,b\n1,2\n")
+    assert [finess.classify(p) for p in (empty, blank, cut, other)] == [None] * 4
+    assert [finess.guess_table(p) for p in (empty, blank, cut, other)] == [
+        "finess_capacities", "finess_structures", "finess_structures", None]
+    assert finess.unclassified_reason(empty, "finess/x.json") == (
+        "finess/x.json is empty (0 bytes): an interrupted download? Download it again from data.gouv.fr")
+    assert finess.unclassified_reason(blank, "finess/x.json") == (
+        "finess/x.json holds no data: download it again from data.gouv.fr")
+    assert finess.unclassified_reason(cut, "finess/x.json.gz") == (
+        "finess/x.json.gz cannot be read (the compressed file ends before its end marker: it was cut short): "
+        "download it again from data.gouv.fr")
+    assert finess.unclassified_reason(other, "finess/x.csv").startswith("finess/x.csv is neither FINESS feed")

@@ -14,6 +14,9 @@
     {%- if not execute or model.resource_type == 'unit_test' -%}
         {{ return('unit-test-batch') }}
     {%- endif -%}
+    {%- if load_relation(source('raw', 'ingested_files')) is none -%}
+        {{ return('no-landing') }}  {#- serafin docs without a warehouse: an empty DuckDB file -#}
+    {%- endif -%}
     {%- set rows = run_query("select file, sha256, ingest_version, key_fingerprint, status from "
                              ~ source('raw', 'ingested_files') ~ " order by file").rows -%}
     {%- set lines = [] -%}
