@@ -12,6 +12,7 @@ can take on the machine, however it is scheduled.
 
     python benchmarks/run.py --activity-rows 1e6 2.5e6 5e6
     python benchmarks/run.py --activity-rows 5e6 --markdown      # also print the table as Markdown
+    python benchmarks/run.py --activity-rows 5e4 --instance-cost # what the persistent Dagster instance costs a run
 
 Targets (issue 17; 5 M rows, 2 cores): whole pipeline < 45 s and ≤ 3 × the bare read, peak RSS < 3 GB, ingestion
 ≤ 1.15 × the bare read, a month added (--refresh) < 12 s; time growing linearly with rows (TARGETS below). Results are
@@ -49,6 +50,7 @@ GROUP_STAGE = {"nomenclatures": "dbt models", "staging": "dbt models", "validati
 TARGETS = {"total_s": 45.0, "peak_rss_mb": 3072.0, "ingestion_ratio": 1.15, "bare_ratio": 3.0, "refresh_s": 12.0}
 REGION_TARGETS = {"total_s": 480.0, "peak_rss_mb": 4096.0}
 NO_RERUN = False  # --no-rerun: skip the re-run on unchanged files (tests/test_benchmark.py, to save its time)
+INSTANCE_COST = False  # --instance-cost: the first build again with an ephemeral Dagster instance
 
 
 # ---------------------------------------------------------------- CPU time: this process and the children it waited for
@@ -131,7 +133,8 @@ def bare_read(activity: Path, workdir: Path) -> dict:
     import duckdb
 
     sys.path.insert(0, str(ROOT))
-    from pipelines.ingestion.readers import detect_encoding, latin1_readable, sniff_delimiter, transcode_to_utf8
+    from pipelines.ingestion.encodings import detect_encoding, latin1_readable, transcode_to_utf8
+    from pipelines.ingestion.readers import sniff_delimiter
 
     start, cpu = time.time(), cpu_seconds()
     sources: dict[tuple[str, str], list[str]] = {}
@@ -162,76 +165,30 @@ def bare_read(activity: Path, workdir: Path) -> dict:
 
 # ---------------------------------------------------------------- one pipeline run, stage by stage
 
-def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
-    """Run the whole pipeline once (in this process, as `serafin run` does) and time each stage from the
-    Dagster event log: step start/success, and the materialisation time of each dbt node."""
+def pipeline(landing: Path, warehouse: Path, reports: Path, record: bool = True) -> dict:
+    """Run the whole pipeline once (in this process, as `serafin run` does) and time each stage from the run's event
+    log, through the run layer's timing function (pipelines/run.py: step start and end, each dbt node's
+    materialisation and its own duration). `record` False: an ephemeral Dagster instance instead of the warehouse's
+    persistent one (what the persistent instance costs a run is the difference)."""
     t0, cpu = time.time(), cpu_seconds()
     sampler = RssSampler()
     sampler.start()
     sys.path.insert(0, str(ROOT))
-    import dagster as dg
+    from pipelines.run import asset_groups, execute, timings
 
-    from pipelines.run import execute
-
-    outcome = execute(landing, warehouse, reports)
+    outcome = execute(landing, warehouse, reports, record=record)
     if not outcome.success:
         raise SystemExit(f"the pipeline failed: {outcome.reason}")
-    result, instance, defs = outcome.result, outcome.instance, outcome.definitions
     end = time.time()
     cpu = cpu_used(cpu)
     sampler.stop()
-    graph = defs.resolve_asset_graph()
-    step_start, step_end, stage_end = {}, {}, {}
-    nodes: list[tuple[float, str, str]] = []  # dbt's own time per node: (seconds, model or test, name)
-    for record in instance.get_records_for_run(result.run_id).records:
-        entry = record.event_log_entry
-        event = entry.dagster_event
-        if event is None:
-            continue
-        if event.event_type == dg.DagsterEventType.STEP_START:
-            step_start[event.step_key] = entry.timestamp
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
-            step_end[event.step_key] = entry.timestamp
-        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION and event.step_key == "serafin_dbt":
-            _node_time(nodes, "test", event.event_specific_data.metadata, event.event_specific_data.check_name)
-        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "serafin_dbt":
-            metadata = event.event_specific_data.materialization.metadata
-            if "incremental" in metadata:  # left as the last build made it (pipelines/defs/dbt.py): not built now
-                continue
-            _node_time(nodes, "model", metadata, ".".join(event.asset_key.path))
-            group = graph.get(event.asset_key).group_name
-            stage = GROUP_STAGE.get(group, "dbt models")
-            stage_end[stage] = max(stage_end.get(stage, 0.0), entry.timestamp)
-            stage_end.setdefault("dbt first", entry.timestamp)
-            stage_end["dbt first"] = min(stage_end["dbt first"], entry.timestamp)
-    spans: dict[str, tuple[float, float]] = {}
-    first_step = min(step_start.values(), default=end)
-    spans["start-up"] = (t0, first_step)
-    if "landing_files" in step_start:
-        spans["ingestion"] = (step_start["landing_files"], step_end.get("landing_files", end))
-    if "serafin_dbt" in step_start:
-        dbt_start, dbt_end = step_start["serafin_dbt"], step_end.get("serafin_dbt", end)
-        first = stage_end.get("dbt first", dbt_end)
-        spans["dbt start-up"] = (dbt_start, first)
-        previous = first
-        for stage in sorted((s for s in DBT_STAGES if s in stage_end),
-                            key=lambda s: stage_end[s]):
-            spans[stage] = (previous, stage_end[stage])
-            previous = stage_end[stage]
-        # the tests that follow the last model belong to it
-        last = max((s for s in spans if s in DBT_STAGES),
-                   key=lambda s: spans[s][1], default=None)
-        if last:
-            spans[last] = (spans[last][0], dbt_end)
-    quality_steps = [k for k in step_start if k == "audit__data_quality"]
-    if quality_steps:  # the Great Expectations suites on the warehouse (pipelines/data_quality.py)
-        spans["data quality"] = (step_start[quality_steps[0]], step_end.get(quality_steps[0], end))
-    report_steps = [k for k in step_start if k not in ("landing_files", "serafin_dbt", "audit__data_quality")]
-    if report_steps:
-        spans["reports"] = (min(step_start[k] for k in report_steps),
-                            max(step_end.get(k, end) for k in report_steps))
-    if outcome.timings:  # the new warehouse put in place of the old one, and unused row files removed
-        spans["swap"] = (outcome.timings["swap_start"], outcome.timings["swap_end"])
+    instance_open = outcome.marks.get("instance_end", 0.0) - outcome.marks.get("instance_start", 0.0)
+    if not record:
+        return {"success": True, "total_s": end - t0, "instance_open_s": instance_open, "cpu_s": cpu,
+                "cores": os.cpu_count(), "peak_rss_mb": sampler.peak(t0, end)}
+    spans, nodes = _spans(timings(outcome), asset_groups(), t0, end)
+    if "swap_start" in outcome.marks:  # the new warehouse put in place of the old one, and unused row files removed
+        spans["swap"] = (outcome.marks["swap_start"], outcome.marks["swap_end"])
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -239,12 +196,15 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
                                   "group by source_table").fetchall())
         reconciled = con.execute("select count(*), sum(case when abs(delta) <= 0.01 then 1 else 0 end) "
                                  "from marts.cost_reconciliation").fetchone()
+    home = outcome.instance_home
     return {
-        "success": result.success,
+        "success": True,
         "total_s": end - t0,
         "peak_rss_mb": sampler.peak(t0, end),
         # CPU time of the run's processes: divided by the cores, the least wall time any schedule of this work takes
         "cpu_s": cpu, "cores": os.cpu_count(),
+        "instance_open_s": instance_open,
+        "instance_mb": sum(p.stat().st_size for p in home.rglob("*") if p.is_file()) / 1e6 if home else 0.0,
         "stages": {name: {"seconds": b - a, "peak_rss_mb": sampler.peak(a, b)} for name, (a, b) in spans.items()},
         "rows": {k: int(v) for k, v in counts.items()},
         "esms_years": reconciled[0], "esms_years_reconciled": reconciled[1],
@@ -255,11 +215,40 @@ def pipeline(landing: Path, warehouse: Path, reports: Path) -> dict:
     }
 
 
-def _node_time(nodes: list, kind: str, metadata, name: str) -> None:
-    """dbt's execution time of one node, from the metadata dagster-dbt gives its event ("Execution Duration")."""
-    duration = metadata.get("Execution Duration")
-    if duration is not None:
-        nodes.append((float(getattr(duration, "value", duration)), kind, name))
+def _spans(run, groups: dict[str, str], t0: float, end: float) -> tuple[dict[str, tuple[float, float]], list]:
+    """Each stage's (start, end) from a run's timings (pipelines/instance.py: Timings), and dbt's own time per node:
+    (seconds, model or test, name)."""
+    step_start = {key: start for key, (start, _) in run.steps.items()}
+    step_end = {key: stop for key, (_, stop) in run.steps.items() if stop is not None}
+    nodes = [(seconds, "test", name) for name, step, seconds in run.checks if step == "serafin_dbt" and seconds is not None]
+    stage_end: dict[str, float] = {}
+    for key, step, at, seconds, unchanged in run.materializations:
+        if step != "serafin_dbt" or unchanged:  # left as the last build made it (pipelines/defs/dbt.py): not built now
+            continue
+        if seconds is not None:
+            nodes.append((seconds, "model", key.replace("/", ".")))
+        stage = GROUP_STAGE.get(groups.get(key, ""), "dbt models")
+        stage_end[stage] = max(stage_end.get(stage, 0.0), at)
+        stage_end["dbt first"] = min(stage_end.get("dbt first", at), at)
+    spans: dict[str, tuple[float, float]] = {"start-up": (t0, min(step_start.values(), default=end))}
+    if "landing_files" in step_start:
+        spans["ingestion"] = (step_start["landing_files"], step_end.get("landing_files", end))
+    if "serafin_dbt" in step_start:
+        dbt_start, dbt_end = step_start["serafin_dbt"], step_end.get("serafin_dbt", end)
+        previous = stage_end.get("dbt first", dbt_end)
+        spans["dbt start-up"] = (dbt_start, previous)
+        for stage in sorted((s for s in DBT_STAGES if s in stage_end), key=lambda s: stage_end[s]):
+            spans[stage] = (previous, stage_end[stage])
+            previous = stage_end[stage]
+        last = max((s for s in spans if s in DBT_STAGES), key=lambda s: spans[s][1], default=None)
+        if last:  # the tests that follow the last model belong to it
+            spans[last] = (spans[last][0], dbt_end)
+    if "audit__data_quality" in step_start:  # the Great Expectations suites on the warehouse
+        spans["data quality"] = (step_start["audit__data_quality"], step_end.get("audit__data_quality", end))
+    report_steps = [k for k in step_start if k not in ("landing_files", "serafin_dbt", "audit__data_quality")]
+    if report_steps:
+        spans["reports"] = (min(step_start[k] for k in report_steps), max(step_end.get(k, end) for k in report_steps))
+    return spans, nodes
 
 
 # ---------------------------------------------------------------- driver
@@ -312,11 +301,22 @@ def _measure_on(landing: Path, rows: int, workdir: Path, generated: float, refre
     # the same files again on the same warehouse: ingestion only hashes them (incremental by sha256); not for a
     # region's size, where it would double the benchmark's time to show what 5 M rows already show
     rerun = _child("pipeline", str(landing), warehouse, reports) if rows <= 20_000_000 and not NO_RERUN else None
+    # the same first build with an ephemeral Dagster instance: what the warehouse's persistent instance costs a run
+    ephemeral = None
+    if INSTANCE_COST:
+        eph = workdir / f"warehouse-{rows}-ephemeral.duckdb"
+        eph.unlink(missing_ok=True)
+        shutil.rmtree(workdir / f"warehouse-{rows}-ephemeral.raw", ignore_errors=True)
+        ephemeral = _child("pipeline-ephemeral", str(landing), str(eph), str(workdir / f"reports-{rows}-ephemeral"))
     ingestion = run["stages"].get("ingestion", {}).get("seconds", 0.0)
     result = {"target_rows": rows, "activity_rows": run["rows"].get("activity", 0),
               "input_rows": sum(run["rows"].values()), "activity_mb": size_mb, "generate_s": generated,
-              "bare": bare, "run": run, "rerun": rerun,
+              "bare": bare, "run": run, "rerun": rerun, "ephemeral": ephemeral,
               "ingestion_ratio": ingestion / bare["seconds"] if bare["seconds"] else None}
+    if not NO_RERUN and (landing / "scenarios").is_dir():  # `serafin scenario FILE` on this warehouse (issue 38)
+        import scenario_rerun
+
+        result["scenario"] = scenario_rerun.measure(landing, Path(warehouse))
     if refresh:
         result["refresh"] = monthly_refresh(landing, workdir, warehouse, reports)
     return result
@@ -380,6 +380,17 @@ def _rows(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
             f"{f['added']['total_s']:.1f}", f"{f['added']['peak_rss_mb']:.0f}")) for r in results]))
         out.append(("monthly refresh: CPU time / its floor on the cores (s)", [refresh_cell(r, lambda f: (
             _cpu_cell(f["added"]), "")) for r in results]))
+    if any(r.get("ephemeral") for r in results):
+        out.append(("Dagster instance: opened in (s)", [(f"{r['run'].get('instance_open_s', 0):.2f}", "")
+                                                        for r in results]))
+        out.append(("Dagster instance: size after the runs (MB)", [(f"{r['run'].get('instance_mb', 0):.1f}", "")
+                                                                   for r in results]))
+        out.append(("whole pipeline, ephemeral instance (s)", [
+            (f"{r['ephemeral']['total_s']:.1f}", f"{r['ephemeral']['peak_rss_mb']:.0f}") if r.get("ephemeral")
+            else ("—", "") for r in results]))
+        out.append(("persistent instance: cost of a run (s)", [
+            (f"{r['run']['total_s'] - r['ephemeral']['total_s']:+.1f}", "") if r.get("ephemeral") else ("—", "")
+            for r in results]))
     out.append(("ingestion rows/s (all tables)", [(
         f"{r['input_rows'] / max(r['run']['stages'].get('ingestion', {}).get('seconds', 1e-9), 1e-9):,.0f}", "")
         for r in results]))
@@ -491,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", default=None, help="keep the generated data and warehouses here")
     parser.add_argument("--no-rerun", action="store_true", help="skip the re-run on unchanged files")
+    parser.add_argument("--instance-cost", action="store_true",
+                        help="also run the first build with an ephemeral Dagster instance: what the warehouse's "
+                             "persistent instance costs a run")
     parser.add_argument("--refresh", action="store_true",
                         help="also measure a monthly refresh: the last month's activity files added to the warehouse")
     parser.add_argument("--memory-limit", default=None,
@@ -500,18 +514,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     parser.add_argument("--bare-read", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--pipeline", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline-ephemeral", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.bare_read:
         print(json.dumps(bare_read(Path(args.bare_read[0]), Path(args.bare_read[1]))))
         return 0
-    if args.pipeline:
-        print(json.dumps(pipeline(*(Path(p) for p in args.pipeline))))
+    if args.pipeline or args.pipeline_ephemeral:
+        record = bool(args.pipeline)
+        print(json.dumps(pipeline(*(Path(p) for p in (args.pipeline or args.pipeline_ephemeral)), record=record)))
         return 0
 
     os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "benchmark-key-not-secret-32-bytes-long")
-    global NO_RERUN
-    NO_RERUN = args.no_rerun
+    global NO_RERUN, INSTANCE_COST
+    NO_RERUN, INSTANCE_COST = args.no_rerun, args.instance_cost
     if args.memory_limit:  # read by every child process (pipelines/settings.py, dbt_project/profiles.yml)
         os.environ["SERAFIN_DUCKDB_MEMORY"] = args.memory_limit
     sizes = [int(float(s)) for s in args.activity_rows]
@@ -531,6 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in verdict(results[-1]):
         print(line)
+    if "scenario" in results[-1]:
+        import scenario_rerun
+
+        for line in scenario_rerun.describe(results[-1]["scenario"]):
+            print(line)
     for line in growth(results):
         print("growth " + line)
     for line in dbt_time(results):

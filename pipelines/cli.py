@@ -1,4 +1,4 @@
-"""The `serafin` command: demo, generate, run, validate, scenario, docs, ui."""
+"""The `serafin` command: demo, generate, run, validate, scenario, docs, ui, serve."""
 
 from __future__ import annotations
 
@@ -113,7 +113,15 @@ def cmd_run(args) -> int:
     print_build(Path(args.warehouse))
     print_counts(Path(args.warehouse))
     print_cost_summary(Path(args.warehouse))
+    print(f"Runs, steps, checks: serafin ui --warehouse {Path(args.warehouse).resolve()} (Dagster instance "
+          f"{instance_home(Path(args.warehouse))})")
     return 0
+
+
+def instance_home(warehouse: Path) -> Path:
+    from pipelines.instance import home
+
+    return home(warehouse)
 
 
 def cmd_validate(args) -> int:
@@ -174,14 +182,14 @@ def cmd_scenario(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from pipelines import scenarios
+    from pipelines import scenario_rerun, scenarios
     from pipelines.run import RunFailed
 
     started = time.perf_counter()
     print(f"Re-running the scenario of {Path(args.file).resolve()} on {Path(args.warehouse).resolve()} (dbt build "
           "of the scenario models; nothing is read again) …", file=sys.stderr, flush=True)
     try:
-        rows = scenarios.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
+        rows = scenario_rerun.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
     except (scenarios.ScenarioProblem, RunFailed) as exc:
         print(f"serafin scenario failed: {exc}", file=sys.stderr)
         return 1
@@ -227,30 +235,16 @@ def cmd_docs(args) -> int:
 
 
 def cmd_ui(args) -> int:
-    import shutil
-    import subprocess
+    """The Dagster UI and its daemon on the warehouse's instance (pipelines/serve.py); Ctrl-C or SIGTERM stops both."""
+    from pipelines.serve import Served, serve
 
-    home = settings.dagster_home()
-    home.mkdir(parents=True, exist_ok=True)
-    if (settings.ROOT / "dagster.yaml").exists():  # a development install: the repository's settings
-        shutil.copyfile(settings.ROOT / "dagster.yaml", home / "dagster.yaml")
-    elif not (home / "dagster.yaml").exists():  # an installed wheel: no telemetry (no machine here reaches it)
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    if args.landing:
-        env[settings.LANDING_ENV] = str(Path(args.landing).resolve())
-    if args.warehouse:
-        env[settings.WAREHOUSE_ENV] = str(Path(args.warehouse).resolve())
-    settings.quiet_telemetry()
-    from pipelines.defs.project import prepare_manifest
-
-    prepare_manifest()
-    dagster = Path(sys.executable).parent / "dagster"
-    return subprocess.call([str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(args.port)],
-                           env={**env, **{k: v for k, v in os.environ.items() if k.startswith("DBT_")}})
+    return serve(Served(landing=Path(args.landing).resolve() if args.landing else None,
+                        warehouse=Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path(),
+                        reports=Path(args.reports).resolve() if args.reports else None,
+                        host=args.host, port=args.port))
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="serafin", description="SERAFIN-PH analytics and cost pipeline")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the pipeline's progress log")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -298,13 +292,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", default=None, help="a built warehouse, for column types and row counts")
     p.set_defaults(func=cmd_docs)
 
-    p = sub.add_parser("ui", help="the Dagster web UI on this project")
-    p.add_argument("--landing", default=None)
-    p.add_argument("--warehouse", default=None)
-    p.add_argument("--port", type=int, default=3000)
-    p.set_defaults(func=cmd_ui)
+    for name, text, host in (
+            ("ui", "the Dagster UI on this warehouse's runs (webserver and daemon, on this machine only)", "127.0.0.1"),
+            ("serve", "the Dagster webserver and daemon for a server install (schedules, sensors; docs/operations.md)",
+             "127.0.0.1")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--landing", default=os.environ.get(settings.LANDING_ENV))
+        p.add_argument("--warehouse", default=None)
+        p.add_argument("--reports", default=os.environ.get(settings.REPORTS_ENV))
+        p.add_argument("--host", default=host, help=f"the address the UI listens on ({host} by default)")
+        p.add_argument("--port", type=int, default=3000)
+        p.set_defaults(func=cmd_ui)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
     try:
         return args.func(args)

@@ -87,6 +87,35 @@ def _code_of_kind(codes: dict[str, str], kinds: tuple[str, ...], what: str) -> C
     return check
 
 
+# cost_method_parameters.csv (cost-method step 12): each parameter once, within its range
+COST_METHOD_RANGES = {
+    "annual_hours_per_fte": (1.0, 8784.0, "paid hours of one FTE in a year, between 1 and 8 784 (e.g. 1607)"),
+    "traceability_warning": (0.0, 1.0, "a share between 0 and 1 (write 0.5 for 50 %)"),
+}
+
+
+def _cost_method_problems(folder: Path) -> list[ParameterProblem]:
+    """What the row-by-row checks cannot see in cost_method_parameters.csv: a parameter missing, a value out of range."""
+    name = "cost_method_parameters.csv"
+    if not (folder / name).exists():
+        return []
+    header, rows = _read(folder / name)
+    if "parameter" not in header or "value" not in header:
+        return []
+    problems, given = [], set()
+    for line, row in rows:
+        parameter, value = row.get("parameter", ""), row.get("value", "")
+        given.add(parameter)
+        if parameter in COST_METHOD_RANGES and _check_number(value) is None and value:
+            low, high, what = COST_METHOD_RANGES[parameter]
+            if not low <= float(value) <= high:
+                problems.append(ParameterProblem(name, line, "value", value, f"{parameter} must be {what}"))
+    for parameter in COST_METHOD_RANGES:
+        if parameter not in given:
+            problems.append(ParameterProblem(name, 0, "parameter", "", f"parameter {parameter} is missing"))
+    return problems
+
+
 def _specs(folder: Path) -> dict[str, tuple[tuple[str, ...], dict[str, Check]]]:
     """file -> (key columns that must be unique, {column: check})."""
     codes = _codes(folder)
@@ -114,6 +143,10 @@ def _specs(folder: Path) -> dict[str, tuple[tuple[str, ...], dict[str, Check]]]:
             "parameter": _in({"cpom_years", "personnel_growth", "other_growth", "funding_growth", "convergence_years"},
                              "a CPOM parameter (cpom_years, personnel_growth, other_growth, funding_growth, "
                              "convergence_years)"),
+            "value": _check_number,
+        }),
+        "cost_method_parameters.csv": (("parameter",), {
+            "parameter": _in(set(COST_METHOD_RANGES), "a cost-method parameter (" + ", ".join(COST_METHOD_RANGES) + ")"),
             "value": _check_number,
         }),
         "code_aliases.csv": (("alias",), {"code": _in(set(codes), "a SERAFIN-PH code")}),
@@ -154,7 +187,7 @@ def check_parameters(folder: Path | None = None) -> list[ParameterProblem]:
                     " (each must appear once)"))
             else:
                 seen[values] = line
-    return problems
+    return problems + _cost_method_problems(folder)
 
 
 def summary(problems: list[ParameterProblem]) -> str:

@@ -6,7 +6,7 @@ per_presence_day, per_need_level) whose sum is the scenario's funding, optional 
 settings, and the sensitivity. A bad file stops the run with one line naming the file, the key path
 (`rules[2].tariff.percentile`) and what is wrong. The checked scenarios reach dbt as the var `scenarios`
 (`as_dbt_var`), read by macros/funding.sql; the models are intermediate/funding and marts/funding.
-`serafin scenario FILE` re-runs one of them on a built warehouse (`rerun`).
+`serafin scenario FILE` re-runs one of them on a built warehouse (pipelines/scenario_rerun.py).
 """
 
 from __future__ import annotations
@@ -247,60 +247,3 @@ def as_dbt_var(loaded: list[tuple[Path, Scenario]]) -> list[dict]:
                                 "to_setting": sh.to_setting, "share": sh.share}
                                for n, sh in enumerate(s.shifts, start=1)]})
     return out
-
-
-def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
-    """`serafin scenario FILE`: check FILE, then rebuild the scenario models (dbt tag `scenario`) of a built
-    warehouse with the scenarios it already holds (marts.funding_scenarios) plus this one (replacing a scenario
-    of the same name), without re-ingesting anything. Like a run, it works on a copy of the warehouse under the
-    run lock and replaces the file only when dbt succeeded. Returns the scenario's rows of marts.funding_scenario
-    (finess_et, name, year, baseline_funding, scenario_funding, delta, delta_share)."""
-    import contextlib
-    import io
-    import json
-    import shutil
-    import sys
-
-    import duckdb
-
-    from pipelines import settings
-    from pipelines.defs.project import dbt_cli
-    from pipelines.run import RunFailed, RunPaths, swap, warehouse_lock
-
-    path, warehouse = Path(path).resolve(), Path(warehouse).resolve()
-    scenario = load_file(path)
-    if not warehouse.is_file():
-        raise RunFailed(f"the warehouse {warehouse} does not exist: build it first with serafin run (or serafin demo)")
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            kept = [json.loads(r[0]) for r in con.execute(
-                "select definition from marts.funding_scenarios order by file, scenario").fetchall()]
-    except duckdb.Error as exc:
-        raise RunFailed(f"the warehouse {warehouse} has no funding scenarios table (marts.funding_scenarios): "
-                        f"build it with this version of serafin run first ({str(exc).splitlines()[0]})") from None
-    var = [s for s in kept if s["name"] != scenario.name] + as_dbt_var([(path, scenario)])
-    paths = RunPaths(path.parent, warehouse, warehouse.parent)
-    settings.quiet_telemetry()
-    with warehouse_lock(paths):
-        shutil.rmtree(paths.build_dir, ignore_errors=True)
-        paths.build_dir.mkdir()
-        try:
-            shutil.copyfile(warehouse, paths.build_warehouse)
-            dbt = dbt_cli(str(settings.DBT_PROJECT_DIR))
-            args = ["build", "--select", "tag:scenario", "--vars",
-                    json.dumps({"warehouse": str(paths.build_warehouse), "scenarios": var}, ensure_ascii=False)]
-            log = io.StringIO()
-            with contextlib.redirect_stdout(sys.stdout if verbose else log):  # dagster-dbt echoes dbt's log
-                invocation = dbt.cli(args, raise_on_error=False, target_path=paths.build_dir / "dbt")
-                invocation.wait()
-            if not invocation.is_successful():
-                from pipelines.run import dbt_failure
-
-                raise RunFailed(dbt_failure(paths.build_dir / "dbt") or "dbt failed (run again with -v)")
-            swap(paths)
-        finally:
-            shutil.rmtree(paths.build_dir, ignore_errors=True)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(
-            "select finess_et, name, year, baseline_funding, scenario_funding, delta, delta_share "
-            "from marts.funding_scenario where scenario = ? order by finess_et, year", [scenario.name]).fetchall()

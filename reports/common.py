@@ -1,6 +1,8 @@
-"""What every report page shares: French number formats, the page frame, Plotly's library written once beside
-the pages (no CDN: reports open offline), and each chart followed by its data as a table a screen reader can
-read, with an Excel download of it.
+"""What every report page shares: French number formats, the page frame and its print stylesheet, Plotly's
+library written once beside the pages (no CDN: reports open offline), the key figures a page opens with, each chart
+with its accessible name and a transcript (largest, smallest, trend) followed by its data as a table a screen reader
+can read, long tables folded (HTML `<details>`) with an Excel download of the whole, and a sentence where a table
+would have no row.
 
 Reports lay out figures the marts hold; they compute none.
 """
@@ -11,6 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 ASSETS = "assets"
 PLOTLY_JS = "plotly.min.js"
@@ -19,7 +22,20 @@ STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#1b1b1b;max-wi
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em}
 table{border-collapse:collapse;margin:.5em 0 1em}caption{text-align:left;font-weight:bold;padding:.3em 0}
 td,th{border:1px solid #bbb;padding:3px 8px}td.n{text-align:right;font-variant-numeric:tabular-nums}
-th{background:#eef2f6;text-align:left}.note{color:#555;font-size:.9em}a.xlsx{font-size:.9em}"""
+th{background:#eef2f6;text-align:left}.note{color:#555;font-size:.9em}a.xlsx{font-size:.9em}
+.kf{display:grid;grid-template-columns:repeat(auto-fill,minmax(15em,1fr));gap:.8em;margin:1em 0 1.5em;padding:0}
+.kf li{list-style:none;border:1px solid #d0d7de;border-left:6px solid #0969da;border-radius:4px;padding:.6em .8em}
+.kf .l{display:block;color:#444;font-size:.9em}.kf .v{display:block;font-size:1.5em;font-weight:bold}
+.kf .c{display:block;font-size:.85em;color:#444}.kf li.good{border-left-color:#1a7f37}
+.kf li.bad{border-left-color:#cf222e}.kf li.warn{border-left-color:#9a6700}
+figure.chart{margin:1em 0}figure.chart figcaption{font-size:.95em;margin:.3em 0 .8em;max-width:60em}
+details{margin:0 0 1em}details summary{cursor:pointer;color:#0969da}p.empty{font-style:italic;color:#444}
+.st{font-weight:bold;white-space:nowrap}.st::before{content:"\u25CF\u00a0"}
+.st-met{color:#1a7f37}.st-on_track{color:#9a6700}.st-off_track{color:#cf222e}.st-no_data{color:#6e7781}
+@page{size:A4;margin:14mm 12mm 16mm}
+@media print{body{margin:0;max-width:none;font-size:10pt}a.xlsx,details,.noprint,.updatemenu-container,
+.modebar-container{display:none!important}figure.chart,table,.kf li{break-inside:avoid}h2{break-after:avoid}
+.kf{grid-template-columns:repeat(3,1fr)}}"""
 
 
 def euros(value) -> str:
@@ -51,22 +67,60 @@ def plotly_script(out_dir: Path) -> str:
     return f'<script src="{ASSETS}/{PLOTLY_JS}"></script>'
 
 
-def chart(fig) -> str:
-    """A Plotly figure as a fragment: the library is loaded once by the page (plotly_script)."""
+def chart(fig, transcript: str = "") -> str:
+    """A Plotly figure as a fragment (the library is loaded once by the page, plotly_script), inside a <figure>
+    named by the chart's title (its accessible name) with its transcript as caption: what it shows in one or two
+    sentences (largest, smallest, trend), for a screen reader, a hurried reader and the printed pack."""
     fig.update_layout(separators=", ", font={"family": "system-ui, sans-serif"})
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "locale": "fr"})
+    title = fig.layout.title.text or ""
+    drawn = fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "locale": "fr"})
+    caption = f'<figcaption class="transcript">{html.escape(transcript)}</figcaption>' if transcript else ""
+    return f'<figure class="chart" aria-label="{html.escape(title)}">{drawn}{caption}</figure>'
+
+
+class Markup(str):
+    """Text already written as HTML (a status badge): a table shows it as it is."""
+
+
+def status_badge(code: str, label: str) -> Markup:
+    """A status as a word and a colour (the colour never alone): `.st-met`, `.st-off_track`… of STYLE."""
+    return Markup(f'<span class="st st-{html.escape(code)}">{html.escape(label)}</span>')
+
+
+def empty(caption: str, why: str) -> str:
+    """What a page says where a table would have no row: never an empty table."""
+    return f'<p class="empty">{html.escape(caption)} : {html.escape(why)}</p>'
+
+
+def _cell(value, numeric: bool) -> str:
+    text = value if isinstance(value, Markup) else html.escape(str(value))
+    return f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>"
 
 
 def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (),
-               download: str | None = None) -> str:
-    """The data of a chart (or a table of its own) as an HTML table, with a link to its Excel file."""
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
-    body = "".join("<tr>" + "".join(
-        f'<td class="n">{html.escape(str(v))}</td>' if i in numeric else f"<td>{html.escape(str(v))}</td>"
-        for i, v in enumerate(row)) + "</tr>" for row in rows)
+               download: str | None = None, fold: int | None = None, why_empty: str = "aucune ligne.") -> str:
+    """The data of a chart (or a table of its own) as an HTML table, with a link to its Excel file. `fold`: the
+    first rows shown, the others one click away (<details>); no row: a sentence, not an empty table."""
+    if not rows:
+        return empty(caption, why_empty)
+    head = "<thead><tr>" + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers) + "</tr></thead>"
+
+    def body(lines):
+        return "<tbody>" + "".join("<tr>" + "".join(_cell(v, i in numeric) for i, v in enumerate(row)) + "</tr>"
+                                   for row in lines) + "</tbody>"
+
     link = f' <a class="xlsx" href="{html.escape(download)}">Télécharger (Excel)</a>' if download else ""
-    return f"<table><caption>{html.escape(caption)}{link}</caption><thead><tr>{head}</tr></thead>" \
-           f"<tbody>{body}</tbody></table>"
+    if fold == 0:  # the whole table one click away
+        return (f"<details><summary>{html.escape(caption)} : {number(len(rows))} lignes</summary><table><caption>"
+                f"{html.escape(caption)}{link}</caption>{head}{body(rows)}</table></details>")
+    first = rows if fold is None else rows[:fold]
+    out = f"<table><caption>{html.escape(caption)}{link}</caption>{head}{body(first)}</table>"
+    rest = rows[len(first):]
+    if rest:
+        out += (f"<details><summary>Afficher les {number(len(rest))} autres lignes</summary>"
+                f'<table><caption class="noprint">{html.escape(caption)} (suite)</caption>{head}{body(rest)}'
+                "</table></details>")
+    return out
 
 
 def write_xlsx(path: Path, sheet: str, headers: Sequence[str], rows: Sequence[Sequence], formats: dict[int, str]
@@ -88,13 +142,24 @@ def add_sheet(workbook, sheet: str, headers: Sequence[str], rows: Sequence[Seque
     cell_formats = {i: workbook.add_format({"num_format": f}) for i, f in formats.items()}
     for col, header in enumerate(headers):
         worksheet.write(0, col, header, bold)
+    own_formats: dict[str, object] = {}  # a cell of its own kind (Shown): its kind's number format
     for r, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
+            if isinstance(value, Shown):
+                code = KINDS[value.kind][1]
+                if code and code not in own_formats:
+                    own_formats[code] = workbook.add_format({"num_format": code})
+                fmt, value = own_formats.get(code), value.value
+            elif isinstance(value, Markup):
+                fmt, value = None, re.sub(r"<[^>]+>", "", value)
+            else:
+                fmt = cell_formats.get(col)
             if value is None:
                 continue
-            worksheet.write(r, col, value, cell_formats.get(col))
+            worksheet.write(r, col, value, fmt)
     for col, header in enumerate(headers):
-        longest = max([len(str(header))] + [len(str(row[col])) for row in rows[:500] if row[col] is not None])
+        longest = max([len(str(header))] + [len(str(_plain(row[col]))) for row in rows[:500]
+                                            if row[col] is not None])
         worksheet.set_column(col, col, min(60, max(10, longest + 2)))
     worksheet.freeze_panes(1, 0)
     if rows:
@@ -111,12 +176,28 @@ KINDS = {
     "euro": (euros, '#,##0 "€"'),
     "euro2": (lambda v: "" if v is None else number(v, 2) + "\u202f€", '#,##0.00 "€"'),
     "ratio": (percent, "0.0%"),
+    "points": (lambda v: "" if v is None else ("+" if v > 0 else "") + number(v * 100, 1) + "\u202fpt",
+               '+0.0%;-0.0%;0.0%'),
 }
 SMALL = "< 5"
 
 
+class Shown(NamedTuple):
+    """A cell with a kind of its own in a column of mixed units (an objective's target: a rate, euros or a
+    count): shown and formatted in Excel by its kind."""
+
+    value: object
+    kind: str
+
+
+def _plain(value):
+    return value.value if isinstance(value, Shown) else value
+
+
 def show(value, kind: str) -> str:
-    if isinstance(value, str) and kind != "text":
+    if isinstance(value, Shown):
+        return show(value.value, value.kind)
+    if isinstance(value, Markup) or (isinstance(value, str) and kind != "text"):
         return value
     return KINDS[kind][0](value)
 
@@ -146,22 +227,25 @@ def dropdown(fig, groups: dict[str, list], label: str = "") -> None:
 
 
 def table_block(out_dir: Path, name: str, caption: str, columns: Sequence[tuple[str, str]],
-                rows: Sequence[Sequence], limit: int | None = None, note: str = "") -> str:
+                rows: Sequence[Sequence], limit: int | None = None, note: str = "", fold: int = 10,
+                why_empty: str = "aucune ligne pour cet entrepôt.") -> str:
     """A table (the data of a chart, or a table of its own) on the page, written whole to donnees/{name}.xlsx and
-    linked from its caption. columns: (French header, kind of KINDS). `limit` shows the first rows only; the
-    Excel file holds them all."""
+    linked from its caption. columns: (French header, kind of KINDS). The page shows the first `fold` rows, the
+    others up to `limit` one click away; the Excel file holds them all. No row: a sentence saying why, no file."""
+    if not rows:
+        return empty(caption, why_empty)
     headers = [h for h, _ in columns]
     kinds = [k for _, k in columns]
     rows = [list(r) for r in rows]
     write_xlsx(out_dir / "donnees" / f"{name}.xlsx", caption[:31], headers, rows,
                {i: KINDS[k][1] for i, k in enumerate(kinds) if KINDS[k][1]})
     shown = rows if limit is None else rows[:limit]
-    more = (f'<p class="note">{number(len(shown))} lignes sur {number(len(rows))} ; toutes dans le fichier Excel.</p>'
-            if len(shown) < len(rows) else "")
+    more = (f'<p class="note">{number(len(shown))} lignes sur {number(len(rows))} à l’écran ; toutes dans le '
+            "fichier Excel.</p>" if len(shown) < len(rows) else "")
     extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
     return data_table(caption, headers, [[show(v, k) for v, k in zip(r, kinds)] for r in shown],
                       numeric=[i for i, k in enumerate(kinds) if k != "text"],
-                      download=f"donnees/{name}.xlsx") + more + extra
+                      download=f"donnees/{name}.xlsx", fold=fold) + more + extra
 
 
 def query(con, sql: str, params: Sequence = ()) -> list[tuple]:

@@ -5,8 +5,10 @@ the cost per person by category, the drill-down from a prestation to its actions
 setting, never a person), each ESMS placed among the others (quartiles), and the funding scenarios (baseline vs
 scenario, winners and losers, the sensitivity as a tornado, the rules as written).
 
-Numbers are computed in the marts (dbt); this module lays them out. Each chart is followed by its data as a
-table and an Excel file (reports/common.py).
+The page opens with the year's key figures against the year before (reports/cost_figures.py), then one section
+per function of SECTIONS, each `(out_dir, con, names) -> html`: a new section (traceability, finance sources) is one
+line there. Numbers are computed in the marts (dbt); this module lays them out. Each chart has its transcript and is
+followed by its data as a table (long ones folded) and an Excel file (reports/common.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import chart, dropdown, page, plotly_script, query, table_block
+from reports.common import chart, dropdown, euros, page, plotly_script, query, table_block
+from reports.finance_sources import finance_sources_section
+from reports.narrative import extremes
+from reports.traceability import traceability_section
 
 SUMMARY_SQL = """
 select r.finess_et, e.name, e.category, r.year, e.authorized_places,
@@ -35,7 +40,7 @@ REASONS = {"no_direct_cost": "Aucune prestation directe ne porte de coût : les 
            "no_person_received": "Prestation sans aucune personne bénéficiaire dans l'année",
            "no_units": "Logistique sans nuitée ni journée de présence pour la répartir"}
 MEASURES = {"cost_per_place": "Coût par place", "cost_per_person": "Coût par personne",
-            "cost_per_hour": "Coût horaire"}
+            "cost_per_hour": "Coût par heure enregistrée"}
 QUARTILE_COLOURS = {1: "#1a7f37", 2: "#7fbf7f", 3: "#f0a860", 4: "#cf222e"}
 
 
@@ -51,7 +56,16 @@ def _names(con) -> dict[str, str]:
     return dict(query(con, "select finess_et, coalesce(name, finess_et) from core.establishments"))
 
 
-def _reconciliation(out_dir: Path, con) -> str:
+def _named(rows, names: dict[str, str], at: int = 0) -> list[list]:
+    """Each row with the ESMS's name beside its FINESS number (the column after `at`)."""
+    return [[*r[:at + 1], names.get(r[at], ""), *r[at + 1:]] for r in rows]
+
+
+def _others(groups: dict) -> str:
+    return f" Le menu au-dessus du graphique montre les {len(groups) - 1} autres." if len(groups) > 1 else ""
+
+
+def _reconciliation(out_dir: Path, con, names: dict[str, str]) -> str:
     rows = query(con, """
         select r.finess_et, e.name, e.category, r.year, r.charges_total, r.charges_excluded, r.charges_hors_champ,
                r.charges_in_scope, r.personnel_gap, r.allocated_to_persons, r.unallocated, r.delta,
@@ -76,7 +90,7 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
 
     rows = query(con, """
         select finess_et, year, prestation_code, prestation_label, professional_hours, persons, direct_cost,
-               overhead_cost, full_cost, cost_per_hour
+               overhead_cost, full_cost, cost_per_hour, estimated_hours, cost_per_estimated_hour
         from marts.cost_per_prestation order by finess_et, year desc, full_cost desc nulls last""")
     if not rows:
         return ""
@@ -89,24 +103,30 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
                        key=lambda r: r[8])
         groups[f"{names.get(finess, finess)} ({year})"] = [go.Bar(
             x=[r[8] for r in lines], y=[f"{r[2]} {(r[3] or '')[:60]}" for r in lines], orientation="h",
-            customdata=[[r[9], r[4], r[5]] for r in lines], name=names.get(finess, finess),
-            hovertemplate="%{y}<br>Coût complet : %{x:,.0f} €<br>Coût horaire : %{customdata[0]:,.2f} €"
-                          "<br>Heures : %{customdata[1]:,.0f} ; personnes : %{customdata[2]}<extra></extra>")]
+            customdata=[[r[9], r[4], r[5], r[11], r[10]] for r in lines], name=names.get(finess, finess),
+            hovertemplate="%{y}<br>Coût complet : %{x:,.0f} €<br>Coût par heure enregistrée : %{customdata[0]:,.2f} €"
+                          "<br>Coût par heure estimée (heures rémunérées) : %{customdata[3]:,.2f} €"
+                          "<br>Heures enregistrées : %{customdata[1]:,.0f} ; heures estimées : %{customdata[4]:,.0f} ; "
+                          "personnes : %{customdata[2]}<extra></extra>")]
     height = 180 + 26 * max(len(g[0].x) for g in groups.values())
     fig = go.Figure()
     dropdown(fig, groups)
     fig.update_layout(title="Coût complet par prestation directe (dernier exercice)", xaxis_title="Coût complet (€)",
                       xaxis_tickformat=",.0f",
                       height=height, margin={"l": 420})
+    first = next(iter(groups))
+    text = extremes(list(zip(groups[first][0].y, groups[first][0].x)), euros,
+                    f"Coût complet par prestation, {first}") + _others(groups)
     latest = [r for r in rows if r[1] == last[r[0]]]
     table = table_block(
         out_dir, "couts-prestations", "Coût par prestation, par ESMS et exercice",
-        [("FINESS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
-         ("Heures professionnelles", "int"), ("Personnes", "int"), ("Coût direct", "euro"),
-         ("Quote-part des fonctions support", "euro"), ("Coût complet", "euro"), ("Coût horaire", "euro2")],
-        latest + [r for r in rows if r[1] != last[r[0]]], limit=len(latest),
+        [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
+         ("Heures professionnelles enregistrées", "int"), ("Personnes", "int"), ("Coût direct", "euro"),
+         ("Quote-part des fonctions support", "euro"), ("Coût complet", "euro"), ("Coût par heure enregistrée", "euro2"),
+         ("Heures estimées (heures rémunérées)", "int"), ("Coût par heure estimée (heures rémunérées)", "euro2")],
+        _named(latest + [r for r in rows if r[1] != last[r[0]]], names), limit=len(latest),
         note="La page montre le dernier exercice de chaque ESMS, trié par coût complet ; le fichier Excel, tous.")
-    return "<h2>Coût des prestations</h2>" + chart(fig) + table
+    return "<h2>Coût des prestations</h2>" + chart(fig, text) + table
 
 
 def _flow(out_dir: Path, con, names: dict[str, str]) -> str:
@@ -128,14 +148,22 @@ def _flow(out_dir: Path, con, names: dict[str, str]) -> str:
     fig = go.Figure()
     dropdown(fig, groups)
     fig.update_layout(title="Des comptes aux personnes : le chemin des charges (dernier exercice)", height=520)
+    finess = rows[0][0]
+    first = [r for r in rows if r[0] == finess and r[1] == rows[0][1] and r[5] and r[5] > 0]
+    largest = max(first, key=lambda r: r[5])
+    text = (f"{names.get(finess, finess)} en {rows[0][1]} : {len(first)} flux des comptes aux personnes ; le plus "
+            f"important va de « {largest[3]} » à « {largest[4]} » ({euros(largest[5])}).") + _others(groups)
+    last = {r[0]: r[1] for r in rows if r[1] == max(x[1] for x in rows if x[0] == r[0])}
+    latest = [r for r in rows if r[1] == last[r[0]]]
     table = table_block(
         out_dir, "couts-chemin", "Des comptes aux personnes, flux par ESMS et exercice",
-        [("FINESS", "text"), ("Exercice", "text"), ("N°", "int"), ("De", "text"), ("Vers", "text"),
-         ("Montant", "euro2")], rows)
-    return "<h2>Des comptes aux personnes</h2>" + chart(fig) + table
+        [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("N°", "int"), ("De", "text"), ("Vers", "text"),
+         ("Montant", "euro2")], _named(latest + [r for r in rows if r[1] != last[r[0]]], names), limit=len(latest),
+        note="La page montre le dernier exercice de chaque ESMS ; le fichier Excel, tous.")
+    return "<h2>Des comptes aux personnes</h2>" + chart(fig, text) + table
 
 
-def _unallocated_and_parameters(out_dir: Path, con) -> str:
+def _unallocated_and_parameters(out_dir: Path, con, names: dict[str, str]) -> str:
     rows = query(con, "select finess_et, year, section, amount, reason from marts.unallocated_cost "
                       "order by finess_et, year, section")
     parameters = query(con, "select parameter, key_, value_, note from marts.cost_parameters "
@@ -143,20 +171,21 @@ def _unallocated_and_parameters(out_dir: Path, con) -> str:
     out = ["<h2>Montants non affectés et paramètres</h2>"]
     if rows:
         out.append(table_block(out_dir, "couts-non-affectes", "Montants non affectés et leur motif",
-                               [("FINESS", "text"), ("Exercice", "text"), ("Section", "text"), ("Montant", "euro2"),
-                                ("Motif", "text")],
-                               [[f, y, s, a, REASONS.get(r, r)] for f, y, s, a, r in rows]))
+                               [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Section", "text"),
+                                ("Montant", "euro2"), ("Motif", "text")],
+                               [[f, names.get(f, ""), y, s, a, REASONS.get(r, r)] for f, y, s, a, r in rows]))
     else:
         out.append("<p>Aucun montant non affecté : toutes les charges retenues atteignent des personnes.</p>")
     out.append(table_block(out_dir, "couts-parametres", "Paramètres de la méthode utilisés",
                            [("Paramètre", "text"), ("Clé", "text"), ("Valeur", "text"), ("Note", "text")],
-                           parameters, limit=0,
+                           parameters, fold=0,
+                           why_empty="la méthode n'a enregistré aucun paramètre pour cet entrepôt.",
                            note="Les paramètres (comptes exclus, sections par compte et par profession, unités de "
                                 "la logistique) sont dans le fichier Excel ; ils se modifient dans nomenclatures/."))
     return "".join(out)
 
 
-def _distribution(out_dir: Path, con) -> str:
+def _distribution(out_dir: Path, con, names: dict[str, str]) -> str:
     import plotly.graph_objects as go
 
     rows = query(con, """
@@ -178,7 +207,8 @@ def _distribution(out_dir: Path, con) -> str:
                ("Minimum", "euro")] + [(f"{d}", "euro") for d in (
                    "1er décile", "2e décile", "1er quartile", "3e décile", "4e décile", "Médiane", "6e décile",
                    "7e décile", "3e quartile", "8e décile", "9e décile")] + [("Maximum", "euro")]
-    return ("<h2>Coût par personne</h2>" + chart(fig)
+    text = extremes([(r[0], r[10]) for r in latest], euros, f"Coût médian par personne en {last}")
+    return ("<h2>Coût par personne</h2>" + chart(fig, text)
             + table_block(out_dir, "couts-par-personne", "Distribution du coût par personne par catégorie",
                           columns, rows))
 
@@ -201,19 +231,22 @@ def _actions(out_dir: Path, con, names: dict[str, str]) -> str:
             x=[r[8] for r in top], y=[f"{r[2]} · {r[4]} · {r[5]}" for r in top], orientation="h",
             customdata=[[r[3], r[6], r[7], r[10]] for r in top],
             hovertemplate="%{customdata[0]}<br>%{y}<br>Coût complet : %{x:,.0f} € ; %{customdata[1]} actions, "
-                          "%{customdata[2]:,.0f} h, %{customdata[3]:,.2f} €/h<extra></extra>")]
+                          "%{customdata[2]:,.0f} h, %{customdata[3]:,.2f} € par heure enregistrée<extra></extra>")]
     fig = go.Figure()
     dropdown(fig, groups)
     fig.update_layout(title="Les actions les plus coûteuses, par prestation, métier et lieu (dernier exercice)",
                       xaxis_title="Coût complet (€)", height=620, margin={"l": 460})
-    ranked = sorted(rows, key=lambda r: (r[0], r[2], r[11]))
-    return ("<h2>De la prestation aux actions</h2>" + chart(fig) + table_block(
+    ranked = _named(sorted(rows, key=lambda r: (r[0], r[2], r[11])), names)
+    first = next(iter(groups))
+    text = extremes(list(zip(groups[first][0].y, groups[first][0].x)), euros,
+                    f"Coût complet des actions, {first}") + _others(groups)
+    return ("<h2>De la prestation aux actions</h2>" + chart(fig, text) + table_block(
         out_dir, "couts-actions", "Actions par prestation, métier et lieu (dernier exercice)",
-        [("FINESS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
+        [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
          ("Métier", "text"), ("Lieu", "text"), ("Actions", "int"), ("Heures", "int"), ("Coût complet", "euro"),
-         ("Coût par action", "euro2"), ("Coût horaire", "euro2"), ("Rang dans la prestation", "int")],
-        [r for r in ranked if r[11] <= 3] + [r for r in ranked if r[11] > 3],
-        limit=sum(1 for r in ranked if r[11] <= 3),
+         ("Coût par action", "euro2"), ("Coût par heure enregistrée", "euro2"), ("Rang dans la prestation", "int")],
+        [r for r in ranked if r[12] <= 3] + [r for r in ranked if r[12] > 3],
+        limit=sum(1 for r in ranked if r[12] <= 3),
         note="La page montre les trois lignes les plus coûteuses de chaque prestation ; le fichier Excel, toutes. "
              "Une action : l'intervention d'un professionnel (événement, professionnel), sans aucune personne "
              "nommée."))
@@ -243,13 +276,15 @@ def _benchmark(out_dir: Path, con, names: dict[str, str]) -> str:
         fig.update_yaxes(title_text="€", tickformat=",.0f", row=1, col=col)
     fig.update_layout(title=f"Chaque ESMS parmi les autres en {rows[0][1]} (vert : 1er quartile, le moins coûteux ; "
                             "rouge : 4e)", height=480)
-    return ("<h2>Comparaison entre ESMS</h2>" + chart(fig) + table_block(
+    text = " ".join(extremes([(names.get(r[0], r[0]), r[6]) for r in rows if r[3] == m and r[4] is None], euros,
+                             f"{MEASURES[m]} en {rows[0][1]}") for m in ("cost_per_place", "cost_per_person"))
+    return ("<h2>Comparaison entre ESMS</h2>" + chart(fig, text) + table_block(
         out_dir, "couts-comparaison", "Position de chaque ESMS parmi ses pairs",
-        [("FINESS", "text"), ("Exercice", "text"), ("Catégorie", "text"), ("Mesure", "text"),
+        [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Catégorie", "text"), ("Mesure", "text"),
          ("Prestation", "text"), ("Libellé officiel", "text"), ("Valeur", "euro2"), ("Pairs", "text"),
          ("Nombre de pairs", "int"), ("1er quartile", "euro2"), ("Médiane", "euro2"), ("3e quartile", "euro2"),
          ("Quartile de l'ESMS", "int")],
-        [[r[0], r[1], r[2], MEASURES[r[3]], r[4] or "", r[5] or "", r[6],
+        [[r[0], names.get(r[0], ""), r[1], r[2], MEASURES[r[3]], r[4] or "", r[5] or "", r[6],
           "toutes catégories" if r[7] == "all" else f"catégorie {r[7]}", *r[8:]] for r in rows],
         note="Les pairs : les ESMS de la même catégorie, ou tous les ESMS de l'entrepôt quand la catégorie en compte "
              "moins de quatre ; quartile 1 = le quart le moins coûteux."))
@@ -283,7 +318,9 @@ def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
                                 hovertemplate="%{x} : %{y:,.0f} €<extra>Dotation actuelle</extra>"))
     comparison.update_layout(barmode="group", title=f"Dotation actuelle et financement de chaque scénario en {last}",
                              yaxis_title="€", yaxis_tickformat=",.0f", height=460)
-    out.append(chart(comparison))
+    out.append(chart(comparison, " ".join(
+        extremes([(r[3] or r[1], r[6]) for r in latest if r[0] == sc], euros, f"Financement du scénario « {sc} »")
+        for sc in dict.fromkeys(r[0] for r in latest))))
     winners = go.Figure()
     groups = {}
     for scenario in dict.fromkeys(r[0] for r in latest):
@@ -296,7 +333,10 @@ def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
     dropdown(winners, groups)
     winners.update_layout(title=f"Gagnants et perdants en {last} : écart au financement actuel",
                           xaxis_title="Écart (€)", xaxis_tickformat=",.0f", height=200 + 40 * len(baseline))
-    out.append(chart(winners))
+    out.append(chart(winners, " ".join(
+        f"Scénario « {sc} » : {sum(1 for r in latest if r[0] == sc and (r[7] or 0) > 0)} ESMS gagnants, "
+        f"{sum(1 for r in latest if r[0] == sc and (r[7] or 0) < 0)} perdants ; écart total "
+        f"{euros(sum(r[7] or 0 for r in latest if r[0] == sc))}." for sc in groups)))
     out.append(table_block(
         out_dir, "couts-scenarios", "Financement par scénario, ESMS et exercice",
         [("Scénario", "text"), ("FINESS", "text"), ("Exercice", "text"), ("ESMS", "text"), ("Catégorie", "text"),
@@ -325,31 +365,46 @@ def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
                                                    "de ±s (diagramme en tornade)",
                           xaxis_title="Financement du scénario (€)", xaxis_tickformat=",.0f", height=520,
                           margin={"l": 220})
-    out.append(chart(tornado))
+    first = next(iter(groups), None)
+    out.append(chart(tornado, "" if first is None else (
+        f"{first} : la règle qui déplace le plus le financement est « {groups[first][0].y[-1]} »."
+        + _others(groups))))
     out.append(table_block(
         out_dir, "couts-sensibilite", "Sensibilité : financement du scénario, une règle déplacée",
-        [("Scénario", "text"), ("FINESS", "text"), ("Exercice", "text"), ("Règle", "text"), ("Sens", "text"),
-         ("Financement du scénario", "euro")],
-        [[s, f, y, r, "−s" if d == "down" else "+s", v] for s, f, y, r, d, v in sensitivity if y == last]))
+        [("Scénario", "text"), ("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Règle", "text"),
+         ("Sens", "text"), ("Financement du scénario", "euro")],
+        [[s, f, names.get(f, ""), y, r, "−s" if d == "down" else "+s", v]
+         for s, f, y, r, d, v in sensitivity if y == last]))
     for scenario, file, description, definition in definitions:
         pretty = json.dumps(json.loads(definition), ensure_ascii=False, indent=2) if definition else ""
+        # the scenario's live workbook (reports/simulator.py)
+        out.append(f'<p><a class="xlsx" href="simulateur/{html.escape(Path(file).stem)}.xlsx">Simulateur du scénario '
+                   f"« {html.escape(scenario)} » (Excel)</a> : changer un tarif et voir le financement de chaque ESMS.</p>")
         out.append(f"<details><summary>Règles du scénario « {html.escape(scenario)} » ({html.escape(file)}), "
                    f"telles qu'écrites</summary><p>{html.escape(description or '')}</p>"
                    f"<pre>{html.escape(pretty)}</pre></details>")
     return "".join(out)
 
 
+def _method(out_dir: Path, con, names: dict[str, str]) -> str:
+    method = query(con, "select value_ from marts.cost_parameters where parameter = 'method'")
+    return (f"<p>Méthode : {html.escape(method[0][0] if method else '')}. Coût complet = coût propre de la "
+            "prestation + quote-part des fonctions support ; coût d'une personne = ses heures × coût par "
+            "heure enregistrée de chaque prestation + sa logistique (nuitées, journées de présence).</p>")
+
+
+# the page's sections in order, each (out_dir, con, names) -> html: a new section is one line here
+SECTIONS = [_method, _reconciliation, _prestations, traceability_section, _flow, finance_sources_section,
+            _unallocated_and_parameters, _distribution, _actions, _benchmark, _scenarios]
+
+
 def build_cost_report(warehouse: Path, out_dir: Path) -> Path:
+    from reports.cost_figures import cost_key_figures
+
     out_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         names = _names(con)
-        method = query(con, "select value_ from marts.cost_parameters where parameter = 'method'")
-        body = [f"<p>Méthode : {html.escape(method[0][0] if method else '')}. Coût complet = coût propre de la "
-                "prestation + quote-part des fonctions support ; coût d'une personne = ses heures × coût horaire "
-                "de chaque prestation + sa logistique (nuitées, journées de présence).</p>",
-                _reconciliation(out_dir, con), _prestations(out_dir, con, names), _flow(out_dir, con, names),
-                _unallocated_and_parameters(out_dir, con), _distribution(out_dir, con),
-                _actions(out_dir, con, names), _benchmark(out_dir, con, names), _scenarios(out_dir, con, names)]
+        body = [cost_key_figures(con), *(section(out_dir, con, names) for section in SECTIONS)]
     path = out_dir / "couts.html"
     path.write_text(page("Coûts des prestations SERAFIN-PH", "".join(body), plotly_script(out_dir),
                          "Pour la direction financière : coûts par ESMS et exercice, rapprochés des comptes au centime."),

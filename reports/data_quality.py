@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import data_table, number, page, query, table_block
+from reports.common import data_table, number, page, query, status_badge, table_block
+from reports.narrative import KeyFigure, key_figures
 
 STATE = {(True, "error"): "Conforme", (True, "warn"): "Conforme", (False, "error"): "Échec (bloquant)",
          (False, "warn"): "Alerte"}
@@ -32,11 +33,19 @@ def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
         reasons = query(con, """
             select source_table, regexp_replace(reason, '''[^'']*''', '…', 'g') as reason, count(*)
             from audit.rejected_rows group by all order by 3 desc limit 30""")
-    body = []
+    failing = sum(not c[4] for c in checks)
+    blocking = sum(not c[4] and c[3] == "error" for c in checks)
+    read, rejected = sum(f[2] or 0 for f in files), sum(f[4] or 0 for f in files)
+    body = [key_figures([
+        KeyFigure("checks", "Contrôles de qualité conformes", f"{number(len(checks) - failing)} sur {number(len(checks))}",
+                  f"{number(blocking)} bloquant(s) en échec, {number(failing - blocking)} alerte(s)",
+                  "bad" if blocking else ("warn" if failing else "good")),
+        KeyFigure("rejected", "Lignes écartées à la lecture", number(rejected),
+                  f"sur {number(read)} lignes lues dans {number(len(files))} fichiers",
+                  "warn" if rejected else "good")])]
     if not checks:
         body.append("<p>Les contrôles de qualité n'ont pas été exécutés pour cet entrepôt.</p>")
     else:
-        failing = sum(not c[4] for c in checks)
         body.append(f"<p>{number(len(checks))} contrôles (Great Expectations, exécutés dans l'entrepôt DuckDB) le "
                     f"{checks[0][8]:%d/%m/%Y %H:%M} : {number(failing)} en échec ou en alerte.</p>")
         body.append(table_block(
@@ -44,7 +53,8 @@ def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
             [("Contrôle", "text"), ("Table", "text"), ("Attendu", "text"), ("Gravité", "text"), ("Résultat", "text"),
              ("Lignes contrôlées", "int"), ("Lignes en échec", "int")],
             [[c[0], TABLES.get(c[1], c[1]), c[2], "bloquant" if c[3] == "error" else "alerte",
-              STATE[(bool(c[4]), c[3])], c[5] if c[5] is not None else "", c[6]] for c in checks]))
+              status_badge("met" if c[4] else ("off_track" if c[3] == "error" else "on_track"),
+                           STATE[(bool(c[4]), c[3])]), c[5] if c[5] is not None else "", c[6]] for c in checks]))
         for c in checks:
             sample = json.loads(c[7] or "[]")
             if c[4] or not sample:

@@ -16,6 +16,8 @@ PAGES = [("pilotage.html", "Tableau de bord de pilotage", "Objectifs, contributi
          ("couts.html", "Coûts des prestations", "Coût complet de chaque prestation, rapproché des comptes"),
          ("cpom.html", "Dossier CPOM", "Trajectoire à cinq ans et modèle de financement cible"),
          ("cpom_annexe.xlsx", "Annexe financière du CPOM (Excel)", "Une feuille par partie de l'annexe"),
+         ("pack_copil.pdf", "Dossier du comité de pilotage (PDF à imprimer)",
+          "Pilotage, synthèse CPOM et l'essentiel des autres rapports, en A4"),
          ("territoire.html", "Diagnostic territorial", "Offre, demande et couverture ; la place de la coopération"),
          ("donnees.html", "Qualité des données", "Contrôles de l'exécution et lignes écartées, avant de présenter un chiffre")]
 

@@ -13,11 +13,17 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import SMALL, chart, data_table, page, plotly_script, query, table_block, write_xlsx
+from reports.common import SMALL, Shown, chart, data_table, euros, number, page, percent, plotly_script, query, table_block, write_xlsx
+from reports.narrative import KeyFigure, change, extremes, key_figures
 from reports.pilotage import OBJECTIVES_SQL, figure_value, objectives_table
 
 RESTRICTED = "restreint"
 UNIT_KIND = {"ratio": "ratio", "euros": "euro", "count": "int"}
+UNIT_FORMAT = {"ratio": percent, "euros": euros, "count": number}
+# the follow-up lists counted on the page (persons, never who): key, mart, label
+FOLLOWUP = [("plans", "followup_plans_not_reviewed", "Personnes dont le projet personnalisé n’a pas été actualisé"),
+            ("needs", "followup_uncovered_needs", "Personnes avec un besoin évalué sans prestation alignée"),
+            ("ruptures", "followup_ruptures", "Personnes avec une rupture de parcours de plus de 60 jours")]
 
 # the restricted lists: file, title, mart, French headers (the mart's columns in order)
 LISTS = [
@@ -33,6 +39,46 @@ LISTS = [
       "Heures directes", "Heures en milieu ordinaire", "Heures avec un partenaire", "Besoins couverts",
       "Besoins non couverts", "Plus longue interruption (jours)", "Coût total", "ESMS dont le coût est connu"]),
 ]
+
+
+def _moved(unit: str, value, change_) -> float:
+    """How far an indicator moved: a rate in points, another figure relative to the year before."""
+    value, change_ = figure_value(value), figure_value(change_)
+    if value is None or change_ is None:
+        return -1.0
+    if unit == "ratio":
+        return abs(change_)
+    before = value - change_
+    return abs(change_ / before) if before else -1.0
+
+
+def quality_figures(con) -> list[KeyFigure]:
+    """The indicators of all ESMS together that moved most on the year before (three), then the persons on each
+    follow-up list in the last year (counts only; fewer than 5: "< 5")."""
+    rows = query(con, """
+        select indicator_id, label, unit, year, value, change from marts.indicators_board
+        where scope = 'platform' and shown and year = (select max(year) from marts.indicators_board)""")
+    out = []
+    for indicator, label, unit, year, value, moved in sorted(rows, key=lambda r: -_moved(r[2], r[4], r[5]))[:3]:
+        fmt = UNIT_FORMAT.get(unit, lambda v: number(v, 2))
+        current, delta = figure_value(value), figure_value(moved)
+        out.append(KeyFigure(f"indicator|{indicator}", f"{label} en {year}", fmt(current),
+                             change(current, None if delta is None else current - delta, fmt, year - 1,
+                                    rate=unit == "ratio")))
+    last = query(con, "select max(year) from marts.indicators_board")
+    if not last or last[0][0] is None:
+        return out
+    year = last[0][0]
+    for key, mart, label in FOLLOWUP:
+        counts = dict(query(con, f"select year, count(distinct person_id) from marts.{mart} "
+                                 "where year in (?, ?) group by year", [year, year - 1]))
+        now = counts.get(year, 0)
+        shown = SMALL if 0 < now < 5 else number(now)
+        before = counts.get(year - 1, 0)
+        out.append(KeyFigure(f"followup|{key}", f"{label} en {year}", shown,
+                             "" if 0 < now < 5 or 0 < before < 5 else change(now, before, number, year - 1, count=True),
+                             "warn" if now else "good"))
+    return out
 
 
 def _figure(text, kind: str):
@@ -66,20 +112,30 @@ def _indicators(out_dir: Path, con, themes: dict[str, str]) -> str:
                                      name=str(year), hovertemplate="%{x} : %{y:.1%}<extra>" + str(year) + "</extra>"))
             fig.update_layout(barmode="group", title=f"{title} : taux de l'ensemble des ESMS, par exercice",
                               yaxis_tickformat=".0%", yaxis_title="Taux", height=420)
-            out.append(chart(fig))
+            last = max(r[5] for r in platform)
+            mover = max(platform, key=lambda r: _moved("ratio", r[6], r[9]) if r[5] == last else -2)
+            text = extremes([(r[2], figure_value(r[6])) for r in platform if r[5] == last], percent,
+                            f"Taux de l’ensemble des ESMS en {last}")
+            if figure_value(mover[9]) is not None and mover[5] == last:
+                now = figure_value(mover[6])
+                moved = change(now, now - figure_value(mover[9]), percent, last - 1, rate=True)
+                text += f" Le plus grand mouvement sur un an : {mover[2]}, {moved}."
+            out.append(chart(fig, text))
         scope_label = {"platform": "Ensemble des ESMS", "cooperation": "Coopération"}
         table_rows = []
         for r in lines:
             kind = UNIT_KIND.get(r[3], "dec2")
-            table_rows.append([r[1], r[2], scope_label.get(r[4], f"{r[4]} {names.get(r[4], '')}".strip()), r[5],
-                               _figure(r[6], kind), _figure(r[7], "dec2" if kind == "ratio" else kind),
-                               _figure(r[8], "dec2" if kind == "ratio" else kind), _figure(r[9], kind)])
+            moved = _figure(r[9], kind)
+            table_rows.append([r[1], r[2], scope_label.get(r[4], f"{names.get(r[4], '')} ({r[4]})"), r[5],
+                               Shown(_figure(r[6], kind), kind), _figure(r[7], "dec2" if kind == "ratio" else kind),
+                               _figure(r[8], "dec2" if kind == "ratio" else kind),
+                               Shown(moved, "points" if kind == "ratio" else kind)])
         slug = "qualite-" + "".join(c if c.isalnum() else "-" for c in theme).strip("-")
         out.append(table_block(
             out_dir, slug, f"{title} : valeur, numérateur et dénominateur",
             [("Indicateur", "text"), ("Libellé", "text"), ("Périmètre", "text"), ("Exercice", "text"),
              ("Valeur", "dec2"), ("Numérateur", "dec2"), ("Dénominateur", "dec2"), ("Évolution sur un an", "dec2")],
-            table_rows, note="Taux exprimés en fraction (0,35 = 35 %). « < 5 » : moins de 5 personnes."))
+            table_rows, note="Taux en pourcentage, leur évolution en points. « < 5 » : moins de 5 personnes."))
     return "".join(out)
 
 
@@ -107,7 +163,8 @@ def _needs(out_dir: Path, con) -> str:
          ("Libellé officiel", "text"), ("Besoins évalués", "int"), ("Besoins couverts", "int"),
          ("Taux de couverture", "ratio"), ("Personnes", "int")],
         [[r[1], r[2], r[3], r[4], r[5]] + (list(r[6:10]) if r[10] else [SMALL] * 4) for r in rows])
-    return "<h2>Couverture des besoins</h2>" + chart(fig) + table
+    text = extremes([(f"{r[4]} {r[5]}", r[8]) for r in latest], percent, f"Couverture des besoins en {last}")
+    return "<h2>Couverture des besoins</h2>" + chart(fig, text) + table
 
 
 def _objectives(out_dir: Path, con) -> str:
@@ -142,7 +199,8 @@ def build_quality_page(warehouse: Path, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         themes = dict(query(con, "select value, label from ref.enumerations where enumeration = 'has_theme'"))
-        body = [_indicators(out_dir, con, themes), _needs(out_dir, con), _objectives(out_dir, con)]
+        body = [key_figures(quality_figures(con)), _indicators(out_dir, con, themes), _needs(out_dir, con),
+                _objectives(out_dir, con)]
     body.append('<p class="note">Les listes de suivi nominatives (projets à actualiser, besoins non couverts, '
                 "ruptures, parcours) sont produites à part, dans le dossier « restreint » des rapports, pour "
                 "l'équipe qualité seulement.</p>")

@@ -1,7 +1,11 @@
 """territoire.html: the shared diagnosis of the territory, from the territory marts: the offer per department and
 category (with the cooperation's share), the demand (persons waiting, their waiting days, admissions), the
 coverage (places per 1,000 inhabitants of the age band served) and a map that works offline: each ESMS placed by
-its coordinates on plain axes, no tile server. Board-level: the marts' suppressed cells show "< 5"."""
+its coordinates on plain axes, no tile server. Board-level: the marts' suppressed cells show "< 5".
+
+It opens with the key figures of the cooperation's departments (territory_figures): its share of the places, the
+most tense category, and per category the places per 1,000 inhabitants and the persons waiting per place against
+the year before."""
 
 from __future__ import annotations
 
@@ -10,8 +14,61 @@ from pathlib import Path
 import duckdb
 
 from reports.common import chart, data_table, number, page, percent, plotly_script, query, write_xlsx
+from reports.narrative import KeyFigure, change, extremes, key_figures
 
 SMALL = "< 5"
+
+
+COVERAGE_SQL = """
+    with dep as (select distinct department from marts.territory_establishments where in_cooperation),
+    own as (select distinct department from core.establishments where department is not null),
+    scope as (select department from dep union all
+              select department from own where not exists (select 1 from dep) union all
+              select distinct department from marts.territory_coverage
+              where not exists (select 1 from dep) and not exists (select 1 from own))
+    select c.department, c.category, c.year, c.places_per_1000, b.places_per_1000, c.waiting_per_place,
+           b.waiting_per_place
+    from marts.territory_coverage as c
+    left join marts.territory_coverage as b
+        on b.department = c.department and b.category = c.category and b.year = c.year - 1
+    where c.department in (select department from scope)
+      and c.year = (select max(year) from marts.territory_coverage)
+    order by c.department, c.places_per_1000 desc"""
+
+
+def territory_figures(con) -> tuple[list[KeyFigure], list[tuple]]:
+    """The cooperation's departments (without one, those of the warehouse's ESMS): its share of their places, the
+    category with the most persons waiting per place; and the COVERAGE_SQL rows (per category, this year and
+    the year before)."""
+    rows = query(con, COVERAGE_SQL)
+    out = []
+    share = query(con, """
+        select sum(cooperation_places), sum(authorized_places) from marts.territory_offer
+        where department in (select department from marts.territory_establishments where in_cooperation)""")
+    if share and share[0][1]:
+        out.append(KeyFigure("cooperation_share", "Places de la coopération dans ses départements",
+                             percent(share[0][0] / share[0][1]),
+                             f"{number(share[0][0])} places autorisées sur {number(share[0][1])}"))
+    tense = [r for r in rows if r[5] is not None]
+    if tense:
+        d, c, y, _, _, w, wb = max(tense, key=lambda r: r[5])
+        out.append(KeyFigure("most_tense", f"Catégorie la plus en tension en {y} : {c} ({d})",
+                             f"{number(w, 2)} en attente par place",
+                             change(w, wb, lambda v: number(v, 2), y - 1), "bad" if w >= 0.5 else "warn"))
+    return out, rows
+
+
+def figures_block(con) -> str:
+    figures, rows = territory_figures(con)
+    table = data_table(
+        f"Couverture par catégorie en {rows[0][2]}, sur l’exercice précédent" if rows else "Couverture par catégorie",
+        ["Département", "Catégorie", "Places pour 1 000 habitants", "Sur un an", "Personnes en attente par place",
+         "Sur un an"],
+        [[d, c, number(p, 2), change(p, pb, lambda v: number(v, 2), y - 1),
+          "< 5" if w is None else number(w, 2), "" if w is None else change(w, wb, lambda v: number(v, 2), y - 1)]
+         for d, c, y, p, pb, w, wb in rows], numeric=(2, 4), fold=12,
+        why_empty="pas de population ni d’extrait FINESS dans le dossier de dépôt.")
+    return key_figures(figures) + table
 
 
 def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
@@ -36,8 +93,9 @@ def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
         sites = query(con, """
             select name, category, department, city, longitude, latitude, authorized_places, in_cooperation
             from marts.territory_establishments where longitude is not null and latitude is not null""")
+        figures = figures_block(con)
     data = out_dir / "donnees"
-    body = []
+    body = [figures]
     if not offer:
         body.append("<p>Aucun extrait FINESS dans le dossier de dépôt (dossier <code>finess/</code>) : pas de "
                     "diagnostic territorial.</p>")
@@ -53,7 +111,8 @@ def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
         fig = go.Figure(go.Bar(x=[v for _, v in ordered], y=[k for k, _ in ordered], orientation="h",
                                hovertemplate="%{y} : %{x:,.0f} places<extra></extra>"))
         fig.update_layout(title="Places autorisées par catégorie", xaxis_title="Places autorisées", height=420)
-        body.append("<h2>L'offre</h2>" + chart(fig) + data_table(
+        text = extremes(ordered, lambda v: number(v) + " places", "Places autorisées par catégorie")
+        body.append("<h2>L'offre</h2>" + chart(fig, text) + data_table(
             "Offre par département et catégorie (FINESS)", headers,
             [[d, c, lbl or "", number(e), number(g), number(a), number(i), number(cp), percent(sh)]
              for d, c, lbl, e, g, a, i, cp, sh in offer],
@@ -71,7 +130,10 @@ def build_territory_page(warehouse: Path, out_dir: Path) -> Path:
         fig.update_layout(title="Les ESMS placés par leurs coordonnées (taille : places autorisées)",
                           xaxis_title="Longitude", yaxis_title="Latitude", height=560)
         fig.update_yaxes(scaleanchor="x", scaleratio=1.4)
-        body.append("<h2>La carte</h2>" + chart(fig))
+        placed = max(sites, key=lambda p: p[6] or 0)
+        text = (f"{len(sites)} ESMS placés, dont {sum(1 for p in sites if p[7])} de la coopération ; le plus grand : "
+                f"{placed[0]} ({placed[3] or placed[2]}, {number(placed[6] or 0)} places).")
+        body.append("<h2>La carte</h2>" + chart(fig, text))
     if demand:
         headers = ["Département", "Catégorie", "Année", "Personnes en attente au 31/12", "Attente médiane (jours)",
                    "Attente, 9e décile (jours)", "Admissions"]

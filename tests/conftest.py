@@ -18,6 +18,8 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")  # dbt would wr
 os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long")
 # the parsed dbt project goes to a cache folder of the test session, not to the user's
 os.environ.setdefault("SERAFIN_CACHE_DIR", tempfile.mkdtemp(prefix="serafin-test-cache-"))
+# the board pack (Chromium printing a PDF, reports/pack.py) only in the demo run, which test_reports.py reads
+os.environ.setdefault("SERAFIN_BOARD_PACK", "0")
 
 
 def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False):
@@ -94,8 +96,10 @@ def demo(tmp_path_factory) -> Warehouse:
     for logger in loggers:
         logger.setLevel(logging.DEBUG)
     try:
+        os.environ["SERAFIN_BOARD_PACK"] = "1"
         ok, reason, warehouse = run_pipeline(work / "landing", work)
     finally:
+        os.environ["SERAFIN_BOARD_PACK"] = "0"
         root.removeHandler(handler)
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)

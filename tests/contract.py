@@ -8,7 +8,10 @@ import duckdb
 
 CONTRACT: dict[str, tuple[str, ...]] = {
     "marts.cost_per_prestation": ("finess_et", "year", "prestation_code", "professional_hours", "persons",
-                                  "direct_cost", "overhead_cost", "full_cost", "cost_per_hour"),
+                                  "direct_cost", "overhead_cost", "full_cost", "cost_per_hour", "estimated_hours",
+                                  "cost_per_estimated_hour"),
+    "marts.traceability": ("finess_et", "year", "profession", "paid_hours", "recorded_hours", "traceability",
+                           "untraced_staff_cost", "flagged"),
     "marts.person_cost": ("finess_et", "year", "person_id", "direct_cost", "logistics_cost", "total_cost"),
     "marts.cost_reconciliation": ("finess_et", "year", "charges_total", "charges_excluded", "charges_hors_champ",
                                   "charges_in_scope", "personnel_ledger", "staff_cost", "personnel_gap",

@@ -1,8 +1,9 @@
 """Every report page of the demo run opened in headless Chromium (Debian's package, driven by Playwright; nothing
 downloads a browser), served over HTTP on localhost as a user's web server would: no JavaScript error, no failed
-request, every chart drawn, and a screenshot of each page saved (SERAFIN_SCREENSHOTS, else the test's temporary
-folder). Without /usr/bin/chromium the tests are skipped, unless SERAFIN_REQUIRE_BROWSER=1 (CI sets it), where
-they fail."""
+request, every chart drawn with its accessible name and transcript, and two screenshots of each page saved
+(SERAFIN_SCREENSHOTS, else the test's temporary folder): its first screen (`<page>-premier-ecran.png`, what a reader
+sees first: the key figures) and the whole page. Without /usr/bin/chromium the tests are skipped, unless
+SERAFIN_REQUIRE_BROWSER=1 (CI sets it), where they fail."""
 
 from __future__ import annotations
 
@@ -75,7 +76,9 @@ def _open(browser, url: str):
                                                              f"({request.failure})"))
     page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
             if response.status >= 400 else None)
-    page.goto(url, wait_until="networkidle")
+    # the whole document parsed and its scripts run (a long page can be quiet on the network while still loading)
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
     return page, problems
 
 
@@ -83,11 +86,24 @@ def _open(browser, url: str):
 def test_the_page_opens_without_error(browser, site, screenshots, name):
     page, problems = _open(browser, f"{site}/{name}")
     try:
-        charts = page.locator(".plotly-graph-div").count()
-        drawn = page.locator(".plotly-graph-div .main-svg").count()
+        # every chart drawn (Plotly draws after the page's load on a busy machine) before anything is counted
+        page.wait_for_function("[...document.querySelectorAll('figure.chart')].every(f => f.querySelector('.main-svg'))",
+                               timeout=30_000)
+        charts = page.evaluate("document.querySelectorAll('.plotly-graph-div').length")
+        drawn = page.evaluate("document.querySelectorAll('.plotly-graph-div .main-svg').length")
         tables = page.locator("table caption").count()
+        stem = name.replace("/", "_").removesuffix(".html")
+        page.screenshot(path=str(screenshots / f"{stem}-premier-ecran.png"))
         page.screenshot(path=str(screenshots / (name.replace("/", "_") + ".png")), full_page=True)
         assert problems == []
+        # each chart is a figure named by its title, its transcript as caption
+        names = page.eval_on_selector_all("figure.chart", "els => els.map(e => e.getAttribute('aria-label'))")
+        captions = page.evaluate("document.querySelectorAll('figure.chart figcaption.transcript').length")
+        assert len(names) == charts == captions and all(names), name
+        if name not in ("index.html", "restreint/index.html"):
+            # the page opens with its key figures, on its first screen
+            assert page.locator("ul.kf li").count() > 0, name
+            assert page.locator("ul.kf").first.bounding_box()["y"] < 900, name
         assert page.locator("h1").count() == 1 and page.title()
         if name not in ("index.html", "restreint/index.html", "cpom.html", "donnees.html"):
             assert charts > 0, name
@@ -95,6 +111,7 @@ def test_the_page_opens_without_error(browser, site, screenshots, name):
         assert drawn >= charts
         assert tables > 0 or name == "index.html"
         assert (screenshots / (name.replace("/", "_") + ".png")).stat().st_size > 10_000
+        assert (screenshots / f"{stem}-premier-ecran.png").stat().st_size > 10_000
     finally:
         page.close()
 
@@ -126,6 +143,20 @@ def test_the_menu_of_a_chart_switches_esms(browser, site):
         page.wait_for_timeout(300)
         after = page.evaluate(f"{graph}.data.map(t => t.visible)")
         assert after.count(True) == 1 and after != before
+        assert problems == []
+    finally:
+        page.close()
+
+
+def test_a_folded_table_unfolds(browser, site):
+    """A long table shows its first rows; its other rows are one click away (<details>), drawn without error."""
+    page, problems = _open(browser, f"{site}/couts.html")
+    try:
+        folded = page.locator("details").first
+        hidden = folded.locator("tbody tr").first
+        assert not hidden.is_visible()
+        folded.locator("summary").click()
+        assert hidden.is_visible() and folded.locator("tbody tr").count() > 0
         assert problems == []
     finally:
         page.close()

@@ -311,3 +311,25 @@ def test_year_passes_give_the_same_rows(edge, tmp_path):
         for a, b in ((f"intermediate.{model}", f"main.single_{model}"), (f"main.single_{model}", f"intermediate.{model}")):
             assert rebuilt.rows(f"select * from {a} except all select * from {b}") == [], model
     assert rebuilt.scalar("select count(distinct year) from intermediate.int_actions") == 2
+
+
+def test_a_professional_absent_from_the_staff_table_counts_in_estimated_hours_not_in_traceability(edge):
+    """Cost-method step 12 on P 2024: E1 (1.0 FTE, 1 607 h paid) records 4 h on 2.2.1 and 2 h on 2.3.3.1; V1, absent
+    from the staff table, records 1 h on 2.3.3.1; D1 (directeur, 0.2 FTE, 20 000 of 60 000) records nothing.
+    Ĥ(2.2.1) = 1 607 × 4 / 6 = 1 071.33 h; Ĥ(2.3.3.1) = 1 607 × 2 / 6 + V1's 1 h = 536.67 h; τ = 6 / 1 607 (V1's
+    hour and D1's paid hours are not in it)."""
+    estimated = dict(edge.rows("select prestation_code, estimated_hours from marts.cost_per_prestation "
+                               "where finess_et = ? and year = 2024", [P]))
+    assert estimated == {"2.2.1": pytest.approx(1607 * 4 / 6), "2.3.3.1": pytest.approx(1607 * 2 / 6 + 1)}
+    # full costs 52 000 and 26 000 (test_cost_per_prestation) over the estimated hours
+    per_hour = dict(edge.rows("select prestation_code, cost_per_estimated_hour from marts.cost_per_prestation "
+                              "where finess_et = ? and year = 2024", [P]))
+    assert per_hour == {"2.2.1": pytest.approx(52000 / (1607 * 4 / 6)),
+                        "2.3.3.1": pytest.approx(26000 / (1607 * 2 / 6 + 1))}
+    row = edge.rows("select paid_hours, recorded_hours, traceability, untraced_staff_cost, staff_cost, "
+                    "hours_without_staff, flagged from marts.traceability "
+                    "where finess_et = ? and year = 2024 and profession is null", [P])
+    assert row == [(pytest.approx(1607.0), pytest.approx(6.0), pytest.approx(6 / 1607), 20000.0, 60000.0, 1.0, True)]
+    # no row for V1's profession (unknown): the profession rows are the staff table's
+    assert sorted(r[0] for r in edge.rows("select profession from marts.traceability where finess_et = ? and year = 2024 "
+                                          "and profession is not null", [P])) == ["directeur", "educateur_specialise"]

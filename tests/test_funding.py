@@ -278,6 +278,13 @@ def test_serafin_scenario_reruns_one_scenario_on_a_built_warehouse(funding, tmp_
     assert copy.rows("select * from marts.funding_scenario where scenario = 's2' order by finess_et, year") == before_s2
     assert copy.rows("select * from audit.ingestion_log order by 1") == log_before
     assert copy.scalar("select count(*) from marts.funding_scenario_detail where scenario = 's1'") == 6
+    # s1 is the CPOM's target: its trajectory follows the new file (40 IME places at 2 000 in 2025; 2026 half-way
+    # from the updated dotation, 204 000, to the target updated by 2 %)
+    target = dict(copy.rows("select year, value from marts.cpom_trajectory where level = 'esms' and entity = ? "
+                            "and measure = 'target_funding'", [A]))
+    assert cents(target[2025]) == 80000.00 and cents(target[2026]) == 81600.00
+    assert cents(copy.scalar("select value from marts.cpom_trajectory where level = 'esms' and entity = ? "
+                             "and measure = 'funding' and year = 2026", [A])) == 204000 + (81600 - 204000) * 0.5
     # a bad file: one line, the warehouse untouched
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: s4\nrules:\n  - kind: per_hour\n    prestation: '2.9.9'\n    tariff: 10\n", encoding="utf-8")
@@ -345,3 +352,133 @@ def test_a_bad_cpom_file_stops_the_run(tmp_path, text, message):
     assert not outcome.success
     assert outcome.reason.startswith(f"{landing / 'cpom.yaml'}: {message}"), outcome.reason
     assert not (tmp_path / "w.duckdb").exists()
+
+
+# ---------------------------------------------------------------- the simulator workbooks (reports/simulator.py)
+
+def _by_esms_year(rows) -> dict[tuple, tuple]:
+    """Synthèse's rows of the ESMS (a FINESS in the first column), by (finess, year)."""
+    return {(r[0], r[3]): r[4:8] for r in rows[1:] if isinstance(r[0], str) and r[0].isdigit()}
+
+
+def _moved(prefix: str, factor: float):
+    def change(workbook):
+        from tests.recalc import named_cells
+
+        cells = named_cells(workbook, prefix)
+        assert cells, prefix
+        for cell in cells:
+            cell.value = cell.value * factor
+    return change
+
+
+@pytest.fixture(scope="module")
+def recalculated(funding, tmp_path_factory) -> dict:
+    """The workbooks of the funding run with their formulas alone (no cached value), recalculated by LibreOffice in
+    one process: each scenario's simulator as written, with one rule's inputs moved by the scenario's sensitivity
+    (s1: +10 % on a share, the amounts per category, a tariff, a derived tariff's coefficient, the amounts per
+    level; s2: +20 %) and with an amount for the level s1 leaves unpaid; the CPOM annex as written."""
+    from tests.recalc import recalculate, without_values
+
+    work = tmp_path_factory.mktemp("recalc")
+    reports = funding.path.parent / "reports"
+    s1, s2 = reports / "simulateur" / "1_all_kinds.xlsx", reports / "simulateur" / "2_derived_all.xlsx"
+    copies = {("s1", None): without_values(s1, work / "s1.xlsx"),
+              ("s2", None): without_values(s2, work / "s2.xlsx"),
+              ("s2", 2): without_values(s2, work / "s2_up2.xlsx", _moved("regle2_", 1.2)),
+              ("s1", "level 3"): without_values(s1, work / "s1_level3.xlsx", _level_3_at(500)),
+              "cpom": without_values(reports / "cpom_annexe.xlsx", work / "cpom_annexe.xlsx")}
+    for n in range(1, 9):
+        copies[("s1", n)] = without_values(s1, work / f"s1_up{n}.xlsx", _moved(f"regle{n}_", 1.1))
+    done = recalculate(list(copies.values()), work)
+    return {key: done[path] for key, path in copies.items()}
+
+
+def test_the_simulator_recalculates_the_marts_for_every_rule_kind(funding, recalculated):
+    """Each scenario's workbook recalculated from its formulas: as written, each ESMS-year's funding, delta and
+    delta share equal marts.funding_scenario to the cent and each rule's amount its detail row; one rule's inputs
+    moved by the sensitivity give marts.funding_sensitivity, for every rule kind; an amount for the level s1 leaves
+    unpaid pays the person at that level."""
+    import openpyxl
+
+    from tests.recalc import named_cells, values
+
+    book = openpyxl.load_workbook(funding.path.parent / "reports" / "simulateur" / "1_all_kinds.xlsx")
+    # one input per share, tariff, category (the ESMS's categories: IME, SESSAD) and level (1-3), each styled as one
+    assert set(book.defined_names) == {
+        "regle1_part", "regle2_place_IME", "regle2_place_SESSAD", "regle3_tarif", "regle4_coef", "regle5_tarif",
+        "regle6_tarif", "regle7_tarif", "regle8_niveau_1", "regle8_niveau_2", "regle8_niveau_3"}
+    assert {c.fill.fgColor.rgb[-6:] for c in named_cells(book, "regle")} == {"FFCC99"}
+    assert [c.value for c in named_cells(book, "regle8_")] == [100, 300, 0]  # level 3 is not in the file
+    assert book["Synthèse"]["F2"].value.startswith("=SUM(") and book["Calcul"]["K2"].value == "=H2*J2"
+
+    for scenario in ("s1", "s2"):
+        got = _by_esms_year(values(recalculated[(scenario, None)], "Synthèse"))
+        marts = funding.rows("select finess_et, year, scenario_funding, delta, delta_share from marts.funding_scenario "
+                             "where scenario = ?", [scenario])
+        assert len(got) == len(marts) == (3 if scenario == "s1" else 6)
+        for finess, year, total, delta, share in marts:
+            _, funded, moved, ratio = got[(finess, year)]
+            assert abs(funded - total) < 0.005, (scenario, finess, year)
+            assert (moved == "" or moved is None) if delta is None else abs(moved - delta) < 0.005
+            assert (ratio == "" or ratio is None) if share is None else abs(ratio - share) < 1e-9
+        amounts: dict[tuple, float] = {}
+        for row in values(recalculated[(scenario, None)], "Calcul")[1:]:
+            amounts[(row[0], row[3], row[4])] = amounts.get((row[0], row[3], row[4]), 0) + row[10]
+        detail = funding.rows("select finess_et, year, rule_no, amount from marts.funding_scenario_detail "
+                              "where scenario = ?", [scenario])
+        assert len(amounts) == len(detail)
+        assert all(abs(amounts[(f, y, n)] - a) < 0.005 for f, y, n, a in detail), scenario
+
+    for key, path in recalculated.items():
+        if not isinstance(key, tuple) or not isinstance(key[1], int):
+            continue
+        scenario, rule = key
+        got = _by_esms_year(values(path, "Synthèse"))
+        moved = funding.rows("select finess_et, year, scenario_funding from marts.funding_sensitivity "
+                             "where scenario = ? and rule_no = ? and direction = 'up'", [scenario, rule])
+        assert moved and all(abs(got[(f, y)][1] - s) < 0.005 for f, y, s in moved), (scenario, rule)
+
+    # C (in A's file active) has level 3 on 1.1, which s1 does not pay: 500 for it adds 500 to A only
+    got = _by_esms_year(values(recalculated[("s1", "level 3")], "Synthèse"))
+    total_a = 100000 + 40000 + 200 + 2 * MEDIAN_IME + 1800 + 27375 + 200 + 300
+    assert abs(got[(A, 2025)][1] - (total_a + 500)) < 0.005
+    assert abs(got[(B, 2025)][1] - (20 * 1000 + MEDIAN_IME + 40)) < 0.005
+
+
+def _level_3_at(amount: float):
+    def change(workbook):
+        from tests.recalc import named_cells
+
+        (cell,) = named_cells(workbook, "regle8_niveau_3")
+        cell.value = amount
+    return change
+
+
+def test_the_cpom_annex_has_years_as_columns_and_recomputes_its_totals(funding, recalculated):
+    """cpom_annexe.xlsx's Trajectoire recalculated from its formulas: the gestionnaire's figures (sums of its ESMS)
+    and each ESMS's charges, result and cost per place equal the figures worked out by hand
+    (test_cpom_trajectory_of_*) and marts.cpom_trajectory; the gestionnaire is named, every label French."""
+    from tests.recalc import values
+
+    rows = values(recalculated["cpom"], "Trajectoire")
+    header = rows[3]
+    assert header[:5] == ("Niveau", "FINESS", "Nom", "FINESS EJ du gestionnaire", "Mesure")
+    assert header[5:9] == ("2025 (observé)", "2026 (projeté)", "2027 (projeté)", "2028 (projeté)")
+    table = {(r[1], r[4]): dict(zip((2025, 2026, 2027, 2028), r[5:9], strict=True)) for r in rows[4:] if r[0]}
+    gestionnaire = "690000021"
+    # the worked example has no FINESS directory: the gestionnaire is named by its legal entity's number
+    assert next(r[2] for r in rows[4:] if r[1] == gestionnaire) == "Entité juridique 690000021"
+    assert round(table[(gestionnaire, "Charges dans le champ")][2025], 2) == 273000.00
+    charges_2026 = 196000 * 1.03 + 47000 * 1.01 + 20000 * 1.03 + 10000 * 1.01
+    assert round(table[(gestionnaire, "Charges dans le champ")][2026], 2) == round(charges_2026, 2)
+    assert table[(gestionnaire, "Places autorisées")][2025] == 60
+    assert round(table[(gestionnaire, "Coût par place")][2026], 2) == round(charges_2026 / 60, 2)
+    assert round(table[(A, "Résultat (financement + autres produits - charges)")][2025], 2) == -35000.00
+    # the second IME has no funding: no result, and the gestionnaire's result is the IME A's
+    assert table[(B, "Résultat (financement + autres produits - charges)")][2025] in ("", None)
+    labels = dict(funding.rows("select distinct measure, measure_label from marts.cpom_trajectory"))
+    for level, entity, year, measure, value in funding.rows(
+            "select level, entity, year, measure, value from marts.cpom_trajectory"):
+        got = table[(entity, labels[measure])][year]
+        assert (got in ("", None)) if value is None else abs(got - value) < 0.005, (level, entity, year, measure)

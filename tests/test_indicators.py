@@ -367,7 +367,7 @@ def test_the_steering_and_quality_pages_show_small_cells(quality):
     member = next(r for r in rows if f"<td>{E1}</td><td>IME Les Tilleuls</td>" in r and "Membre" in r)
     assert member.count("&lt; 5") == 5           # hours, ordinary hours, both shares, persons
     o1 = next(r for r in rows if r.startswith("<td>O1</td>") and "<td>2025</td>" in r)
-    assert "&lt; 5" in o1 and "Pas de donnée" in o1 and "0,60" in o1      # the target stays
+    assert "&lt; 5" in o1 and "Pas de donnée" in o1 and "60,0\u202f%" in o1      # the target stays, in %
     quality_page = (reports / "qualite.html").read_text(encoding="utf-8")
     assert "&lt; 5" in quality_page and "Besoins couverts" in quality_page
     assert not re.search(r"restreint/", quality_page)

@@ -256,7 +256,7 @@ def test_windows_1252_is_read_as_latin_1_only_where_the_two_agree(tmp_path, monk
     """A Windows-1252 file whose bytes Latin-1 reads the same (accents, °) is read by DuckDB as it is, with no UTF-8
     copy; one with a byte where the two differ (€, ’ are 0x80 and 0x92), or with a line that is UTF-8, is transcoded
     as before. Each reads back the text that was written, and the person ids get the same pseudonyms."""
-    from pipelines.ingestion import readers
+    from pipelines.ingestion import encodings
     from pipelines.ingestion.landing import land_folder
     from pipelines.ingestion.pseudonym import pseudonymise
 
@@ -272,16 +272,16 @@ def test_windows_1252_is_read_as_latin_1_only_where_the_two_agree(tmp_path, monk
     for name, data in files.items():
         path = tmp_path / f"{name}.csv"
         path.write_bytes(data)
-        text = readers.prepare_csv(path, tmp_path, name)
+        text = encodings.prepare_csv(path, tmp_path, name)
         decisions[name] = (text.read_as, text.encoding, text.path == path)
     assert decisions == {"accents": ("latin-1", "cp1252", True), "euro": ("utf-8", "cp1252", False),
                          "mixed": ("utf-8", "utf-8+cp1252", False)}
     # a UTF-8 pair cut by the end of a read chunk is still seen (é is C3 A9 in UTF-8)
-    monkeypatch.setattr(readers, "CHUNK", 1)
+    monkeypatch.setattr(encodings, "CHUNK", 1)
     cut = tmp_path / "cut.csv"
     cut.write_bytes(b"a;b\n\xe8;" + "é".encode() + b"\n")
-    assert not readers.latin1_readable(cut)
-    assert readers.latin1_readable(tmp_path / "accents.csv")
+    assert not encodings.latin1_readable(cut)
+    assert encodings.latin1_readable(tmp_path / "accents.csv")
     monkeypatch.undo()
 
     land = tmp_path / "landing"

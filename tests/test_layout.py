@@ -126,3 +126,83 @@ def test_the_indicator_catalogue_is_one_list():
         encoding="utf-8"), re.S).group(1)
     assert sorted(seed) == models == sorted(re.findall(r"'([a-z_]+)'", union))
     assert len(seed) == 13
+
+
+# ---------------------------------------------------------------- the Python layers, bottom to top (issue 34)
+
+PYTHON_LAYERS = {
+    # configuration models and pure helpers
+    0: ["pipelines.settings", "pipelines.config_files", "pipelines.cooperation", "pipelines.cpom",
+        "pipelines.scenarios", "pipelines.comptabilite", "pipelines.parameters", "pipelines.landing_config",
+        "pipelines.children", "pipelines.demo"],
+    # ingestion and the warehouse primitives (paths, lock, build-and-swap, failure reasons, dbt's build, the data
+    # quality suites, the processes a run starts ahead, the Dagster instance), and the report builders
+    1: ["pipelines.ingestion", "pipelines.warehouse", "pipelines.failures", "pipelines.incremental",
+        "pipelines.dbt_build", "pipelines.dbt_cli", "pipelines.dbt_child", "pipelines.data_quality",
+        "pipelines.quality_worker", "pipelines.prewarm", "pipelines.spark_engine", "pipelines.instance",
+        "pipelines.preflight", "pipelines.parsed_dbt", "reports"],
+    2: ["pipelines.defs", "pipelines.definitions"],  # the Dagster definitions
+    3: ["pipelines.run", "pipelines.serve", "pipelines.scenario_rerun"],  # the commands
+    4: ["pipelines.cli"],
+}
+# a command that lives in a lower module: its imports are a command's (none today)
+COMMAND_FUNCTIONS: dict[str, set[str]] = {}
+
+
+def _layer(module: str) -> int:
+    found = [(len(prefix), layer) for layer, prefixes in PYTHON_LAYERS.items() for prefix in prefixes
+             if module == prefix or module.startswith(prefix + ".")]
+    assert found, f"{module} is in no layer of PYTHON_LAYERS"
+    return max(found)[1]
+
+
+def _python_imports() -> dict[str, set[str]]:
+    """Each module of pipelines/ and reports/ (a command function of COMMAND_FUNCTIONS as `module:function`) → the
+    project modules it imports, at its top or inside a function."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in sorted([*(settings.ROOT / "pipelines").rglob("*.py"), *(settings.ROOT / "reports").rglob("*.py")]):
+        parts = path.relative_to(settings.ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        owners = {id(node): f"{module}:{fn.name}" for fn in tree.body if isinstance(fn, ast.FunctionDef)
+                  and fn.name in COMMAND_FUNCTIONS.get(module, set()) for node in ast.walk(fn)}
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [f"{node.module}.{a.name}" if node.module in ("pipelines", "pipelines.ingestion",
+                                                                      "pipelines.defs", "pipelines.demo") else
+                         node.module for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            owner = owners.get(id(node), module)
+            graph.setdefault(owner, set()).update(n for n in names if n.split(".")[0] in ("pipelines", "reports"))
+    return graph
+
+
+def test_python_modules_import_only_their_layer_or_below():
+    graph = _python_imports()
+    assert {"pipelines.run", "pipelines.warehouse", "pipelines.scenario_rerun", "pipelines.defs.dbt"} <= set(graph)
+    upward = [f"{m} (layer {_layer(m)}) imports {d} (layer {_layer(d)})" for m, deps in graph.items() for d in deps
+              if _layer(d) > _layer(m)]
+    assert upward == []
+
+
+def test_python_imports_have_no_cycle():
+    import graphlib
+
+    graph: dict[str, set[str]] = {}
+    for owner, deps in _python_imports().items():  # a command function's imports are its module's
+        module = owner.split(":")[0]
+        graph.setdefault(module, set()).update(d for d in deps if d != module)
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        raise AssertionError(f"import cycle: {' → '.join(exc.args[1])}") from None
+
+
+def test_the_benchmark_reads_timings_through_the_run_layer():
+    text = (settings.ROOT / "benchmarks" / "run.py").read_text(encoding="utf-8")
+    assert "from pipelines.run import asset_groups, execute, timings" in text
+    assert "import dagster" not in text and "get_records_for_run" not in text

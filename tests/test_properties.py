@@ -17,7 +17,7 @@ import jinja2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingestion import readers
+from pipelines.ingestion import formats, readers
 from pipelines.ingestion.mapping import map_headers
 from pipelines.ingestion.schema import TABLES, header_score
 from pipelines.settings import DBT_PROJECT_DIR, NOMENCLATURES_DIR
@@ -68,7 +68,7 @@ def test_messy_csv_reads_back_to_the_same_rows(rows, delimiter, encoding, quotin
         path = Path(tmp) / "activite.csv"
         path.write_bytes(buffer.getvalue().encode(encoding))
         with duckdb.connect() as con:
-            result = readers.read_any(con, path, "t", Path(tmp), header_score(ACTIVITY))
+            result = formats.read_any(con, path, "t", Path(tmp), header_score(ACTIVITY))
             mapping = map_headers(result.headers, ACTIVITY)
             assert not mapping.missing_required
             selected = ", ".join(f't."{mapping.columns[c]}"' for c in columns)

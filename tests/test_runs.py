@@ -221,7 +221,7 @@ def test_a_dbt_failure_is_told_in_one_line(tmp_path):
     (dbt.log, JSON lines); nothing when dbt finished with no failure, or left neither."""
     import json
 
-    from pipelines.run import dbt_failure
+    from pipelines.failures import dbt_failure
 
     assert dbt_failure(tmp_path) is None
     (tmp_path / "dbt.log").write_text("\n".join([
@@ -247,7 +247,7 @@ def test_a_crash_of_dbt_is_said_as_such(tmp_path):
     without their NodeFinished)."""
     import json
 
-    from pipelines.run import dbt_crash
+    from pipelines.failures import dbt_crash
 
     def event(name, unique_id):
         return json.dumps({"info": {"name": name, "level": "debug"}, "data": {"node_info": {"unique_id": unique_id}}})
@@ -270,3 +270,20 @@ def test_a_crash_of_dbt_is_said_as_such(tmp_path):
         "leaves DuckDB less memory and more spilling")
     message[2] = "failed with exit code `1`."
     assert dbt_crash(message, log) is None  # an error dbt reported itself: told from its results
+
+
+def test_a_failed_step_is_told_in_one_line(tmp_path):
+    """Without a gate message nor a failing dbt node, the first failed step's error: a crash of dbt named with its
+    signal and where its log is kept; another step's first line, with dbt's exit code when its message has one."""
+    from pipelines.failures import failure_reason
+
+    warehouse, kept = tmp_path / "build" / "w.duckdb", tmp_path / "w.duckdb.failed-dbt.log"
+    crash = ["dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command", "",
+             "failed with exit code `-9`."]
+    assert failure_reason([("serafin_dbt", crash)], warehouse, kept) == (
+        "dbt's process was killed (SIGKILL): out of memory, or stopped by hand; a lower SERAFIN_DUCKDB_MEMORY leaves "
+        f"DuckDB less memory and more spilling; dbt's log: {kept}")
+    assert failure_reason([("reports", ["report pages failed: cost_report (boom)"]),
+                           ("audit__data_quality", ["never reached"])], warehouse) == (
+        "step reports failed: report pages failed: cost_report (boom)")
+    assert failure_reason([], warehouse) == "the run failed (run again with -v to see each step)"

@@ -129,7 +129,7 @@ def test_contract_tables_of_foundation_and_costs(worked_example):
 
     assert shortfalls(worked_example.path, [
         "marts.cost_per_prestation", "marts.person_cost", "marts.cost_reconciliation", "marts.unallocated_cost",
-        "marts.action_cost", "marts.person_action_cost",
+        "marts.action_cost", "marts.person_action_cost", "marts.traceability",
         "core.establishments", "core.persons", "core.stays", "core.needs", "core.plans", "core.activity",
         "core.staff", "core.ledger", "core.partners", "core.conventions", "ref.serafin_codes", "ref.code_aliases",
         "audit.rejected_rows", "audit.unmapped_events", "audit.ingestion_log"]) == []
@@ -205,3 +205,58 @@ def test_the_distribution_of_the_cost_per_person(worked_example):
     assert row[3] == pytest.approx(low + 0.5 * (mid - low), abs=0.01)
     assert row[4] == pytest.approx(mid, abs=0.01)
     assert row[5] == pytest.approx(mid + 0.8 * (high - mid), abs=0.01)
+
+
+# cost-method.md step 12 (E1 1.0 FTE, E2 0.5 FTE, 1 607 h a year): paid hours, estimated hours, cost per estimated
+# hour, traceability. Figures from the doc's worked example.
+@pytest.mark.parametrize("professional, paid, recorded", [("E1", 1607.0, 5.0), ("E2", 803.5, 2.0)])
+def test_paid_and_recorded_hours(worked_example, professional, paid, recorded):
+    row = worked_example.rows("select paid_hours, recorded_hours from intermediate.int_professional_hours "
+                              "where finess_et = ? and year = 2025 and professional_id = ?", [ESMS, professional])
+    assert row == [(pytest.approx(paid), pytest.approx(recorded))]
+
+
+@pytest.mark.parametrize("code, estimated", [("2.2.1", 642.8), ("2.3.3.1", 642.8), ("3.1.4.2", 321.4),
+                                             ("2.1.2.1", 803.5)])
+def test_estimated_hours(worked_example, code, estimated):
+    assert round(worked_example.scalar(
+        "select estimated_hours from intermediate.int_estimated_hours where finess_et = ? and year = 2025 "
+        "and prestation_code = ?", [ESMS, code]), 2) == estimated
+
+
+@pytest.mark.parametrize("code, estimated, per_estimated_hour", [
+    ("2.1.2.1", 803.5, 104.97), ("2.2.1", 642.8, 83.98), ("2.3.3.1", 642.8, 83.98)])
+def test_cost_per_estimated_hour(worked_example, code, estimated, per_estimated_hour):
+    hours, estimated_hours, per_hour = worked_example.rows(
+        "select professional_hours, estimated_hours, cost_per_estimated_hour from marts.cost_per_prestation "
+        "where finess_et = ? and year = 2025 and prestation_code = ?", [ESMS, code])[0]
+    assert hours == 2.0 and round(estimated_hours, 2) == estimated
+    assert round(per_hour, 2) == per_estimated_hour
+
+
+def test_traceability_of_the_esms(worked_example):
+    """τ = 7 / 2 410.5 = 0.29 %, flagged under 0.5; D1 and C1 (90 000 + 30 000 of 198 000) record no time."""
+    row = worked_example.rows(
+        "select paid_hours, recorded_hours, traceability, staff_cost, untraced_staff_cost, flagged, professionals, "
+        "untraced_professionals from marts.traceability where finess_et = ? and year = 2025 and profession is null",
+        [ESMS])
+    assert len(row) == 1
+    paid, recorded, tau, staff_cost, untraced, flagged, professionals, untraced_professionals = row[0]
+    assert paid == pytest.approx(2410.5) and recorded == pytest.approx(7.0)
+    assert tau == pytest.approx(7 / 2410.5) and round(100 * tau, 2) == 0.29 and flagged is True
+    assert (round(staff_cost, 2), round(untraced, 2)) == (198000.00, 120000.00)
+    assert (professionals, untraced_professionals) == (2, 2)
+
+
+def test_traceability_per_profession(worked_example):
+    rows = {r[0]: r[1:] for r in worked_example.rows(
+        "select profession, paid_hours, recorded_hours, traceability, untraced_staff_cost, flagged "
+        "from marts.traceability where finess_et = ? and year = 2025 and profession is not null", [ESMS])}
+    assert set(rows) == {"educateur_specialise", "orthophoniste", "directeur", "cuisinier"}
+    assert rows["educateur_specialise"][:3] == (pytest.approx(1607.0), pytest.approx(5.0), pytest.approx(5 / 1607))
+    assert rows["orthophoniste"][:3] == (pytest.approx(803.5), pytest.approx(2.0), pytest.approx(2 / 803.5))
+    # the directeur and the cuisinier record no time: not in τ, their cost is untraced, nothing to flag
+    assert rows["directeur"] == (0.0, 0.0, None, 90000.0, False)
+    assert rows["cuisinier"] == (0.0, 0.0, None, 30000.0, False)
+    assert worked_example.scalar("select value_ from marts.cost_parameters where parameter = 'annual_hours_per_fte'") \
+        == "1607.0"

@@ -4,16 +4,15 @@
 import contextlib
 import functools
 import io
-import itertools
 import json
-import shutil
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from pipelines import dbt_build, prewarm
+from pipelines import landing_config as landing_files
 from pipelines.defs.project import dbt_project
 from pipelines.defs.resources import SerafinPaths
 from pipelines.parameters import check_parameters, summary
@@ -61,65 +60,30 @@ class DbtRunConfig(dg.Config):
     # them on the same data); a run always tests by default
     data_tests: bool = True
 
-
-def landing_config(landing: str | Path) -> dict[str, Any]:
-    """The configuration files beside the landing data, checked, as dbt vars: `cooperation` (cooperation.yaml),
-    `scenarios` (scenarios/*.yaml), `cpom` (cpom.yaml); absent files give no var. The asset reads them itself,
-    so a run started from the Dagster UI uses them too; `serafin run` checked them before anything was built."""
-    from pipelines import cooperation, cpom, scenarios
-
-    loaded = scenarios.load(Path(landing))
-    values = {"cooperation": cooperation.as_dbt_var(cooperation.load(Path(landing))),
-              "scenarios": scenarios.as_dbt_var(loaded),
-              "cpom": cpom.as_dbt_var(cpom.load(Path(landing), [s.name for _, s in loaded]))}
-    return {k: v for k, v in values.items() if v}
+    def options(self) -> dbt_build.Options:
+        return dbt_build.Options(tuple(self.years), self.data_tests)
 
 
-def dbt_var_values(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The run's dbt vars: the warehouse file (profiles.yml reads it), the run options and the landing folder's
-    configuration (`landing_config`)."""
-    values: dict[str, Any] = {"warehouse": warehouse}
-    if config.years:
-        values["years"] = sorted(set(config.years))
-    values.update(landing or {})
-    return values
+landing_config = landing_files.dbt_vars  # the landing folder's configuration files as dbt vars
 
 
 def dbt_vars(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> list[str]:
-    """dbt CLI arguments for the run's vars (`dbt_var_values`)."""
-    return ["--vars", json.dumps(dbt_var_values(config, warehouse, landing), ensure_ascii=False)]
+    """dbt CLI arguments for the run's vars (dbt_build.var_values)."""
+    return ["--vars", json.dumps(dbt_build.var_values(config.options(), warehouse, landing), ensure_ascii=False)]
 
 
-def _partial_parse_file(warehouse: str, args: list[str]) -> Path:
-    """Where the parse of a run with this warehouse file and these arguments is kept between runs. Only the vars
-    and the target change what dbt parses: the selection (`--exclude`, `--full-refresh`…) does not, so a month
-    added (which excludes what it leaves alone) reuses the parse of the full build before it."""
-    import hashlib
-
-    from pipelines import settings
-
-    parsed = [f"{a}={b}" for a, b in itertools.pairwise(args) if a in ("--vars", "--target")]
-    tag = hashlib.sha256("\x00".join([warehouse, *parsed]).encode("utf-8")).hexdigest()[:16]
-    return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
-
-
-def _check_cooperation_members(frame: dict | None, paths: SerafinPaths) -> None:
-    """cooperation.yaml's members and partners must be in the landing data: checked on the raw rows, before
-    dbt builds anything."""
-    if not frame:
-        return
-    import duckdb
-
-    from pipelines import cooperation
-
-    with duckdb.connect(paths.warehouse, read_only=True) as con:
-        establishments = {r[0] for r in con.execute(
-            "select distinct upper(trim(finess_et)) from raw.establishments where finess_et is not null").fetchall()}
-        partners = {r[0] for r in con.execute(
-            "select distinct trim(partner_id) from raw.partners where partner_id is not null").fetchall()}
+def build_arguments(paths: SerafinPaths, config: DbtRunConfig) -> dbt_build.Build:
+    """The build's arguments and plan (pipelines/dbt_build.py), or dg.Failure naming the file and what is wrong."""
+    problems = check_parameters()
+    if problems:
+        raise dg.Failure(description=summary(problems),
+                         metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
     try:
-        cooperation.check_against_data(frame, establishments, partners, Path(paths.landing))
-    except cooperation.CooperationProblem as exc:
+        landing = landing_files.dbt_vars(paths.landing)
+        dbt_build.check_cooperation_members(landing.get("cooperation"), paths.warehouse, paths.landing)
+        values = dbt_build.var_values(config.options(), paths.warehouse, landing)
+        return dbt_build.prepare(paths.warehouse, paths.work, paths.engine, values, config.options())
+    except (*landing_files.PROBLEMS, RuntimeError) as exc:  # RuntimeError: Spark is missing
         raise dg.Failure(description=str(exc)) from None
 
 
@@ -131,99 +95,56 @@ def serafin_dbt_assets():
                 name="serafin_dbt", pool="warehouse")
     def serafin_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: SerafinPaths,
                     config: DbtRunConfig):
-        problems = check_parameters()
-        if problems:
-            raise dg.Failure(description=summary(problems),
-                             metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
-        import duckdb
-
-        from pipelines import cooperation, cpom, incremental, scenarios, settings
-
+        build = build_arguments(paths, config)
+        context.log.info(f"dbt build, {'incremental' if build.decision.incremental else 'full'}: "
+                         f"{build.decision.reason}" + (f"; {len(build.unchanged)} seeds and models unchanged"
+                                                       if build.unchanged else ""))
+        invocation = dbt.cli(build.args, context=context, target_path=build.target)  # a few seconds of its own
         try:
-            landing = landing_config(paths.landing)
-        except (cooperation.CooperationProblem, scenarios.ScenarioProblem, cpom.CpomProblem) as exc:
-            raise dg.Failure(description=str(exc)) from None
-        _check_cooperation_members(landing.get("cooperation"), paths)
-        # cautious: a test runs only when all the nodes it reads are built (a validation-only run must not run
-        # a relationships test of a cost model because the seed it points to was selected)
-        args = ["build", "--indirect-selection", "cautious", *dbt_vars(config, paths.warehouse, landing)]
-        # incremental when the only landing change since the last build is new activity files (pipelines/incremental.py)
-        options = incremental.options_digest(dbt_var_values(config, paths.warehouse, landing))
-        with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
-            decision = incremental.plan(con, options, paths.engine)
-            incremental.forget(con)
-        unchanged: list[str] = []
-        if decision.incremental:
-            unchanged = incremental.unchanged_nodes(_manifest(project.manifest_path), decision.changed)
-            if unchanged:
-                args += ["--exclude", " ".join(unchanged)]
-        else:
-            args.append("--full-refresh")
-        if not config.data_tests:
-            args += ["--exclude-resource-type", "test", "unit_test"]
-        elif decision.incremental:
-            # dbt's unit tests check the models' SQL on the rows they give, not the data: an incremental run has the
-            # dbt project of the last build (pipelines/incremental.py), which passed them
-            args += ["--exclude-resource-type", "unit_test"]
-        context.log.info(f"dbt build, {'incremental' if decision.incremental else 'full'}: {decision.reason}"
-                         + (f"; {len(unchanged)} seeds and models unchanged" if unchanged else ""))
-        spark = _spark_folder(paths) if paths.engine == "spark" else None
-        if spark is not None:
-            args += ["--target", "spark"]
-        target = Path(paths.work) / "dbt"
-        saved = _partial_parse_file(paths.warehouse, args)
-        if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(saved, target / "partial_parse.msgpack")
-        invocation = dbt.cli(args, context=context, target_path=target)  # dbt starts: a few seconds of its own
-        try:
-            if _runs_data_quality(context):
-                # the data-quality step's process, unless the run started it already (pipelines/run.py): it imports
-                # GX (3.5 s) while dbt builds, so the step starts at once
-                from pipelines import data_quality
-
-                data_quality.prewarm()
+            children = prewarm.of(paths.work)  # the processes `serafin run` started ahead (none from the UI)
+            if children is not None and _runs_data_quality(context):  # GX's import (3.5 s) while dbt builds
+                children.start_quality()
             # Dagster records what dbt leaves alone: upstream of all that dbt builds, so first
-            yield from _unchanged_outputs(context, unchanged)
+            yield from _unchanged_outputs(context, build.unchanged)
         except BaseException:
             invocation.process.terminate()  # no dbt left writing to the build warehouse
             raise
-        if config.quiet:
-            # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log instead
+        if config.quiet:  # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log
             with contextlib.redirect_stdout(_DebugLog(context.log)):
                 yield from invocation.stream()
         else:
             yield from invocation.stream()
-        if (target / "partial_parse.msgpack").exists():
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(target / "partial_parse.msgpack", saved)
-        with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
-            if spark is not None:
-                from pipelines import spark_engine
-
-                copied = spark_engine.import_tables(con, spark)
-                context.log.info(f"Spark: {copied} tables copied into the warehouse")
-            if len(context.selected_asset_keys) == len(context.assets_def.keys):
-                # a whole build: the next run may start from it (a subset, e.g. validation only, may not)
-                incremental.record(con, options, paths.engine, decision)
+        whole = len(context.selected_asset_keys) == len(context.assets_def.keys)  # a subset may not be a base
+        copied = dbt_build.finish(build, paths.warehouse, paths.engine, whole)
+        if copied is not None:
+            context.log.info(f"Spark: {copied} tables copied into the warehouse")
+        yield from _observations(context, paths.warehouse)
 
     return serafin_dbt
+
+
+def _observations(context: dg.AssetExecutionContext, warehouse: str):
+    """After the build: each raw table's landing files as audit.ingestion_log counts them, each mart's row count."""
+    import duckdb
+
+    from pipelines.defs.landing import file_observations
+
+    built = {tuple(k.path) for k in context.selected_asset_keys}
+    with duckdb.connect(warehouse, read_only=True) as con:
+        if ("audit", "ingestion_log") in built:
+            yield from file_observations(con)
+        marts = [name for schema, name in built if schema == "marts"]
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                            "where table_schema = 'marts' and table_type = 'BASE TABLE'").fetchall()}
+        for name in sorted(set(marts) & tables):
+            rows = con.execute(f'select count(*) from marts."{name}"').fetchone()[0]
+            yield dg.AssetObservation(asset_key=["marts", name], metadata={"dagster/row_count": int(rows)})
 
 
 def _runs_data_quality(context: dg.AssetExecutionContext) -> bool:
     """Whether this run materialises audit.data_quality (a run of the whole job has no selection: None or empty)."""
     selected = context.run.asset_selection
     return not selected or dg.AssetKey(["audit", "data_quality"]) in selected
-
-
-def _manifest(path: Path) -> dict[str, Any]:
-    """The parsed project's manifest, read once per version of the file (`serafin ui` re-parses a changed project)."""
-    return _read_manifest(str(path), Path(path).stat().st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=1)
-def _read_manifest(path: str, _mtime: int) -> dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str]):
@@ -233,7 +154,7 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str]):
     import graphlib
 
     wanted = set(names)
-    nodes = {uid: node for uid, node in _manifest(dbt_project().manifest_path)["nodes"].items()
+    nodes = {uid: node for uid, node in dbt_build.manifest()["nodes"].items()
              if node["resource_type"] in ("seed", "model") and node["name"] in wanted}
     order = graphlib.TopologicalSorter({uid: [p for p in node["depends_on"].get("nodes", []) if p in nodes]
                                         for uid, node in nodes.items()})
@@ -253,23 +174,3 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str]):
                 yield dg.AssetCheckResult(asset_key=key, check_name=spec.name, passed=True,
                                           metadata={"incremental": "not run again: the last build passed it on the "
                                                                    "same rows"})
-
-
-def _spark_folder(paths: SerafinPaths) -> Path:
-    """Prepare a Spark build of this run: the raw rows exported as Parquet into the run's work folder, which dbt's
-    Spark profile reads from SERAFIN_SPARK_DIR (pipelines/spark_engine.py)."""
-    import os
-
-    import duckdb
-
-    from pipelines import spark_engine
-
-    missing = spark_engine.available()
-    if missing:
-        raise dg.Failure(description=missing)
-    folder = Path(paths.work) / "spark"
-    spark_engine.prepare(folder)
-    with duckdb.connect(paths.warehouse, read_only=True) as con:
-        spark_engine.export_raw(con, folder)
-    os.environ[spark_engine.SPARK_DIR_ENV] = str(folder)  # dbt's Spark profile reads it (dbt runs as a child)
-    return folder

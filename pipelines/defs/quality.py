@@ -31,11 +31,14 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
 def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths):
     """Great Expectations on the core tables and the accounts' quality mart, executed in DuckDB; one row per
     expectation in audit.data_quality (failing row count, a sample of failing rows without person ids)."""
-    from pipelines import data_quality as dq
+    from pipelines import prewarm
+    from pipelines.quality_worker import Worker, WorkerFailed
 
-    try:  # in a process of its own, which the run started ahead (dq.Worker)
-        outcomes = dq.take_worker().run(Path(paths.warehouse), Path(paths.work) / "gx")
-    except dq.WorkerFailed as exc:
+    children = prewarm.of(paths.work)  # the run started the worker ahead (pipelines/prewarm.py), unless from the UI
+    worker = children.take_quality() if children is not None else Worker()
+    try:
+        outcomes = worker.run(Path(paths.warehouse), Path(paths.work) / "gx")
+    except WorkerFailed as exc:
         raise dg.Failure(description=f"the data-quality suite failed: {exc}") from None
     failed = [o for o in outcomes if not o.success and o.severity == "error"]
     yield dg.MaterializeResult(metadata={"checks": len(outcomes), "failed": sum(not o.success for o in outcomes),

@@ -51,10 +51,14 @@ PAGES = [
          frozenset({"plotly", "html"}),
          tuple(_marts("cost_per_prestation", "cost_reconciliation", "person_cost", "cost_flow", "unallocated_cost",
                       "cost_parameters", "cost_person_distribution", "action_cost_summary", "cost_benchmark",
-                      "funding_scenario", "funding_scenarios", "funding_sensitivity"))),
+                      "funding_scenario", "funding_scenarios", "funding_sensitivity", "traceability"))),
     Page("cpom_annexe", "reports.cpom_pack:build_cpom_workbook",
          "cpom_annexe.xlsx: the CPOM's financial annex, one sheet per part.", frozenset({"excel"}),
          tuple(_marts(*CPOM_MARTS))),
+    Page("simulators", "reports.simulator:build_simulators",
+         "simulateur/<file>.xlsx: for each scenario file, a live workbook: its tariffs and amounts as inputs, each "
+         "ESMS's funding, delta and the rules' amounts as formulas over them.", frozenset({"excel"}),
+         tuple(_marts("funding_scenario", "funding_scenario_detail", "funding_scenarios", "funding_need_levels"))),
     Page("quality_page", "reports.quality:build_quality_page",
          "qualite.html: every indicator with its numerator and denominator by HAS theme, needs coverage, objectives.",
          frozenset({"plotly", "html"}), tuple(_marts("indicators_board", "needs_coverage_by_domain", "objectives_board"))),
@@ -69,6 +73,12 @@ PAGES = [
          "territoire.html: offer, demand and coverage of the territory, and an offline map.",
          frozenset({"plotly", "html"}),
          tuple(_marts("territory_offer", "territory_demand", "territory_coverage", "territory_establishments"))),
+    Page("board_pack", "reports.pack:build_pack",
+         "pack_copil.pdf: the board pack (pilotage, CPOM synthesis, key figures of the other pages), A4, printed by "
+         "headless Chromium; skipped, saying so, without Chromium.", frozenset({"pdf"}),
+         tuple(_marts("cooperation_frame", "objectives_board", "cooperation_contributions", "indicators_board",
+                      "territory_offer", "territory_coverage", "cpom_trajectory", "funding_scenario",
+                      "cost_reconciliation", "cost_person_distribution"))),
     Page("data_quality_page", "reports.data_quality:build_data_quality_page",
          "donnees.html: each data-quality check with its failing rows, and what the ingestion quarantined.",
          frozenset({"html"}),
@@ -96,6 +106,16 @@ def _build_in_child(page: Page, warehouse: str, out_dir: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def _written(path: str) -> dict:
+    """A page's materialization metadata: the file written (or folder, for the restricted lists) and its bytes."""
+    from pathlib import Path
+
+    written = Path(path)
+    files = [p for p in written.rglob("*") if p.is_file()] if written.is_dir() else [written]
+    return {"path": dg.MetadataValue.path(path), "files": len(files),
+            "bytes": sum(p.stat().st_size for p in files if p.exists())}
+
+
 def _workers(pages: int) -> int:
     """Pages built at once: one per core, at most one per page."""
     return max(1, min(pages, os.cpu_count() or 1))
@@ -119,15 +139,19 @@ def report_pages(context: dg.AssetExecutionContext, paths: SerafinPaths):
                 context.log.error(f"report {page.name} failed: {exc}")
                 failed.append(f"{page.name} ({exc})")
                 continue
+            if not os.path.exists(path):  # a page that could not be written here says why (the pack without Chromium)
+                context.log.warning(f"report {page.name}: {path}")
+                yield dg.MaterializeResult(asset_key=page.key, metadata={"skipped": path})
+                continue
             context.log.info(f"report {page.name} written to {path}")
-            yield dg.MaterializeResult(asset_key=page.key, metadata={"path": path})
+            yield dg.MaterializeResult(asset_key=page.key, metadata=_written(path))
     if failed:
         raise dg.Failure(description="report pages failed: " + "; ".join(failed))
     if INDEX.key in context.selected_asset_keys:
         from reports.__main__ import build_page
 
         path = build_page(INDEX.builder, paths.warehouse, paths.reports)
-        yield dg.MaterializeResult(asset_key=INDEX.key, metadata={"path": path})
+        yield dg.MaterializeResult(asset_key=INDEX.key, metadata=_written(path))
 
 
 REPORT_ASSETS = [report_pages]

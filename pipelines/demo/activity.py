@@ -10,6 +10,34 @@ from pathlib import Path
 from pipelines.demo.files import transcode
 from pipelines.demo.profile import CATEGORIES, COLLECTIVE, INDIVIDUAL, GeneratorConfig
 
+# What each kind of ESMS records of its time (cost-method step 12, traceability), beyond the rhythm of
+# profile.CATEGORIES: (individual events per person-week and collective events per group-week recorded on top,
+# professionals leading a collective event, scale of the recorded durations, minutes of indirect work without a person
+# per professional and week: synthesis meetings, coordination, 3.x). A SESSAD's work is appointments, most of it
+# recorded (about 60 % of the paid hours); an IME records half-day group sessions led by two professionals and long
+# team meetings (about 40 %); in a MAS or a FAM much of the day's care is not recorded event by event (25-30 %).
+PRACTICE = {"IME": (0, 0, 2, 1.3, 120), "SESSAD": (1, 0, 1, 1.0, 60), "MAS": (4, 4, 1, 1.0, 60),
+            "FAM": (3, 4, 1, 1.0, 60), "ESAT": (0, 0, 1, 1.0, 60), "SAVS": (0, 0, 1, 1.0, 60)}
+# how much a profession records relative to the others of its ESMS (1: as much): therapists work by appointments,
+# the staff of daily care records a smaller share of its time. Activity is drawn in proportion to FTE × this.
+RECORDING = {"orthophoniste": 1.25, "psychomotricien": 1.25, "psychologue": 1.2, "medecin": 1.1,
+             "moniteur_educateur": 0.9, "aes": 0.7, "aide_soignant": 0.6}
+
+
+def _pros(staff_ids) -> list[tuple[str, int, str, int, int]]:
+    """(finess_et, idx, professional_id, lo, hi): each professional's slice of [0, 1 000 000), in proportion to his
+    FTE × RECORDING; an event goes to the professional whose slice holds a number drawn from its hash."""
+    out = []
+    for finess, members in staff_ids.items():
+        weights = [max(fte, 0.01) * RECORDING.get(profession, 1.0) for _, profession, fte in members]
+        total, cumulated = sum(weights), 0.0
+        for i, ((pid, _, _), weight) in enumerate(zip(members, weights)):
+            lo = round(1_000_000 * cumulated / total)
+            cumulated += weight
+            hi = 1_000_000 if i == len(members) - 1 else round(1_000_000 * cumulated / total)
+            out.append((finess, i, pid, lo, hi))
+    return out
+
 
 def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: GeneratorConfig) -> int:
     import duckdb
@@ -21,9 +49,8 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
     con.executemany("insert into esms values (?, ?, ?)", [(e["finess_et"], e["category"], e["places"]) for e in esms])
     con.execute("create table stays(person_id varchar, finess_et varchar, start_date date, end_date date)")
     con.executemany("insert into stays values (?, ?, ?, ?)", [(s[1], s[2], s[3], s[4] or None) for s in stays])
-    con.execute("create table pros(finess_et varchar, idx int, professional_id varchar)")
-    con.executemany("insert into pros values (?, ?, ?)",
-                    [(f, i, p[0]) for f, members in staff_ids.items() for i, p in enumerate(members)])
+    con.execute("create table pros(finess_et varchar, idx int, professional_id varchar, lo int, hi int)")
+    con.executemany("insert into pros values (?, ?, ?, ?, ?)", _pros(staff_ids))
     con.execute("create table codes(category varchar, collective boolean, idx int, code varchar, minutes int)")
     rows = []
     for cat, table in INDIVIDUAL.items():
@@ -36,8 +63,9 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
     con.execute("create table settings(category varchar, idx int, setting varchar)")
     con.executemany("insert into settings values (?, ?, ?)",
                     [(cat, i, s) for cat, spec in CATEGORIES.items() for i, s in enumerate(spec[7])])
-    con.execute("create table cat(category varchar, ind int, col int)")
-    con.executemany("insert into cat values (?, ?, ?)", [(c, s[5], s[6]) for c, s in CATEGORIES.items()])
+    con.execute("create table cat(category varchar, ind int, col int, crew int, scale double, indirect int)")
+    con.executemany("insert into cat values (?, ?, ?, ?, ?, ?)",
+                    [(c, s[5] + PRACTICE[c][0], s[6] + PRACTICE[c][1], *PRACTICE[c][2:]) for c, s in CATEGORIES.items()])
 
     first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
     # person-weeks: weeks of the period inside a stay; children's ESMS close 10 weeks a year
@@ -54,8 +82,8 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
     """)
     # rows at the natural rhythm of each category; a target size scales it by a whole factor, then keeps
     # a share of the events (by hash, deterministic) so that the total lands close to the target
-    base = con.execute("""select sum(c.ind) + sum(c.col) from person_weeks p join cat c using (category)""").fetchone()[0] or 1
-    indirect = con.execute(f"""select count(*) * (select count(*) from range(date '{first}', date '{last}', interval 14 day))
+    base = con.execute("""select sum(c.ind) + sum(c.col * c.crew) from person_weeks p join cat c using (category)""").fetchone()[0] or 1
+    indirect = con.execute(f"""select count(*) * (select count(*) from range(date '{first}', date '{last}', interval 7 day))
                                from pros""").fetchone()[0]
     factor, keep = 1, 1.0
     if config.activity_rows:
@@ -97,27 +125,41 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
             cd.code as prestation_code,
             ev.week_start + cast(ev.h % 5 as int) + interval (8 + (ev.h // 7) % 9) hour
                 + interval (15 * ((ev.h // 11) % 4)) minute as started_at,
-            cd.minutes as duration_min,
+            cast(round(cd.minutes * ct.scale / 5) * 5 as int) as duration_min,
             st.setting,
             case when (ev.h // 13) % 40 = 0 then 'PART0' || cast(1 + (ev.h // 17) % 5 as varchar) end as partner_id,
             case when (ev.h // 19) % 50 = 0 then 'annule' when (ev.h // 19) % 50 = 1 then 'planifie' else 'realise' end as status,
             (ev.h // 23) % 60 = 0 as outside_plan
         from events ev
-        join (select finess_et, count(*) as n from pros group by finess_et) np using (finess_et)
-        join pros pr on pr.finess_et = ev.finess_et and pr.idx = (ev.h // 29) % np.n
+        join pros pr on pr.finess_et = ev.finess_et and (ev.h // 29) % 1000000 >= pr.lo and (ev.h // 29) % 1000000 < pr.hi
         join (select category, collective, count(*) as n from codes group by all) nc
           on nc.category = ev.category and nc.collective = ev.collective
         join codes cd on cd.category = ev.category and cd.collective = ev.collective and cd.idx = (ev.h // 31) % nc.n
         join settings st on st.category = ev.category and st.idx = (ev.h // 37) % 4
+        join cat ct on ct.category = ev.category
         where ev.week_start + cast(ev.h % 5 as int) <= date '{last}'
+    """)
+    # a collective event led by two professionals: the next one of the ESMS's list (a colleague) joins the first
+    con.execute("""
+        insert into activity
+        select a.event_id, a.person_id, a.finess_et, p2.professional_id, a.prestation_code, a.started_at,
+               a.duration_min, a.setting, a.partner_id, a.status, a.outside_plan
+        from activity a
+        join esms e using (finess_et)
+        join cat c on c.category = e.category and c.crew > 1
+        join pros p1 on p1.finess_et = a.finess_et and p1.professional_id = a.professional_id
+        join (select finess_et, count(*) as n from pros group by finess_et) np on np.finess_et = a.finess_et
+        join pros p2 on p2.finess_et = a.finess_et and p2.idx = (p1.idx + 1) % np.n
+        where a.event_id like 'C%' and np.n > 1
     """)
     # indirect work with no person: analysis of practice, coordination with partners (3.x)
     con.execute(f"""
         insert into activity
         select 'I' || substr(md5(p.professional_id || w.week_start || '{seed}'), 1, 14), null, p.finess_et,
                p.professional_id, case when abs(hash(p.professional_id, w.week_start)) % 3 = 0 then '3.1.5.1' else '3.1.4.2' end,
-               w.week_start + interval 14 hour, 60, 'structure', null, 'realise', false
-        from pros p, (select cast(range as date) as week_start from range(date '{first}', date '{last}', interval 14 day)) w
+               w.week_start + interval 14 hour, c.indirect, 'structure', null, 'realise', false
+        from pros p join esms e using (finess_et) join cat c using (category),
+             (select cast(range as date) as week_start from range(date '{first}', date '{last}', interval 7 day)) w
     """)
     count = con.execute("select count(*) from activity").fetchone()[0]
     folder = out / "activity"

@@ -5,7 +5,7 @@ Small tables are drawn in Python (seeded). Activity, the large table, is generat
 DuckDB from hashes of (seed, keys), so it is deterministic and scales to millions of rows without
 holding them in Python. Half the monthly activity files, staff and the persons file are written as
 French software exports them (`;`, Windows-1252, French headers, decimal comma, DD/MM/YYYY); the
-ledger is an Excel workbook. A handful of bad rows show the quarantine at work.
+ledger is the gestionnaire's FEC (or an Excel workbook, `ledger_as="xlsx"`). A handful of bad rows show the quarantine at work.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pipelines.demo.activity import write_activity
 from pipelines.demo.bad_rows import add_bad_rows
 from pipelines.demo.cooperation import write_cooperation
 from pipelines.demo.establishments import write_establishments
+from pipelines.demo.fec import write_fec
 from pipelines.demo.fhir_export import write_fhir
 from pipelines.demo.needs_plans import write_needs_and_plans
 from pipelines.demo.partners import write_partners_and_conventions
@@ -49,6 +50,9 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     persons, stays = write_persons_and_stays(out, esms, config, rng, years, first, last)
     needs, plans = write_needs_and_plans(out, stays, rng, years, last)
     staff, ledger, staff_ids = write_staff_and_ledger(out, esms, rng, years)
+    if config.ledger_as == "fec":  # the accounts as the gestionnaire has them, instead of ledger.xlsx
+        (out / "ledger.xlsx").unlink()
+        write_fec(out, esms, ledger, years)
     partners = write_partners_and_conventions(out, esms, years)
     activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
     if config.fhir:  # the last month as TDDUI FHIR files; its persons leave persons.csv for Patient resources

@@ -61,6 +61,7 @@ class GeneratorConfig:
     messy_share: float = 0.5  # share of monthly activity files written as French exports
     bad_rows: bool = True
     fhir: bool = False  # the last month of activity as TDDUI FHIR files (pipelines/demo/fhir_export.py)
+    ledger_as: str = "fec"  # fec: the gestionnaire's FEC (pipelines/demo/fec.py); xlsx: ledger.xlsx
 
 
 def finess(rng: random.Random, dept: str = "69") -> str:

@@ -11,9 +11,9 @@ from pipelines.demo.profile import CATEGORIES, DIRECT_STAFF, ESAT_STAFF, SAVS_ST
 
 
 def write_staff_and_ledger(out: Path, esms: list[dict], rng: random.Random,
-                           years: list[int]) -> tuple[list[list], list[list], dict[str, list[tuple[str, str]]]]:
+                           years: list[int]) -> tuple[list[list], list[list], dict[str, list[tuple[str, str, float]]]]:
     staff, ledger = [], []
-    staff_ids: dict[str, list[tuple[str, str]]] = {}
+    staff_ids: dict[str, list[tuple[str, str, float]]] = {}
     for e in esms:
         cat = e["category"]
         direct_fte = e["places"] * CATEGORIES[cat][2]
@@ -38,7 +38,8 @@ def write_staff_and_ledger(out: Path, esms: list[dict], rng: random.Random,
                 n += 1
                 members.append((f"{e['finess_et'][-4:]}{n:03d}", profession, min(1.0, fte_total), cost, False))
                 fte_total = round(fte_total - 1.0, 2)
-        staff_ids[e["finess_et"]] = [(m[0], m[1]) for m in members if m[4]]
+        # the professionals who record time (direct staff), with their FTE: activity is drawn in proportion to it
+        staff_ids[e["finess_et"]] = [(m[0], m[1], m[2]) for m in members if m[4]]
         for y in years:
             inflation = 1.025 ** (y - years[0])
             total = 0.0

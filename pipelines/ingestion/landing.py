@@ -45,7 +45,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import fhir, finess, readers
+from pipelines.ingestion import fec, fec_landing, fhir, finess, formats, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
 from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
@@ -54,7 +54,7 @@ log = logging.getLogger("serafin.ingestion")
 
 INGEST_VERSION = "4"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
 # 4: ids built from a person id (stay, plan, event) carry its pseudonym
-CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
+CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
 
@@ -119,6 +119,10 @@ def _listed_row_files(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, li
                 if path.exists():
                     out.setdefault(target, []).append(path)
             continue
+        if table == fec.SOURCE:  # a FEC or a trial balance: its ledger rows and its audit rows
+            for target in ("ledger", *fec.RAW_TABLES):
+                out.setdefault(target, []).append(_row_file(raw, target, rel, sha, fingerprint))
+            continue
         out.setdefault(table, []).append(_row_file(raw, table, rel, sha, fingerprint))
     return out
 
@@ -147,7 +151,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
     rows of a run that failed); returns how many went."""
     keep = {p for files in _listed_row_files(con, raw).values() for p in files}
     removed = 0
-    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES]:
+    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES]:
         for path in (raw / table).glob("*.parquet*"):
             if path not in keep:
                 path.unlink(missing_ok=True)
@@ -158,7 +162,8 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
 def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
     listed = _listed_row_files(con, raw)
-    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES}
+    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES,
+              **fec.RAW_TABLES}
     for name, column_names in tables.items():
         files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
         if files:  # a row without a line is at its line's place (readers.LINE_BY_POSITION)
@@ -183,6 +188,10 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         if entry.is_dir() and table == fhir.FOLDER:  # TDDUI exports: each file gives rows to several tables
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
                 (found.append((fhir.SOURCE, sub)) if fhir.is_fhir_file(sub) else unknown.append(sub))
+            continue
+        if entry.is_dir() and table == fec.FOLDER:  # the accounts: FEC files and trial balances
+            found.extend((fec.SOURCE, sub) for sub in sorted(p for p in entry.rglob("*")
+                                                             if p.is_file() and not p.name.startswith(".")))
             continue
         if entry.is_dir() and table == finess.FOLDER:  # the FINESS feed: each file says which table it holds
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -222,7 +231,7 @@ def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: 
     if raw is None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
         raw = raw_folder(Path(path))
-    for table in [*TABLES, *fhir.RAW_TABLES]:
+    for table in [*TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES]:
         (raw / table).mkdir(parents=True, exist_ok=True)
     try:
         return _land(con, landing, key, raw)
@@ -254,13 +263,13 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     # rows are read at once, its hash awaited when its row file is named
     with (tempfile.TemporaryDirectory(prefix="serafin-") as tmp, ThreadPoolExecutor(max_workers=1) as pool,
           ThreadPoolExecutor(max_workers=2) as hashing):
-        hashes = {rel: hashing.submit(readers.sha256_of, path) for rel, path in
-                  ((p.relative_to(landing).as_posix(), p) for _, p in files)}
+        hashes = {rel: hashing.submit(fec_landing.sha256_of if t == fec.SOURCE else readers.sha256_of, path)
+                  for rel, path, t in ((p.relative_to(landing).as_posix(), p, t) for t, p in files)}
         changed = []
         for number, (table_name, path) in enumerate(files):
             rel = path.relative_to(landing).as_posix()
             seen = known.get(rel)
-            main = "fhir_index" if table_name == fhir.SOURCE else table_name
+            main = {fhir.SOURCE: "fhir_index", fec.SOURCE: "fec_files"}.get(table_name, table_name)
             if seen and seen[1:4] == (fingerprint, INGEST_VERSION, table_name):
                 sha = hashes[rel].result()
                 if seen[0] == sha and (seen[4] == "rejected" or _row_file(raw, main, rel, sha, fingerprint).exists()):
@@ -273,10 +282,12 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
         # the CSV files made UTF-8 text one ahead: the next file is transcoded while DuckDB reads this one
         texts = {rel: pool.submit(readers.prepare_csv, path, Path(tmp), _work_name(number))
                  for number, table_name, path, rel, _ in changed
-                 if table_name in TABLES and readers.is_csv(Path(_plain_name(path)))}
+                 if table_name in TABLES and formats.is_csv(Path(_plain_name(path)))}
         for number, table_name, path, rel, digest in changed:
             if table_name == fhir.SOURCE:
                 outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
+            elif table_name == fec.SOURCE:
+                outcome = fec_landing.land_file(con, path, rel, (digest.result(), fingerprint), Path(tmp), raw)
             elif table_name in finess.TABLES:
                 outcome = _land_finess_file(con, table_name, path, rel, digest.result(), fingerprint, Path(tmp), raw)
             else:
@@ -325,7 +336,7 @@ def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _Pe
     pending = raw / table.name / (tmp + ".parquet.tmp")  # collect_garbage removes one a killed run left
     try:
         try:
-            result = readers.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
+            result = formats.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
         except readers.UnreadableFile as exc:
             with _transaction(con):
                 _forget(con, raw, rel)

@@ -14,9 +14,6 @@ An Excel table is found on the sheet and at the row whose cells read best as the
 
 from __future__ import annotations
 
-import codecs
-import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +21,22 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingestion.encodings import (  # noqa: F401  (the landing reads a file's text and hash through here)
+    CHUNK,
+    GZIP_NOTE,
+    UTF16_BOMS,
+    UnreadableFile,
+    Utf8Text,
+    open_bytes,
+    prepare_csv,
+    sha256_of,
+    sniff_container,
+    transcode_per_line,
+)
+
+# a single CSV record may be this long (a cell of several MB is read, not the whole file rejected)
+MAX_RECORD_BYTES = 1 << 26
 SUPPORTED = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")  # and any of them but .xlsx/.parquet gzipped (.gz)
-CHUNK = 1 << 22
-
-
-class UnreadableFile(Exception):
-    """The file cannot be read at all; the message says why in words a person understands."""
 
 
 @dataclass
@@ -73,158 +80,6 @@ class CsvFile:
                 f"header=true, all_varchar=true, skip=0, {rejects}{encoding}{self.options})")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# magic numbers of the containers and encodings a landing file may come in
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def open_bytes(path: Path):
-    """A file's bytes, decompressed on the fly when they are gzip (by their first bytes, not the name); streamed,
-    never read whole (the FINESS feed and the FHIR readers go through it)."""
-    import gzip
-    import io
-
-    raw = path.open("rb")
-    if raw.read(2) == GZIP_MAGIC:
-        raw.seek(0)
-        return io.BufferedReader(gzip.GzipFile(fileobj=raw))  # type: ignore[arg-type]
-    raw.seek(0)
-    return io.BufferedReader(raw)  # type: ignore[arg-type]
-ZIP_MAGIC = b"PK\x03\x04"
-UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
-# a single CSV record may be this long (a cell of several MB is read, not the whole file rejected)
-MAX_RECORD_BYTES = 1 << 26
-
-
-def _head(path: Path, size: int = 1 << 16) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(size)
-
-
-def sniff_container(path: Path) -> str:
-    """What the bytes are, whatever the file is called: gzip, zip, utf-16-le/-be, binary or text."""
-    head = _head(path)
-    if head.startswith(GZIP_MAGIC):
-        return "gzip"
-    if head.startswith(ZIP_MAGIC):
-        return "zip"
-    for bom, name in UTF16_BOMS.items():
-        if head.startswith(bom):
-            return name
-    if head and b"\x00" in head:
-        # UTF-16 without a byte-order mark: every other byte of ASCII text is NUL
-        even, odd = head[0::2], head[1::2]
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
-            return "utf-16-le"
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
-            return "utf-16-be"
-        return "binary"
-    return "text"
-
-
-def gunzip(src: Path, dst: Path) -> None:
-    import gzip
-    import shutil
-    import zlib
-
-    try:
-        with gzip.open(src, "rb") as fin, dst.open("wb") as fout:
-            shutil.copyfileobj(fin, fout, CHUNK)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise UnreadableFile(f"a damaged gzip file ({exc})") from exc
-
-
-def detect_encoding(path: Path) -> str:
-    """utf-8 when the start of the file decodes as UTF-8, else cp1252 (French Windows software).
-    Only a first guess: a file that turns out not to be UTF-8 further down is transcoded line by line."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(_head(path), final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
-
-
-def transcode_to_utf8(src: Path, dst: Path, encoding: str = "cp1252") -> None:
-    """Any single-byte or UTF-16 encoding to UTF-8, streamed."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    with src.open("rb") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
-        while chunk := fin.read(CHUNK):
-            fout.write(decoder.decode(chunk))
-        fout.write(decoder.decode(b"", final=True))
-
-
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
-
-
-def transcode_per_line(src: Path, dst: Path) -> str:
-    """UTF-8 where a line is valid UTF-8, Windows-1252 where it is not (a file written by two tools,
-    or a cp1252 file whose first accent comes late). Returns the encoding found: cp1252 when every
-    non-ASCII line was cp1252, utf-8+cp1252 when both occur."""
-    found = {"utf-8": False, "cp1252": False}
-    with src.open("rb") as fin, dst.open("wb") as fout:
-        pending = b""
-        while True:
-            chunk = fin.read(CHUNK)
-            data = pending + chunk
-            if chunk:  # whole lines only; the rest waits for the next chunk
-                cut = data.rfind(b"\n") + 1
-                data, pending = data[:cut], data[cut:]
-            fout.write(_transcode_chunk(data, found))
-            if not chunk:
-                break
-    return "utf-8+cp1252" if found["utf-8"] and found["cp1252"] else "cp1252"
-
-
-# each byte's class for `latin1_readable`: X where Windows-1252 and Latin-1 differ (0x80-0x9F: €, ’, œ…), C a UTF-8
-# continuation byte otherwise (0xA0-0xBF), L a UTF-8 lead byte (0xC2-0xF4), `.` the rest
-_BYTE_CLASSES = bytes(ord("X") if 0x80 <= b < 0xA0 else ord("C") if 0xA0 <= b < 0xC0
-                      else ord("L") if 0xC2 <= b <= 0xF4 else ord(".") for b in range(256))
-
-
-def latin1_readable(path: Path) -> bool:
-    """Whether DuckDB may read a Windows-1252 file itself, as Latin-1, with the same text `transcode_per_line`
-    would give: no byte where the two encodings differ (0x80-0x9F), and no UTF-8 sequence (a line that is valid
-    UTF-8 stays UTF-8 there). One pass of `bytes.translate` over the file: a tenth of the time transcoding takes."""
-    previous = b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            classes = (previous + chunk).translate(_BYTE_CLASSES)
-            if b"X" in classes or b"LC" in classes:
-                return False
-            previous = chunk[-1:]  # a lead byte at the end of a chunk, its continuation in the next
-    return True
-
-
-def _transcode_chunk(data: bytes, found: dict[str, bool]) -> bytes:
-    try:
-        data.decode("utf-8")
-        found["utf-8"] |= not data.isascii()
-        return data
-    except UnicodeDecodeError:
-        pass
-    if not _UTF8_MULTIBYTE.search(data):
-        # not one UTF-8 sequence in these lines: all Windows-1252 (the common case, one call, not line by line)
-        found["cp1252"] = True
-        return data.decode("cp1252", errors="replace").encode("utf-8")
-    out = []
-    for line in data.splitlines(keepends=True):
-        try:
-            line.decode("utf-8")
-            found["utf-8"] |= not line.isascii()
-            out.append(line)
-        except UnicodeDecodeError:
-            found["cp1252"] = True
-            out.append(line.decode("cp1252", errors="replace").encode("utf-8"))
-    return b"".join(out)
-
-
 def sniff_delimiter(path: Path) -> str:
     """The delimiter of the header line: the most frequent of `;`, tab and `,` (`,` on a tie)."""
     with path.open("rb") as handle:
@@ -248,49 +103,8 @@ def _header_cells(path: Path, delimiter: str, encoding: str = "utf-8") -> list[s
         return next(csv.reader(handle, delimiter=delimiter), [])
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-@dataclass
-class Utf8Text:
-    """A CSV file's text as DuckDB can read it: the file itself (UTF-8, or Windows-1252 read as Latin-1), or its
-    UTF-8 copy in the work folder."""
-    path: Path
-    encoding: str  # the file's encoding, after "gzip, " when it came gzipped
-    read_as: str = "utf-8"  # how DuckDB decodes `path` (CsvFile.encoding)
-
-
-def prepare_csv(path: Path, workdir: Path, name: str) -> Utf8Text:
-    """A CSV file made text DuckDB reads: unpacked when gzip; transcoded to UTF-8 when UTF-16, or Windows-1252 that
-    Latin-1 would read otherwise (Python, a few seconds for a large file: the landing runs it for the next file
-    while DuckDB reads this one); other Windows-1252 text is read as it is, as Latin-1 (`latin1_readable`). A ZIP
-    or binary file gets a reason a person understands."""
-    source = path
-    container = sniff_container(source)
-    compressed = ""
-    if container == "gzip":
-        source, compressed = workdir / (name + ".gunzip.csv"), GZIP_NOTE
-        gunzip(path, source)
-        container = sniff_container(source)
-    if container == "zip":
-        raise UnreadableFile("the file is a ZIP archive, not CSV text (an Excel workbook saved under a .csv "
-                             "name? give it the .xlsx extension)")
-    if container == "binary":
-        raise UnreadableFile("the file is binary, not CSV text (export it again as CSV, or as .xlsx)")
-    if container.startswith("utf-16"):
-        utf8 = workdir / (name + ".utf8.csv")
-        transcode_to_utf8(source, utf8, "utf-16" if _head(source, 2) in UTF16_BOMS else container)
-        return Utf8Text(utf8, compressed + container[:6])
-    encoding = detect_encoding(source)
-    if encoding != "utf-8" and latin1_readable(source):
-        # Windows-1252 text that Latin-1 reads the same: DuckDB decodes it while it reads, no copy
-        return Utf8Text(source, compressed + "cp1252", "latin-1")
-    if encoding != "utf-8":
-        utf8 = workdir / (name + ".utf8.csv")
-        encoding = transcode_per_line(source, utf8)
-        source = utf8
-    return Utf8Text(source, compressed + encoding)
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
@@ -307,13 +121,13 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
         _sniff(con, result)
     except duckdb.InvalidInputException as exc:
         if not _recover(con, result, exc):
-            raise UnreadableFile(_csv_error(exc)) from exc
+            raise UnreadableFile(csv_error(exc)) from exc
         try:
             _sniff(con, result)
         except duckdb.Error as exc2:
-            raise UnreadableFile(_csv_error(exc2)) from exc2
+            raise UnreadableFile(csv_error(exc2)) from exc2
     except duckdb.Error as exc:
-        raise UnreadableFile(_csv_error(exc)) from exc
+        raise UnreadableFile(csv_error(exc)) from exc
     return result
 
 
@@ -341,7 +155,7 @@ def _more_options(result: ReadResult, exc: Exception) -> bool:
         csv_file.options += f", max_line_size={MAX_RECORD_BYTES}"
     elif "sniffing" in problem and "auto_detect" not in csv_file.options:
         columns = ", ".join(f"{_sql_text(n)}: 'VARCHAR'"
-                            for n in _dedupe(_header_cells(csv_file.path, csv_file.delimiter, csv_file.encoding)))
+                            for n in dedupe_names(_header_cells(csv_file.path, csv_file.delimiter, csv_file.encoding)))
         csv_file.options += f", auto_detect=false, columns={{{columns}}}"
     else:
         return False
@@ -373,7 +187,6 @@ def _transcode_per_line(result: ReadResult) -> None:
     result.table = csv_file.sql()
 
 
-GZIP_NOTE = "gzip, "  # before the encoding of a file that came gzipped
 
 
 def _encoding(result: ReadResult) -> str:
@@ -410,10 +223,10 @@ def scan(con: duckdb.DuckDBPyConnection, result: ReadResult, statement: Callable
                 recovered = True
                 continue
             _drop_rejects(con, csv_file)
-            raise UnreadableFile(_csv_error(exc)) from exc
+            raise UnreadableFile(csv_error(exc)) from exc
         except duckdb.Error as exc:
             _drop_rejects(con, csv_file)
-            raise UnreadableFile(_csv_error(exc)) from exc
+            raise UnreadableFile(csv_error(exc)) from exc
         if lenient:
             return out
         malformed = _malformed(con, csv_file)
@@ -468,14 +281,14 @@ def _normalise_newlines(src: Path, dst: Path) -> None:
         fout.write(pending.replace(b"\r", b"\n"))
 
 
-def _first_line(exc: Exception) -> str:
+def short_error(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
 
-def _csv_error(exc: Exception) -> str:
+def csv_error(exc: Exception) -> str:
     """DuckDB's reason without the 'Original Line' it quotes (it may hold personal data)."""
-    return _first_line(exc).replace("Invalid Input Error: ", "")
+    return short_error(exc).replace("Invalid Input Error: ", "")
 
 
 # DuckDB reject-store error types, in words; never the line's text (it may hold a name or a NIR)
@@ -488,21 +301,6 @@ _REJECT_REASONS = {
 }
 
 
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    return text if text.strip() else None
-
-
 def _reject_reason(error_type: str, message: str) -> str:
     counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message or "")
     if counts:
@@ -512,87 +310,7 @@ def _reject_reason(error_type: str, message: str) -> str:
     return _REJECT_REASONS.get(error_type, f"malformed line: {(error_type or 'unreadable').lower()}")
 
 
-HEADER_SEARCH_ROWS = 30  # a title block above an Excel table is at most this many rows
-
-
-def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str,
-              header_score: Callable[[list[str]], int] | None = None) -> ReadResult:
-    """The table of a workbook: on the sheet, and at the row, whose cells `header_score` recognises best
-    as headers (a title block above the table and other sheets are skipped); without a scorer, the
-    first non-empty row of the first sheet."""
-    import openpyxl
-    import pyarrow as pa
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise UnreadableFile(f"not a readable Excel workbook: {exc}") from exc
-    try:
-        sheet, header_line = _find_table(book, header_score)
-        if sheet is None:
-            raise UnreadableFile("the workbook has no non-empty sheet (no header row)")
-        headers: list[str] = []
-        columns: list[list[str | None]] = []
-        lines: list[int] = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number < header_line:
-                continue
-            cells = [_cell_text(v) for v in row]
-            if number == header_line:
-                headers = _dedupe([c or f"column{i}" for i, c in enumerate(cells)])
-                columns = [[] for _ in headers]
-                continue
-            if not any(cells):
-                continue
-            for i in range(len(headers)):
-                columns[i].append(cells[i] if i < len(cells) else None)
-            lines.append(number)
-    finally:
-        book.close()
-    arrow = pa.table({**{h: pa.array(col, pa.string()) for h, col in zip(headers, columns)},
-                      "__line": pa.array(lines, pa.int64())})
-    con.register("__xlsx_rows", arrow)
-    con.execute(f"create or replace temp table {table} as select * from __xlsx_rows")
-    con.unregister("__xlsx_rows")
-    note = ("" if sheet is book.worksheets[0] and header_line == 1
-            else f"table read from sheet '{sheet.title}', header on row {header_line}")
-    return ReadResult(table=table, headers=headers, line_expr="t.__line", rows=len(lines), fmt="xlsx", note=note)
-
-
-def _find_table(book, header_score: Callable[[list[str]], int] | None):
-    """(sheet, header row number) of the best-scoring candidate header row; the first non-empty row of
-    the first non-empty sheet when nothing scores."""
-    best, fallback = None, None
-    for sheet in book.worksheets:
-        for number, row in enumerate(sheet.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS), start=1):
-            cells = [c for c in (_cell_text(v) for v in row) if c]
-            if not cells:
-                continue
-            fallback = fallback or (sheet, number)
-            if header_score is None:
-                return sheet, number
-            score = header_score(cells)
-            if score > 0 and (best is None or score > best[0]):
-                best = (score, sheet, number)
-    if best:
-        return best[1], best[2]
-    return fallback or (None, 0)
-
-
-def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadResult:
-    try:
-        cols = con.execute("select name from parquet_schema(?) where num_children is null", [str(path)]).fetchall()
-        headers = [c[0] for c in cols]
-        select = ", ".join(f"cast({_quote(h)} as varchar) as {_quote(h)}" for h in headers)
-        con.execute(f"create or replace temp table {table} as select {select}, file_row_number + 1 as __line "
-                    "from read_parquet(?, file_row_number = true)", [str(path)])
-    except duckdb.Error as exc:
-        raise UnreadableFile(f"not a readable Parquet file: {_first_line(exc)}") from exc
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    return ReadResult(table=table, headers=headers, line_expr="t.__line", rows=rows, fmt="parquet")
-
-
-def _dedupe(names: list[str]) -> list[str]:
+def dedupe_names(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for name in names:
@@ -600,18 +318,3 @@ def _dedupe(names: list[str]) -> list[str]:
         out.append(name if n == 0 else f"{name}_{n}")
         seen[name] = n + 1
     return out
-
-
-def is_csv(path: Path) -> bool:
-    return path.suffix.lower() not in (".xlsx", ".parquet")
-
-
-def read_any(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
-             header_score: Callable[[list[str]], int] | None = None, text: Utf8Text | None = None) -> ReadResult:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return read_xlsx(con, path, table, header_score)
-    if suffix == ".parquet":
-        return read_parquet(con, path, table)
-    return read_csv(con, path, table, workdir, text)
-

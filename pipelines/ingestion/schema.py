@@ -239,7 +239,7 @@ def looks_personal(header: str) -> bool:
 
 
 def header_score(table: Table):
-    """A scorer of candidate header rows for `table` (readers.read_xlsx): how many of the table's
+    """A scorer of candidate header rows for `table` (formats.read_xlsx): how many of the table's
     columns the cells name, required ones counting double."""
     lookup: dict[str, Column] = {}
     for column in table.columns:

@@ -31,6 +31,14 @@ select
 from {{ ref('int_ledger__checked') }}
 where reject_reason is null and section_ignored is not null
 
+union all
+
+select
+    'ledger', _file, cast(_line as bigint), 'EcritureNum', entry,
+    'entry ' || {{ serafin.quoted('journal') }} || ' ' || {{ serafin.quoted('entry') }} || ': debits ' || debit
+        || ' and credits ' || credit || ' differ (a FEC entry should balance): loaded as it is'
+from {{ source('raw', 'fec_unbalanced') }}
+
 {#- A person named by a file but listed by no persons file (a partial export: the persons of the current year
     only): the rows load, their person's birth year and sex are unknown to the indicators. One warning per file,
     with how many rows and persons (never which: a person id is not repeated here). -#}

@@ -5,7 +5,9 @@
     has some); per_person 1 for a person with realised time on the prestation; per_night the nights;
     per_presence_day the presence days (cost-method step 9); per_need_level 1 for a person of the ESMS's file
     active whose highest level among the needs under the code in the latest assessment on or before
-    31 December has an amount. amount = units × the rule's tariff (per_need_level: the level's amount). -#}
+    31 December (need_level; units 0 and amount 0 when the level has no amount, so that the simulator workbooks
+    can count the persons of every level). amount = units × the rule's tariff (per_need_level: the level's
+    amount). -#}
 with rules as (
     select g.scenario, g.finess_et, g.year, r.rule_no, r.kind, r.prestation_code, r.need_code, r.has_settings,
            t.tariff
@@ -61,17 +63,22 @@ need_levels as (
 ),
 
 per_need_level as (
-    select l.scenario, l.rule_no, l.finess_et, l.year, l.person_id, 1.0 as units, v.value_ as amount
+    select l.scenario, l.rule_no, l.finess_et, l.year, l.person_id, l.level,
+           case when v.value_ is null then 0.0 else 1.0 end as units, coalesce(v.value_, 0) as amount
     from need_levels as l
-    inner join {{ ref('int_funding_rule_values') }} as v
+    left join {{ ref('int_funding_rule_values') }} as v
         on v.scenario = l.scenario and v.rule_no = l.rule_no and v.list = 'amount'
         and v.key_ = cast(l.level as {{ dbt.type_string() }})
 )
 
-select scenario, rule_no, finess_et, year, person_id, units, units * coalesce(tariff, 0) as amount from per_hour
+select scenario, rule_no, finess_et, year, person_id, cast(null as integer) as need_level, units,
+       units * coalesce(tariff, 0) as amount
+from per_hour
 union all
-select scenario, rule_no, finess_et, year, person_id, units, units * coalesce(tariff, 0) from per_person
+select scenario, rule_no, finess_et, year, person_id, cast(null as integer), units, units * coalesce(tariff, 0)
+from per_person
 union all
-select scenario, rule_no, finess_et, year, person_id, units, units * coalesce(tariff, 0) from logistics_units
+select scenario, rule_no, finess_et, year, person_id, cast(null as integer), units, units * coalesce(tariff, 0)
+from logistics_units
 union all
-select scenario, rule_no, finess_et, year, person_id, units, amount from per_need_level
+select scenario, rule_no, finess_et, year, person_id, cast(level as integer), units, amount from per_need_level

@@ -45,7 +45,7 @@ select
     end as tariff,
     case
         when r.percentile is not null and d.esms is null
-            then 'aucun ESMS ' || case when r.among = 'category' then 'de la catégorie ' || coalesce(g.category, '?')
+            then 'aucun ESMS ' || case when r.among = 'category' then 'de la catégorie ' || coalesce(g.category, '?') || ' '
                                       else '' end
                  || 'n’a de coût horaire pour ' || r.prestation_code || ' en ' || cast(g.year as {{ dbt.type_string() }})
                  || ' : la règle ne paie rien'

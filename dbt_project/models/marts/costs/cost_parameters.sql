@@ -19,3 +19,5 @@ select 'logistics_basis', prefix, logistics_basis, label from {{ ref('section_ki
 union all
 select 'night_modalities', value, 'nights', label from {{ ref('enumerations') }}
 where enumeration = 'modality' and counts_nights
+union all
+select parameter, 'value', cast(value as {{ dbt.type_string() }}), note from {{ ref('cost_method_parameters') }}

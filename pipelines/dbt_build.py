@@ -1,0 +1,168 @@
+"""A run's dbt build, apart from Dagster: which build (incremental or full, pipelines/incremental.py), its command
+line (a pure function of the plan), dbt's parse kept between runs, the Spark export and import, and what the build
+records for the next run. The dbt asset (pipelines/defs/dbt.py) prepares a `Build`, streams dbt, then finishes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines import incremental, settings
+
+
+@dataclass(frozen=True)
+class Options:
+    """The run's options for dbt: `years` becomes a dbt var; `data_tests` False builds models and seeds only."""
+
+    years: tuple[int, ...] = ()
+    data_tests: bool = True
+
+
+@dataclass
+class Build:
+    """One prepared build: dbt's arguments and what the run needs around it."""
+
+    args: list[str]
+    decision: incremental.Plan
+    options_digest: str
+    target: Path            # dbt's target folder, in the run's work folder
+    unchanged: list[str] = field(default_factory=list)  # seeds and models an incremental run leaves alone
+    spark: Path | None = None  # the Spark build's folder of raw rows (engine "spark")
+
+
+def var_values(options: Options, warehouse: str, landing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The run's dbt vars: the warehouse file (profiles.yml reads it), the years and the landing folder's
+    configuration files (pipelines/landing_config.py)."""
+    values: dict[str, Any] = {"warehouse": warehouse}
+    if options.years:
+        values["years"] = sorted(set(options.years))
+    values.update(landing or {})
+    return values
+
+
+def arguments(values: dict[str, Any], decision: incremental.Plan, unchanged: list[str], options: Options,
+              spark: bool = False) -> list[str]:
+    """dbt's command line for the build (pure). `cautious`: a test runs only when all the nodes it reads are built
+    (a validation-only run must not run a relationships test of a cost model because the seed it points to was
+    selected)."""
+    args = ["build", "--indirect-selection", "cautious", "--vars", json.dumps(values, ensure_ascii=False)]
+    if decision.incremental:
+        if unchanged:
+            args += ["--exclude", " ".join(unchanged)]
+    else:
+        args.append("--full-refresh")
+    # dbt's unit tests check the project's SQL on the rows they give, not the user's data: the test suite runs them
+    # (tests/sql/test_dbt_unit_tests.py), a run never does
+    args += ["--exclude-resource-type", "unit_test"] if options.data_tests else ["--exclude-resource-type", "test",
+                                                                                  "unit_test"]
+    if spark:
+        args += ["--target", "spark"]
+    return args
+
+
+def prepare(warehouse: str, work: str, engine: str, values: dict[str, Any], options: Options) -> Build:
+    """Decide the build on the warehouse's facts (which forgets its last build until this one succeeds), export the
+    raw rows for Spark when it builds, and put back dbt's parse of the same profile and vars."""
+    import duckdb
+
+    digest = incremental.options_digest(values)
+    with duckdb.connect(warehouse, config=settings.duckdb_config()) as con:
+        decision = incremental.plan(con, digest, engine)
+        incremental.forget(con)
+    unchanged = incremental.unchanged_nodes(manifest(), decision.changed) if decision.incremental else []
+    spark = _spark_folder(warehouse, work) if engine == "spark" else None
+    build = Build(arguments(values, decision, unchanged, options, spark is not None), decision, digest,
+                  Path(work) / "dbt", unchanged, spark)
+    saved = parse_cache_file(warehouse, build.args)
+    if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
+        build.target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, build.target / "partial_parse.msgpack")
+    return build
+
+
+def finish(build: Build, warehouse: str, engine: str, whole: bool) -> int | None:
+    """dbt succeeded: keep its parse for the next run, copy Spark's tables into the warehouse (their count, or None
+    when DuckDB built), and record the build for the next run when it was `whole` (a subset, e.g. validation only,
+    may not be a base)."""
+    import duckdb
+
+    parsed = build.target / "partial_parse.msgpack"
+    if parsed.exists():
+        saved = parse_cache_file(warehouse, build.args)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parsed, saved)
+    copied = None
+    with duckdb.connect(warehouse, config=settings.duckdb_config()) as con:
+        if build.spark is not None:
+            from pipelines import spark_engine
+
+            copied = spark_engine.import_tables(con, build.spark)
+        if whole:
+            incremental.record(con, build.options_digest, engine, build.decision)
+    return copied
+
+
+def parse_cache_file(warehouse: str, args: list[str]) -> Path:
+    """Where the parse of a run with this warehouse file and these arguments is kept between runs. Only the vars
+    and the target change what dbt parses: the selection (`--exclude`, `--full-refresh`…) does not, so a month
+    added (which excludes what it leaves alone) reuses the parse of the full build before it."""
+    import hashlib
+
+    parsed = [f"{a}={b}" for a, b in itertools.pairwise(args) if a in ("--vars", "--target")]
+    tag = hashlib.sha256("\x00".join([warehouse, *parsed]).encode("utf-8")).hexdigest()[:16]
+    return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
+
+
+def check_cooperation_members(frame: dict | None, warehouse: str, landing: str) -> None:
+    """cooperation.yaml's members and partners must be in the landing data: checked on the raw rows, before dbt
+    builds anything (CooperationProblem)."""
+    if not frame:
+        return
+    import duckdb
+
+    from pipelines import cooperation
+
+    with duckdb.connect(warehouse, read_only=True) as con:
+        establishments = {r[0] for r in con.execute(
+            "select distinct upper(trim(finess_et)) from raw.establishments where finess_et is not null").fetchall()}
+        partners = {r[0] for r in con.execute(
+            "select distinct trim(partner_id) from raw.partners where partner_id is not null").fetchall()}
+    cooperation.check_against_data(frame, establishments, partners, Path(landing))
+
+
+def manifest() -> dict[str, Any]:
+    """The parsed project's manifest, read once per version of the file (`serafin ui` re-parses a changed
+    project)."""
+    path = settings.dbt_cache_dir() / "manifest.json"
+    return _read_manifest(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_manifest(path: str, _mtime: int) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _spark_folder(warehouse: str, work: str) -> Path:
+    """Prepare a Spark build of this run: the raw rows exported as Parquet into the run's work folder, which dbt's
+    Spark profile reads from SERAFIN_SPARK_DIR (pipelines/spark_engine.py). RuntimeError when Spark is missing."""
+    import os
+
+    import duckdb
+
+    from pipelines import spark_engine
+
+    missing = spark_engine.available()
+    if missing:
+        raise RuntimeError(missing)
+    folder = Path(work) / "spark"
+    spark_engine.prepare(folder)
+    with duckdb.connect(warehouse, read_only=True) as con:
+        spark_engine.export_raw(con, folder)
+    os.environ[spark_engine.SPARK_DIR_ENV] = str(folder)  # dbt's Spark profile reads it (dbt runs as a child)
+    return folder
