@@ -49,7 +49,7 @@ KILL_POINTS = {
 }
 
 
-def _run_killed(landing: Path, work: Path, point: str, timeout: float = 300) -> None:
+def _run_killed(landing: Path, work: Path, point: str, timeout: float = 900) -> None:
     process = subprocess.Popen(_command(landing, work), cwd=ROOT, env=_environ(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     started = time.monotonic()
