@@ -108,7 +108,7 @@ def test_a_run_killed_three_times_then_run_again_equals_a_clean_run(tmp_path, wo
     for point in KILL_POINTS:
         _run_killed(landing, tmp_path, point)
     done = subprocess.run(_command(landing, tmp_path), check=False, cwd=ROOT, env=_environ(), capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-1000:]
     assert compare(tmp_path / "warehouse.duckdb", worked_example.path) == []
     # the killed runs' leftovers are gone: the row files are those the warehouse lists
