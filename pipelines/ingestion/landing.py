@@ -249,15 +249,14 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
         log.warning(problem)
     files, unknown = discover(landing)
     files.sort(key=lambda file: file[0] != "persons")  # the persons first: their ids are met first (_PersonsMet)
-    for path in unknown:
-        log.warning("ignored %s: not a landing table (expected one of %s)",
-                    path.relative_to(landing), ", ".join(TABLES))
     summary = LandingSummary()
-    present = {p.relative_to(landing).as_posix() for _, p in files}
+    present = {p.relative_to(landing).as_posix() for p in [*(p for _, p in files), *unknown]}
     for gone in sorted(set(known) - present):
         _forget(con, raw, gone)
         summary.removed.append(gone)
         log.info("%s is no longer in the landing folder: its rows were removed", gone)
+    for path in unknown:  # every file of the landing folder is in the ingestion log, those no table takes too
+        summary.outcomes.append(_record_unknown(con, raw, landing, path, fingerprint))
 
     # the files are hashed in two threads while they are compared and read: only a file this warehouse loaded
     # before, from the same key and ingestion version, waits for its hash to know whether it changed; a new file's
@@ -302,6 +301,26 @@ def _forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     """Forget a landing file in this warehouse (its row file stays for the last good warehouse)."""
     con.execute("delete from raw.row_rejections where file = ?", [rel])
     con.execute("delete from raw.ingested_files where file = ?", [rel])
+
+
+def _record_unknown(con, raw: Path, landing: Path, path: Path, fingerprint: str) -> FileOutcome:
+    """A file of the landing folder that no table takes (an empty or damaged FINESS file, a file of another kind):
+    quarantined whole with the sentence that says why, so that it is in the ingestion log like every file."""
+    rel = path.relative_to(landing).as_posix()
+    top = rel.split("/", 1)[0].lower()
+    if top == finess.FOLDER and "/" in rel:
+        table, reason = finess.guess_table(path) or "unknown", finess.unclassified_reason(path, rel)
+    elif top == fhir.FOLDER and "/" in rel:
+        table, reason = fhir.SOURCE, f"{rel} is not a FHIR file (its name should end with .json or .ndjson)"
+    else:
+        table, reason = "unknown", f"{rel} belongs to no landing table (expected one of {', '.join(TABLES)})"
+    with _transaction(con):
+        _forget(con, raw, rel)
+        con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                    [table, rel, f"whole file rejected: {reason}"])
+        _record(con, rel, table, readers.sha256_of(path), 0, "rejected", reason, fingerprint)
+    (log.error if table != "unknown" else log.warning)("%s rejected whole: %s", rel, reason)
+    return FileOutcome(rel, table, "rejected", 0, reason)
 
 
 def _work_name(number: int) -> str:
@@ -377,8 +396,9 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
     FINESS holds no personal data: nothing to pseudonymise."""
     target = _row_file(raw, table, rel, sha, fingerprint)
     pending = target.with_name(target.name + ".tmp")
+    cut: list[str] = []  # a JSON feed cut short: the entities before the cut are loaded, the sentence says so
     try:
-        tmp = finess.read_file(con, path, table, rel, workdir)
+        tmp = finess.read_file(con, path, table, rel, workdir, cut)
     except finess.FinessProblem as exc:
         with _transaction(con):
             _forget(con, raw, rel)
@@ -394,10 +414,14 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
         fmt = "json" if finess.is_json(path) else "csv"
         with _transaction(con):
             _forget(con, raw, rel)
-            _record(con, rel, table, sha, rows, "loaded", "", fingerprint, format=fmt)
+            for reason in cut:  # the entity the cut went through: one row read and quarantined
+                con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)", [table, rel, reason])
+            _record(con, rel, table, sha, rows + len(cut), "loaded", " ".join(cut), fingerprint, format=fmt)
         os.replace(pending, target)
+        for reason in cut:
+            log.error(reason)
         log.info("%s → raw.%s: %d rows read (FINESS %s)", rel, table, rows, fmt)
-        return FileOutcome(rel, table, "loaded", rows)
+        return FileOutcome(rel, table, "loaded", rows + len(cut), " ".join(cut))
     finally:
         con.execute(f"drop table if exists {tmp}")
         pending.unlink(missing_ok=True)
@@ -450,14 +474,18 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> 
     per_file: dict[str, list[tuple]] = {}
     problems: dict[str, str] = {}
     for path, rel in changed:
+        if path.stat().st_size == 0:  # quarantined, not loaded as a file of no resources
+            problems[rel] = f"{rel} is empty (0 bytes): export it again"
+            continue
         rows = []
         try:
             for entry in fhir.iter_entries(path, only=fhir.INDEXED):
                 item = fhir.index_entry(entry, key)
                 if item:
                     rows.append(item)
-        except (fhir.FhirProblem, OSError, EOFError) as exc:
-            problems[rel] = str(exc)
+        except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
+            problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
+            problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
             continue
         per_file[rel] = rows
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
@@ -525,7 +553,7 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
                 os.replace(pending, pending.with_suffix(""))
         log.info("%s → %s (%s)", rel, rows or "no rows", resources)
         return FileOutcome(rel, fhir.SOURCE, "loaded", rows_read)
-    except (fhir.FhirProblem, OSError, EOFError) as exc:
+    except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
         with _transaction(con):
             _forget(con, raw, rel)
             con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
