@@ -45,16 +45,17 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import fhir, finess, readers
+from pipelines.ingestion import dsn, fhir, finess, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
-from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
+from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX, key_fingerprint, pseudonymise, pseudonymise_professional
 from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "4"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
-# 4: ids built from a person id (stay, plan, event) carry its pseudonym
-CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
+INGEST_VERSION = "5"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
+# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised
+FIRST = {"persons": 0, "staff": 1, dsn.TABLE: 2}  # the order files are read in: whose ids are met first
+CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt", "comptabilite.yaml"}
 CONFIG_DIRS = {"scenarios"}
 
 
@@ -147,7 +148,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
     rows of a run that failed); returns how many went."""
     keep = {p for files in _listed_row_files(con, raw).values() for p in files}
     removed = 0
-    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES]:
+    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *dsn.TABLES]:
         for path in (raw / table).glob("*.parquet*"):
             if path not in keep:
                 path.unlink(missing_ok=True)
@@ -158,7 +159,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
 def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
     listed = _listed_row_files(con, raw)
-    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES}
+    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES, **dsn.TABLES}
     for name, column_names in tables.items():
         files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
         if files:  # a row without a line is at its line's place (readers.LINE_BY_POSITION)
@@ -183,6 +184,10 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         if entry.is_dir() and table == fhir.FOLDER:  # TDDUI exports: each file gives rows to several tables
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
                 (found.append((fhir.SOURCE, sub)) if fhir.is_fhir_file(sub) else unknown.append(sub))
+            continue
+        if entry.is_dir() and table == dsn.FOLDER:  # the monthly DSN: every file of the folder
+            found.extend((dsn.TABLE, sub) for sub in sorted(p for p in entry.rglob("*")
+                                                            if p.is_file() and not p.name.startswith(".")))
             continue
         if entry.is_dir() and table == finess.FOLDER:  # the FINESS feed: each file says which table it holds
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -222,7 +227,7 @@ def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: 
     if raw is None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
         raw = raw_folder(Path(path))
-    for table in [*TABLES, *fhir.RAW_TABLES]:
+    for table in [*TABLES, *fhir.RAW_TABLES, *dsn.TABLES]:
         (raw / table).mkdir(parents=True, exist_ok=True)
     try:
         return _land(con, landing, key, raw)
@@ -239,7 +244,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     for problem in mapping_problems:
         log.warning(problem)
     files, unknown = discover(landing)
-    files.sort(key=lambda file: file[0] != "persons")  # the persons first: their ids are met first (_PersonsMet)
+    # the persons first, then the professionals' files (staff, DSN): their ids are met first (_PersonsMet)
+    files.sort(key=lambda file: FIRST.get(file[0], len(FIRST)))
     for path in unknown:
         log.warning("ignored %s: not a landing table (expected one of %s)",
                     path.relative_to(landing), ", ".join(TABLES))
@@ -278,6 +284,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
         for number, table_name, path, rel, digest in changed:
             if table_name == fhir.SOURCE:
                 outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
+            elif table_name == dsn.TABLE:
+                outcome = _land_dsn_file(con, path, rel, digest.result(), met, fingerprint, raw)
             elif table_name in finess.TABLES:
                 outcome = _land_finess_file(con, table_name, path, rel, digest.result(), fingerprint, Path(tmp), raw)
             else:
@@ -392,6 +400,45 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
         pending.unlink(missing_ok=True)
 
 
+def _land_dsn_file(con, path: Path, rel: str, sha: str, met: _PersonsMet, fingerprint: str,
+                   raw: Path) -> FileOutcome:
+    """One monthly DSN file (pipelines/ingestion/dsn.py) → its Parquet row file of `raw.dsn_contracts`, its unreadable
+    lines quarantined (never an identity field's value). The matricules are met as professional ids."""
+    target = _row_file(raw, dsn.TABLE, rel, sha, fingerprint)
+    pending = target.with_name(target.name + ".tmp")
+    try:
+        read = dsn.read_file(path, met.professional)
+    except (dsn.DsnProblem, OSError, EOFError) as exc:
+        with _transaction(con):
+            _forget(con, raw, rel)
+            con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                        [dsn.TABLE, rel, f"whole file rejected: {exc}"])
+            _record(con, rel, dsn.TABLE, sha, 0, "rejected", str(exc), fingerprint, format="dsn")
+        log.error("%s rejected whole: %s", rel, exc)
+        return FileOutcome(rel, dsn.TABLE, "rejected", 0, str(exc))
+    try:
+        sink = _Sink(pending, list(dsn.COLUMNS), rel)
+        for row in read.rows:
+            sink.add(row)
+        rows = sink.close()
+        if read.note:
+            log.info("%s: %s", rel, read.note)
+        with _transaction(con):
+            _forget(con, raw, rel)
+            for line, column, value, reason in read.rejections:
+                con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
+                            [dsn.TABLE, rel, line, column, value, reason])
+            _record(con, rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded", read.note, fingerprint,
+                    format="dsn")
+        os.replace(pending, target)
+        log.info("%s → raw.%s: %d contract rows from %d lines (month %s)%s", rel, dsn.TABLE, rows, read.lines,
+                 read.month or "not declared",
+                 f", {len(read.rejections)} lines quarantined" if read.rejections else "")
+        return FileOutcome(rel, dsn.TABLE, "loaded", rows)
+    finally:
+        pending.unlink(missing_ok=True)
+
+
 class _Sink:
     """Rows of one table for one landing file, written to its Parquet row file in batches (all text, as a CSV
     gives them, with the source file and line), so a file of a million events never sits whole in memory."""
@@ -481,7 +528,7 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     sinks = {t: _Sink(_row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
              for t, c in columns.items()}
     mapper = fhir.Mapper(key, index, fhir.linkid_table(), fhir.esms_category_codes(),
-                         lambda table, row: sinks[table].add(row))
+                         _professionals_pseudonymised(key, lambda table, row: sinks[table].add(row)))
     full_urls: dict[int, str | None] = {}
     fmt = "fhir-" + fhir.layout(path)
     try:
@@ -525,6 +572,21 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     finally:
         for table in [*columns, "fhir_index"]:
             _row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
+
+
+def _professionals_pseudonymised(key: bytes, add):
+    """`add(table, row)` with the row's professional id replaced by its pseudonym (the FHIR files' activity rows)."""
+    seen: dict[str, str] = {}
+
+    def pseudonymised(table: str, row: dict) -> None:
+        professional = row.get("professional_id")
+        if professional:
+            clear = str(professional).strip()
+            if clear not in seen:
+                seen[clear] = pseudonymise_professional(key, clear)
+            row["professional_id"] = seen[clear]
+        add(table, row)
+    return pseudonymised
 
 
 def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, table: Table) -> str | None:
@@ -628,6 +690,9 @@ def _copy(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping,
                           f"enum_code(try_cast({expr} as {_PersonsMet.ENUM})) + 1)")
             if speculative:
                 lookup = f"coalesce({lookup}, case when {expr} is not null then '{_PersonsMet.NOT_MET}' end)"
+            if column.professional:  # the same HMAC, the professionals' prefix (pseudonym.pseudonymise_professional)
+                lookup = (f"case when prefix({lookup}, 'P') then '{PROFESSIONAL_PREFIX}' || substr({lookup}, 2) "
+                          f"else {lookup} end")
             lookups.append(f"{lookup} as __pseudonym_{column.name}")
             expr = f"t.__pseudonym_{column.name}"
         elif column.year_only:
@@ -677,6 +742,13 @@ class _PersonsMet:
     def speculate(self, table: Table) -> bool:
         """Whether a file of `table` is first written with the ids met so far."""
         return table.name != "persons" and self.from_persons and not self.missed and self.pseudonyms
+
+    def professional(self, original: str) -> str:
+        """A professional id met in a file read by Python (a DSN matricule): its pseudonym, the id met."""
+        original = original.strip()
+        if original not in self.by_id:
+            self.by_id[original] = pseudonymise(self.key, original)
+        return PROFESSIONAL_PREFIX + self.by_id[original][1:]
 
     def add(self, originals: list[str], table: Table) -> None:
         self.from_persons = self.from_persons or table.name == "persons"
