@@ -74,7 +74,7 @@ class RunOutcome:
 
 def preflight(paths: RunPaths) -> None:
     """Everything that can be wrong before a single file is read, as one sentence."""
-    from pipelines import cooperation, cpom, scenarios
+    from pipelines import comptabilite, cooperation, cpom, scenarios
     from pipelines.ingestion.pseudonym import KeyProblem, load_key
     from pipelines.parameters import check_parameters, summary
 
@@ -99,6 +99,10 @@ def preflight(paths: RunPaths) -> None:
     try:
         cooperation.load(paths.landing)
     except cooperation.CooperationProblem as exc:
+        raise RunFailed(str(exc)) from None
+    try:
+        comptabilite.load(paths.landing)
+    except comptabilite.ComptabiliteProblem as exc:
         raise RunFailed(str(exc)) from None
     try:
         loaded = scenarios.load(paths.landing)

@@ -55,7 +55,7 @@ log = logging.getLogger("serafin.ingestion")
 INGEST_VERSION = "5"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
 # 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised
 FIRST = {"persons": 0, "staff": 1, dsn.TABLE: 2}  # the order files are read in: whose ids are met first
-CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
+CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
 
