@@ -67,11 +67,13 @@ def landing_config(landing: str | Path) -> dict[str, Any]:
     `scenarios` (scenarios/*.yaml), `cpom` (cpom.yaml); absent files give no var. The asset reads them itself,
     so a run started from the Dagster UI uses them too; `serafin run` checked them before anything was built."""
     from pipelines import cooperation, cpom, scenarios
+    from pipelines.ingestion import dsn
 
     loaded = scenarios.load(Path(landing))
     values = {"cooperation": cooperation.as_dbt_var(cooperation.load(Path(landing))),
               "scenarios": scenarios.as_dbt_var(loaded),
-              "cpom": cpom.as_dbt_var(cpom.load(Path(landing), [s.name for _, s in loaded]))}
+              "cpom": cpom.as_dbt_var(cpom.load(Path(landing), [s.name for _, s in loaded])),
+              "dsn_sirets": dsn.hand_sirets(Path(landing))}  # DSN workplaces placed by hand
     return {k: v for k, v in values.items() if v}
 
 
@@ -137,11 +139,12 @@ def serafin_dbt_assets():
                              metadata={"problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))})
         import duckdb
 
-        from pipelines import cooperation, cpom, incremental, scenarios, settings
+        from pipelines import comptabilite, cooperation, cpom, incremental, scenarios, settings
 
         try:
             landing = landing_config(paths.landing)
-        except (cooperation.CooperationProblem, scenarios.ScenarioProblem, cpom.CpomProblem) as exc:
+        except (cooperation.CooperationProblem, scenarios.ScenarioProblem, cpom.CpomProblem,
+                comptabilite.ComptabiliteProblem) as exc:
             raise dg.Failure(description=str(exc)) from None
         _check_cooperation_members(landing.get("cooperation"), paths)
         # cautious: a test runs only when all the nodes it reads are built (a validation-only run must not run
@@ -198,6 +201,12 @@ def serafin_dbt_assets():
             saved.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(target / "partial_parse.msgpack", saved)
         with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
+            from pipelines.ingestion import dsn
+
+            for label, pcs, employees in dsn.unmapped_job_labels(con):  # the DSN's job labels no profession matched
+                context.log.warning(f"DSN job label {label!r} (PCS-ESE {pcs or 'none'}) maps to no profession: "
+                                    f"{employees} staff row(s) loaded as autre; add it to "
+                                    f"nomenclatures/profession_synonyms.csv")
             if spark is not None:
                 from pipelines import spark_engine
 

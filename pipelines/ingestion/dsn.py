@@ -297,3 +297,25 @@ def _contract_of(employee: _Employee, number: str | None) -> _Contract:
         if number and contract.values.get("contract_id") == number:
             return contract
     return employee.contracts[0] if employee.contracts else _Contract(0)
+
+
+def hand_sirets(landing: Path) -> dict[str, str]:
+    """The SIRET → FINESS placed by hand: `sirets:` of the landing folder's comptabilite.yaml, checked by its model
+    (pipelines/comptabilite.py); empty without the file. A bad file raises ComptabiliteProblem (one line)."""
+    from pipelines import comptabilite
+
+    config = comptabilite.load(Path(landing))
+    return dict(config.sirets) if config else {}
+
+
+def unmapped_job_labels(con) -> list[tuple[str, str | None, int]]:
+    """(job label, PCS-ESE, employees) of the DSN staff loaded as `autre` (no synonym, no PCS-ESE known), for the run
+    log; empty when the warehouse has no checked staff yet."""
+    import duckdb
+
+    try:
+        return con.execute(
+            "select profession_raw, pcs_ese, count(*) from validation.int_staff__checked "
+            "where reject_reason is null and profession_match = 'none' group by all order by 3 desc, 1").fetchall()
+    except duckdb.CatalogException:
+        return []
