@@ -18,6 +18,7 @@ from pathlib import Path
 from pipelines.demo.activity import write_activity
 from pipelines.demo.bad_rows import add_bad_rows
 from pipelines.demo.cooperation import write_cooperation
+from pipelines.demo.dsn import write_dsn
 from pipelines.demo.establishments import write_establishments
 from pipelines.demo.fhir_export import write_fhir
 from pipelines.demo.needs_plans import write_needs_and_plans
@@ -49,6 +50,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     persons, stays = write_persons_and_stays(out, esms, config, rng, years, first, last)
     needs, plans = write_needs_and_plans(out, stays, rng, years, last)
     staff, ledger, staff_ids = write_staff_and_ledger(out, esms, rng, years)
+    write_dsn(out, esms, staff, config.seed)  # the payroll as twelve monthly DSN per ESMS, not staff.csv
     partners = write_partners_and_conventions(out, esms, years)
     activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
     if config.fhir:  # the last month as TDDUI FHIR files; its persons leave persons.csv for Patient resources

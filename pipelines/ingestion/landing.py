@@ -47,7 +47,7 @@ import duckdb
 
 from pipelines.ingestion import dsn, fhir, finess, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
-from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX, key_fingerprint, pseudonymise, pseudonymise_professional
+from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX, key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
@@ -528,7 +528,7 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     sinks = {t: _Sink(_row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
              for t, c in columns.items()}
     mapper = fhir.Mapper(key, index, fhir.linkid_table(), fhir.esms_category_codes(),
-                         _professionals_pseudonymised(key, lambda table, row: sinks[table].add(row)))
+                         lambda table, row: sinks[table].add(row))
     full_urls: dict[int, str | None] = {}
     fmt = "fhir-" + fhir.layout(path)
     try:
@@ -572,21 +572,6 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     finally:
         for table in [*columns, "fhir_index"]:
             _row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
-
-
-def _professionals_pseudonymised(key: bytes, add):
-    """`add(table, row)` with the row's professional id replaced by its pseudonym (the FHIR files' activity rows)."""
-    seen: dict[str, str] = {}
-
-    def pseudonymised(table: str, row: dict) -> None:
-        professional = row.get("professional_id")
-        if professional:
-            clear = str(professional).strip()
-            if clear not in seen:
-                seen[clear] = pseudonymise_professional(key, clear)
-            row["professional_id"] = seen[clear]
-        add(table, row)
-    return pseudonymised
 
 
 def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, table: Table) -> str | None:
