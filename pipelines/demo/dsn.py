@@ -26,10 +26,6 @@ from pipelines.ingestion.dsn import euros, spread
 
 SIREN = "775672272"  # the demo's legal entity (invented)
 REFERENCE_HOURS = "35.00"
-FAMILY_NAMES = ["MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY", "MOREAU",
-                "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT", "FOURNIER"]
-GIVEN_NAMES = ["CAMILLE", "LÉA", "MANON", "CHLOÉ", "INÈS", "JULIEN", "NICOLAS", "THÉO", "LUCAS", "HUGO", "SARAH",
-               "ÉMILIE", "JÉRÔME", "FRANÇOIS", "AGNÈS", "HÉLÈNE", "SÉBASTIEN", "ANAÏS", "GAËLLE", "NOÉMIE"]
 STREETS = ["RUE DES LILAS", "AVENUE JEAN JAURÈS", "CHEMIN DES VIGNES", "PLACE DE LA RÉPUBLIQUE", "RUE PASTEUR"]
 CONTRIBUTIONS = [("075", 60), ("076", 25), ("100", 15)]  # code of S21.G00.81 → share of the month's contributions
 
@@ -48,7 +44,7 @@ def write_dsn(out: Path, esms: list[dict], staff: list[list], seed: int) -> int:
     people: dict[str, list[tuple[str, str]]] = {}
     for matricule, *_ in staff:
         if matricule not in people:
-            people[matricule] = _identity(rng)
+            people[matricule] = _identity(rng, len(people) + 1)
     by_file: dict[tuple[str, int], list[list]] = {}
     for row in staff:
         by_file.setdefault((row[1], row[2]), []).append(row)
@@ -114,17 +110,17 @@ def _header(period: str, workplace: str) -> list[tuple[str, str]]:
             ("S21.G00.11.002", "8891A")]
 
 
-def _identity(rng: random.Random) -> list[tuple[str, str]]:
-    """An invented employee's identity fields as a DSN gives them (S21.G00.30): NIR with a valid key, names, birth
-    date, address."""
+def _identity(rng: random.Random, number: int) -> list[tuple[str, str]]:
+    """An invented employee's identity fields as a DSN gives them (S21.G00.30): NIR with a valid key, names (made
+    up, numbered: the privacy scan looks for them), birth date, address."""
     sex = rng.choice("12")
     year, month = rng.randint(1960, 2000), rng.randint(1, 12)
     body = f"{sex}{year % 100:02d}{month:02d}69{rng.randint(1, 999):03d}{rng.randint(1, 999):03d}"
     return [("S21.G00.30.001", body + f"{97 - int(body) % 97:02d}"),
-            ("S21.G00.30.002", rng.choice(FAMILY_NAMES)), ("S21.G00.30.004", rng.choice(GIVEN_NAMES)),
+            ("S21.G00.30.002", f"NOMSALARIÉ{number}"), ("S21.G00.30.004", f"PRÉNOMSALARIÉ{number}"),
             ("S21.G00.30.005", "01" if sex == "1" else "02"),
             ("S21.G00.30.006", f"{rng.randint(1, 28):02d}{month:02d}{year}"),
-            ("S21.G00.30.008", f"{rng.randint(1, 120)} {rng.choice(STREETS)}"),
+            ("S21.G00.30.008", f"{rng.randint(1, 120)} {rng.choice(STREETS)} {number}"),
             ("S21.G00.30.009", "69003"), ("S21.G00.30.010", "LYON")]
 
 
