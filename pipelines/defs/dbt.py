@@ -203,10 +203,7 @@ def serafin_dbt_assets():
         with duckdb.connect(paths.warehouse, config=settings.duckdb_config()) as con:
             from pipelines.ingestion import dsn
 
-            for label, pcs, employees in dsn.unmapped_job_labels(con):  # the DSN's job labels no profession matched
-                context.log.warning(f"DSN job label {label!r} (PCS-ESE {pcs or 'none'}) maps to no profession: "
-                                    f"{employees} staff row(s) loaded as autre; add it to "
-                                    f"nomenclatures/profession_synonyms.csv")
+            dsn.log_unmapped_job_labels(con)  # the DSN's job labels no profession matched, in the run log
             if spark is not None:
                 from pipelines import spark_engine
 

@@ -24,12 +24,15 @@ line and reason, and its value only when it is one of `SHOWN` (never an identity
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.ingestion.readers import open_bytes
+
+log = logging.getLogger("serafin.dsn")
 
 FOLDER = "dsn"
 TABLE = "dsn_contracts"
@@ -308,14 +311,18 @@ def hand_sirets(landing: Path) -> dict[str, str]:
     return dict(config.sirets) if config else {}
 
 
-def unmapped_job_labels(con) -> list[tuple[str, str | None, int]]:
-    """(job label, PCS-ESE, employees) of the DSN staff loaded as `autre` (no synonym, no PCS-ESE known), for the run
-    log; empty when the warehouse has no checked staff yet."""
+def log_unmapped_job_labels(con) -> list[tuple[str, str | None, int]]:
+    """The run log lists each DSN job label loaded as `autre` (no synonym, no PCS-ESE known) with how many staff rows
+    have it; returns them (job label, PCS-ESE, rows). Nothing when the warehouse has no checked staff yet."""
     import duckdb
 
     try:
-        return con.execute(
+        labels = con.execute(
             "select profession_raw, pcs_ese, count(*) from validation.int_staff__checked "
             "where reject_reason is null and profession_match = 'none' group by all order by 3 desc, 1").fetchall()
     except duckdb.CatalogException:
         return []
+    for label, pcs, rows in labels:
+        log.warning("DSN job label %r (PCS-ESE %s) maps to no profession: %d staff row(s) loaded as autre; add it to "
+                    "nomenclatures/profession_synonyms.csv", label, pcs or "none", rows)
+    return labels
