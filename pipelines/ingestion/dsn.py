@@ -50,6 +50,7 @@ USED = {"S20.G00.05.001", "S20.G00.05.002", "S20.G00.05.005", "S21.G00.06.001", 
         "S21.G00.81.004", *(f"S21.G00.40.{k}" for k in CONTRACT_FIELDS)}
 # the fields whose value a quarantined line may show (no identity field; the matricule is a person's id)
 SHOWN = USED - {"S21.G00.30.019", "S21.G00.40.006"}
+STRUCTURE = {"S21.G00.11", "S21.G00.30", "S21.G00.40", "S21.G00.51"}  # the blocks whose start closes or opens one
 GROSS_TYPE = "001"  # S21.G00.51.011: rémunération brute non plafonnée
 MONTHLY = "01"  # S20.G00.05.001: DSN mensuelle (the event declarations repeat what a monthly one holds)
 
@@ -146,12 +147,15 @@ def read_file(path: Path, pseudonym: Callable[[str], str]) -> DsnFile:
     state = _Reader(out, pseudonym)
     for number, text in iter_lines(path):
         out.lines += 1
+        # most lines are `S21.G00.BB.RRR,'value'` exactly: sliced; the others checked by the pattern
+        if text[14:16] == ",'" and text[-1:] == "'" and text[10:11] == "." and text[:1] == "S" and len(text) > 16:
+            state.line(number, text[:10], text[11:14], text[16:-1])
+            continue
         match = _LINE.match(text)
         if match is None:
             out.rejections.append((number, None, None, "not a DSN line (expected S21.G00.BB.RRR,'value')"))
             continue
-        block, rubric, value = match.group(1), match.group(2), match.group(3)
-        state.line(number, block, rubric, value)
+        state.line(number, match.group(1), match.group(2), match.group(3))
     state.close()
     if out.nature and out.nature != MONTHLY and out.rows:
         out.note = (f"a declaration of nature {out.nature}, not a monthly DSN ({MONTHLY}): its {len(out.rows)} "
@@ -178,9 +182,15 @@ class _Reader:
         self.previous = ("", "")
 
     def line(self, number: int, block: str, rubric: str, value: str) -> None:
-        key = block + "." + rubric
-        starts = block != self.previous[0] or rubric <= self.previous[1]
+        previous_block, previous_rubric = self.previous
         self.previous = (block, rubric)
+        if block not in STRUCTURE and block == previous_block:  # most lines: a field of a block that opens nothing
+            if block + "." + rubric not in USED:
+                return
+            starts = False
+        else:
+            starts = block != previous_block or rubric <= previous_rubric
+        key = block + "." + rubric
         if block == "S21.G00.30" and starts:
             self._close_remuneration()
             self.employee = _Employee(number, len(self.nic) - 1)
