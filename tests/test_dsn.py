@@ -83,8 +83,10 @@ def test_two_contracts_share_the_contributions_by_gross(tmp_path):
         "S21.G00.81.001,'075'", "S21.G00.81.004,'100.01'", ""])
     (tmp_path / "x.dsn").write_text(text, encoding="utf-8")
     read = dsn.read_file(tmp_path / "x.dsn", lambda m: m)
-    assert [(r["contract_id"], r["workplace_siret"], r["gross"], r["contributions"]) for r in read.rows] == [
-        ("A", "77567227200018", "2000.00", "66.67"), ("B", "77567227200026", "1000.00", "33.34")]
+    # each remuneration goes to the contract it names (.010 = .009); the contract number itself is not kept
+    assert [(r["workplace_siret"], r["gross"], r["contributions"]) for r in read.rows] == [
+        ("77567227200018", "2000.00", "66.67"), ("77567227200026", "1000.00", "33.34")]
+    assert "contract_id" not in read.rows[0]
     (tmp_path / "y.dsn").write_text("num;date\n1;2\n", encoding="utf-8")
     with pytest.raises(dsn.DsnProblem, match="not a DSN file"):
         dsn.read_file(tmp_path / "y.dsn", lambda m: m)

@@ -36,9 +36,11 @@ log = logging.getLogger("serafin.dsn")
 
 FOLDER = "dsn"
 TABLE = "dsn_contracts"
-COLUMNS = ("month", "declaration_nature", "declaration_type", "declaring_siret", "professional_id", "contract_id",
-           "contract_start", "pcs_ese", "job_label", "contract_nature", "quota_unit", "reference_quota",
-           "contract_quota", "time_mode", "workplace_siret", "gross", "contributions", "contributions_source")
+# the contract number (S21.G00.40.009) only ties a remuneration to its contract while the file is read: payroll
+# software often build it from the matricule, so it is not kept
+COLUMNS = ("month", "declaration_nature", "declaration_type", "declaring_siret", "professional_id", "contract_start",
+           "pcs_ese", "job_label", "contract_nature", "quota_unit", "reference_quota", "contract_quota", "time_mode",
+           "workplace_siret", "gross", "contributions", "contributions_source")
 TABLES = {TABLE: COLUMNS}
 
 # the fields read (everything else, the NIR, names, birth, address included, is skipped unread)
@@ -289,7 +291,8 @@ class _Reader:
         professional = self.pseudonym(employee.matricule)
         shares = spread(employee.contributions, [c.gross for c in employee.contracts])
         for contract, share in zip(employee.contracts, shares, strict=True):
-            out.rows.append({**dict.fromkeys(COLUMNS), **contract.values,
+            kept = {k: v for k, v in contract.values.items() if k in COLUMNS}
+            out.rows.append({**dict.fromkeys(COLUMNS), **kept,
                              "month": out.month, "declaration_nature": out.nature,
                              "declaration_type": self.declaration_type,
                              "declaring_siret": (self.siren + nic) or None, "professional_id": professional,
