@@ -32,6 +32,14 @@ def _pid(local: str) -> str:
     return pseudonymise(os.environ["SERAFIN_PSEUDONYM_KEY"].encode(), local)
 
 
+def _prof(local: str) -> str:
+    """A professional's pseudonym: `S` + the HMAC-SHA256 of the id with the key, as a person's but its prefix."""
+    import hashlib
+    import hmac
+
+    return "S" + hmac.new(os.environ["SERAFIN_PSEUDONYM_KEY"].encode(), local.encode(), hashlib.sha256).hexdigest()[:20]
+
+
 def _event(number: str, code: str | None, subject: str | None, participant: str | None, start: str | None,
            end: str | None = None, status: str = "finished", cls: str = "AMB", **extra) -> dict:
     event = {"resourceType": "Encounter", "id": f"enc-{number}", "meta": {"profile": [P + "tddui-encounter-evenement"]},
@@ -184,12 +192,12 @@ def test_events_become_activity_rows(written):
         "outside_plan, cast(started_at as varchar) from core.activity where _file like 'fhir/%'")}
     assert set(rows) == {("EV-2", a), ("EV-2", b), ("EV-3", a), ("EV-4", a), ("EV-7", b), ("EV-9", a),
                          ("EV-n1", c), ("EV-n2", a)}
-    assert rows[("EV-2", a)][:2] == ("10000000001", "2.3.3.1")           # the role's practitioner
+    assert rows[("EV-2", a)][:2] == (_prof("10000000001"), "2.3.3.1")    # the role's practitioner, pseudonymised
     assert rows[("EV-2", a)][3:5] == ("structure", 120)                   # AMB; 09:00 → 11:00
     assert rows[("EV-3", a)][2] == "annule" and rows[("EV-4", a)][2] == "planifie"
     assert rows[("EV-7", b)][1] == "2.2.1" and rows[("EV-7", b)][4] == 45  # 2.2.1.1 → 2.2.1
     assert rows[("EV-9", a)][5] is True
-    assert rows[("EV-n1", c)][:2] == ("10000000002", "2.1.2.1")
+    assert rows[("EV-n1", c)][:2] == (_prof("10000000002"), "2.1.2.1")
     assert rows[("EV-n1", c)][6].startswith("2025-04-01 10:00:00")        # wall-clock time, offset dropped
     unmapped = written.rows("select event_id, finess_et, status, other_type_codes from audit.unmapped_events")
     assert unmapped == [("EV-5", E, "realise", "https://smt.esante.gouv.fr/fhir/CodeSystem/terminologie-cisis"

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.ingestion.pseudonym import pseudonymise
+from pipelines.ingestion.pseudonym import pseudonymise, pseudonymise_professional
 from pipelines.ingestion.readers import open_bytes
 
 FOLDER = "fhir"
@@ -284,7 +284,7 @@ def index_entry(entry: Entry, key: bytes) -> tuple | None:
     elif kind == "Organization":
         value = organisation_finess(resource)
     elif kind == "Practitioner":
-        value = _identifier(resource) or resource.get("id")
+        value = pseudonymise_professional(key, str(_identifier(resource) or resource.get("id")))  # as a CSV's intervenant
     elif kind == "PractitionerRole":
         value = "ref:" + ",".join(ref_keys(str((resource.get("practitioner") or {}).get("reference") or ""), key))
     elif kind == "Group":

@@ -24,7 +24,7 @@ from pipelines.ingestion.readers import open_bytes
 FOLDER = "finess"
 
 STRUCTURE_COLUMNS = ("finess_et", "finess_ej", "name", "legal_name", "category_code", "tariff_mode", "state",
-                     "opened_on", "closed_on", "commune_code", "postcode", "city", "longitude", "latitude")
+                     "opened_on", "closed_on", "commune_code", "postcode", "city", "longitude", "latitude", "siret")
 CAPACITY_COLUMNS = ("finess_et", "activity_id", "activity_state", "nature", "activity_code", "operating_mode",
                     "public", "start_date", "end_date", "capacity_status", "quantity", "unit", "funding_mode",
                     "habilitation", "housing_type", "gender")
@@ -36,7 +36,7 @@ CSV_HEADERS = {
                           "raison_sociale_ej": "legal_name", "categorie": "category_code",
                           "mode_fixation_tarifaire": "tariff_mode", "etat": "state", "date_ouverture": "opened_on",
                           "date_fermeture": "closed_on", "cog_commune": "commune_code", "code_postal": "postcode",
-                          "commune": "city", "longitude": "longitude", "latitude": "latitude"},
+                          "commune": "city", "longitude": "longitude", "latitude": "latitude", "siret": "siret"},
     "finess_capacities": {"num_finess_et": "finess_et", "activite_id": "activity_id",
                           "etat_activite": "activity_state", "nature": "nature",
                           "activite_sociale_regulee": "activity_code", "mode_fonctionnement": "operating_mode",
@@ -227,7 +227,8 @@ select
     json_extract_string(ege, '$.adresse[0].codePostal') as postcode,
     json_extract_string(ege, '$.adresse[0].ligneAcheminement') as city,
     json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeX') as longitude,
-    json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeY') as latitude
+    json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeY') as latitude,
+    json_extract_string(ege, '$.informationsGeneralesEGE.siret') as siret
 from ege
 """
 

@@ -45,15 +45,16 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import fec, fec_landing, fhir, finess, formats, readers
+from pipelines.ingestion import dsn, fec, fec_landing, fhir, finess, formats, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
-from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
+from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX, key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "4"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
-# 4: ids built from a person id (stay, plan, event) carry its pseudonym
+INGEST_VERSION = "5"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
+# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised
+FIRST = {"persons": 0, "staff": 1, dsn.TABLE: 2}  # the order files are read in: whose ids are met first
 CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
@@ -151,7 +152,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
     rows of a run that failed); returns how many went."""
     keep = {p for files in _listed_row_files(con, raw).values() for p in files}
     removed = 0
-    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES]:
+    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES, *dsn.TABLES]:
         for path in (raw / table).glob("*.parquet*"):
             if path not in keep:
                 path.unlink(missing_ok=True)
@@ -163,7 +164,7 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
     listed = _listed_row_files(con, raw)
     tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES,
-              **fec.RAW_TABLES}
+              **fec.RAW_TABLES, **dsn.TABLES}
     for name, column_names in tables.items():
         files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
         if files:  # a row without a line is at its line's place (readers.LINE_BY_POSITION)
@@ -192,6 +193,10 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         if entry.is_dir() and table == fec.FOLDER:  # the accounts: FEC files and trial balances
             found.extend((fec.SOURCE, sub) for sub in sorted(p for p in entry.rglob("*")
                                                              if p.is_file() and not p.name.startswith(".")))
+            continue
+        if entry.is_dir() and table == dsn.FOLDER:  # the monthly DSN: every file of the folder
+            found.extend((dsn.TABLE, sub) for sub in sorted(p for p in entry.rglob("*")
+                                                            if p.is_file() and not p.name.startswith(".")))
             continue
         if entry.is_dir() and table == finess.FOLDER:  # the FINESS feed: each file says which table it holds
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -231,7 +236,7 @@ def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: 
     if raw is None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
         raw = raw_folder(Path(path))
-    for table in [*TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES]:
+    for table in [*TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES, *dsn.TABLES]:
         (raw / table).mkdir(parents=True, exist_ok=True)
     try:
         return _land(con, landing, key, raw)
@@ -248,7 +253,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     for problem in mapping_problems:
         log.warning(problem)
     files, unknown = discover(landing)
-    files.sort(key=lambda file: file[0] != "persons")  # the persons first: their ids are met first (_PersonsMet)
+    # the persons first, then the professionals' files (staff, DSN): their ids are met first (_PersonsMet)
+    files.sort(key=lambda file: FIRST.get(file[0], len(FIRST)))
     summary = LandingSummary()
     present = {p.relative_to(landing).as_posix() for p in [*(p for _, p in files), *unknown]}
     for gone in sorted(set(known) - present):
@@ -288,6 +294,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                 outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
             elif table_name == fec.SOURCE:
                 outcome = fec_landing.land_file(con, path, rel, (digest.result(), fingerprint), Path(tmp), raw)
+            elif table_name == dsn.TABLE:
+                outcome = _land_dsn_file(con, path, rel, digest.result(), met, fingerprint, raw)
             elif table_name in finess.TABLES:
                 outcome = _land_finess_file(con, table_name, path, rel, digest.result(), fingerprint, Path(tmp), raw)
             else:
@@ -424,6 +432,45 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
         return FileOutcome(rel, table, "loaded", rows + len(cut), " ".join(cut))
     finally:
         con.execute(f"drop table if exists {tmp}")
+        pending.unlink(missing_ok=True)
+
+
+def _land_dsn_file(con, path: Path, rel: str, sha: str, met: _PersonsMet, fingerprint: str,
+                   raw: Path) -> FileOutcome:
+    """One monthly DSN file (pipelines/ingestion/dsn.py) → its Parquet row file of `raw.dsn_contracts`, its unreadable
+    lines quarantined (never an identity field's value). The matricules are met as professional ids."""
+    target = _row_file(raw, dsn.TABLE, rel, sha, fingerprint)
+    pending = target.with_name(target.name + ".tmp")
+    try:
+        read = dsn.read_file(path, met.professional)
+    except (dsn.DsnProblem, OSError, EOFError) as exc:
+        with _transaction(con):
+            _forget(con, raw, rel)
+            con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                        [dsn.TABLE, rel, f"whole file rejected: {exc}"])
+            _record(con, rel, dsn.TABLE, sha, 0, "rejected", str(exc), fingerprint, format="dsn")
+        log.error("%s rejected whole: %s", rel, exc)
+        return FileOutcome(rel, dsn.TABLE, "rejected", 0, str(exc))
+    try:
+        sink = _Sink(pending, list(dsn.COLUMNS), rel)
+        for row in read.rows:
+            sink.add(row)
+        rows = sink.close()
+        if read.note:
+            log.info("%s: %s", rel, read.note)
+        with _transaction(con):
+            _forget(con, raw, rel)
+            for line, column, value, reason in read.rejections:
+                con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
+                            [dsn.TABLE, rel, line, column, value, reason])
+            _record(con, rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded", read.note, fingerprint,
+                    format="dsn")
+        os.replace(pending, target)
+        log.info("%s → raw.%s: %d contract rows from %d lines (month %s)%s", rel, dsn.TABLE, rows, read.lines,
+                 read.month or "not declared",
+                 f", {len(read.rejections)} lines quarantined" if read.rejections else "")
+        return FileOutcome(rel, dsn.TABLE, "loaded", rows)
+    finally:
         pending.unlink(missing_ok=True)
 
 
@@ -667,6 +714,9 @@ def _copy(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping,
                           f"enum_code(try_cast({expr} as {_PersonsMet.ENUM})) + 1)")
             if speculative:
                 lookup = f"coalesce({lookup}, case when {expr} is not null then '{_PersonsMet.NOT_MET}' end)"
+            if column.professional:  # the same HMAC, the professionals' prefix (pseudonym.pseudonymise_professional)
+                lookup = (f"case when prefix({lookup}, 'P') then '{PROFESSIONAL_PREFIX}' || substr({lookup}, 2) "
+                          f"else {lookup} end")
             lookups.append(f"{lookup} as __pseudonym_{column.name}")
             expr = f"t.__pseudonym_{column.name}"
         elif column.year_only:
@@ -716,6 +766,13 @@ class _PersonsMet:
     def speculate(self, table: Table) -> bool:
         """Whether a file of `table` is first written with the ids met so far."""
         return table.name != "persons" and self.from_persons and not self.missed and self.pseudonyms
+
+    def professional(self, original: str) -> str:
+        """A professional id met in a file read by Python (a DSN matricule): its pseudonym, the id met."""
+        original = original.strip()
+        if original not in self.by_id:
+            self.by_id[original] = pseudonymise(self.key, original)
+        return PROFESSIONAL_PREFIX + self.by_id[original][1:]
 
     def add(self, originals: list[str], table: Table) -> None:
         self.from_persons = self.from_persons or table.name == "persons"

@@ -9,6 +9,23 @@ where reject_reason is null and finess_luhn_ok = false
 union all
 
 select
+    'establishments', _file, cast(_line as bigint), 'siret', siret_raw,
+    'siret ' || {{ serafin.quoted('siret_raw') }} || ' is not a SIRET (14 digits): no DSN workplace is placed on this ESMS by it'
+from {{ ref('int_establishments__checked') }}
+where reject_reason is null and siret_raw is not null and siret is null
+
+union all
+
+select
+    'staff', _file, cast(_line as bigint), 'profession', profession_raw,
+    'the DSN job label ' || {{ serafin.quoted('profession_raw') }} || ' (PCS-ESE ' || coalesce(pcs_ese, 'none')
+        || ') maps to no profession: loaded as ' || profession || '; add it to nomenclatures/profession_synonyms.csv'
+from {{ ref('int_staff__checked') }}
+where reject_reason is null and profession_match = 'none'
+
+union all
+
+select
     'finess_structures', _file, cast(_line as bigint), 'finess_et', finess_et,
     'finess_et ' || {{ serafin.quoted('finess_et') }} || ' fails the FINESS check digit (Luhn)'
 from {{ ref('int_finess_structures__checked') }}

@@ -9,6 +9,7 @@ select
     authorized_places,
     days_open,
     funder,
+    siret,
     _file,
     _line
 from {{ ref('int_establishments__checked') }}

@@ -32,6 +32,8 @@ select
     authorized_places,
     coalesce(days_open, days_open_default) as days_open,
     funder,
+    siret,
+    siret_raw,
     {{ serafin.finess_luhn_ok('finess_et_raw') }} as finess_luhn_ok,
     _file,
     _line,
