@@ -10,7 +10,7 @@ files. They give the rows of the same landing tables as CSV files (data-contract
 | QuestionnaireResponse, SERAFIN questionnaire | needs: one row per answered item (linkId → code: tddui_serafin_linkids.csv) |
 | CarePlan projet personnalisé (+ Task, Consent) | plans: one row per SERAFIN code of its actions; co-built and signed from the consent |
 | Patient | persons: the local identifier only (never INS nor NIR), pseudonymised like every person id |
-| Organization | its FINESS resolves references; an establishments row when it carries an ESMS category |
+| Organization | an establishments row (FINESS, name; its category when it carries an ESMS one); resolves references |
 
 Two passes per changed file, each streaming (a Bundle entry or an NDJSON line at a time; a year of a large ESMS
 is hundreds of thousands of Encounters): the first indexes the resources others refer to (Patient,
@@ -427,14 +427,18 @@ class Mapper:
                  sex=SEX.get(str(patient.get("gender") or ""), None))
 
     def _organization(self, entry: Entry, organization: dict) -> None:
+        """An Organization with a FINESS declares an establishment: always an establishments row (FINESS, name,
+        department from the address), with its category when a coding of `type` is an ESMS category (else none:
+        core.establishments takes it from establishments.csv or the FINESS feed, or warns)."""
         finess = organisation_finess(organization)
+        if not finess:  # no FINESS: it only resolves references (a legal entity, a partner)
+            return
         codes = [str(c.get("code")) for c in _codings(organization.get("type")) if c.get("code")]
         category = next((c for c in codes if c in self.categories), None)
-        if finess and category:  # without a category it only resolves references (establishments.csv holds it)
-            address = (organization.get("address") or [{}])[0]
-            postcode = str(address.get("postalCode") or "")
-            self.row("establishments", entry, finess_et=finess, name=organization.get("name"), category=category,
-                     department=(postcode[:3] if postcode[:2] == "97" else postcode[:2]) or None)
+        address = (organization.get("address") or [{}])[0] or {}
+        postcode = str(address.get("postalCode") or "")
+        self.row("establishments", entry, finess_et=finess, name=organization.get("name"), category=category,
+                 department=(postcode[:3] if postcode[:2] == "97" else postcode[:2]) or None)
 
     def _encounter(self, entry: Entry, encounter: dict) -> None:
         if "encounter-sejour" in _profiles(encounter):

@@ -9,7 +9,14 @@ with loaded as (
     select file, sum(rows_loaded) as rows_loaded
     from (
         {% for t in tables %}
+        {% if t == 'establishments' %}
+        -- an ESMS declared by several files (establishments.csv and TDDUI Organizations) is one row of core: each
+        -- valid declaration is loaded, made one with the others (int_establishments__resolved)
+        select _file as file, count(*) as rows_loaded from {{ ref('int_establishments__checked') }}
+        where reject_reason is null group by _file
+        {% else %}
         select _file as file, count(*) as rows_loaded from {{ ref(t) }} group by _file
+        {% endif %}
         {% if not loop.last %}union all{% endif %}
         {% endfor %}
     ) as per_table

@@ -17,7 +17,8 @@ renamed as (
         {{ serafin.parse_int('days_open') }} as days_open,
         funder as funder_raw,
         funder_enum.value as funder,
-        -- lineage
+        -- lineage: a row of a TDDUI export (fhir/) is an Organization declaring the ESMS
+        case when _file like 'fhir/%' then true else false end as from_fhir,
         _file,
         _line
     from source
