@@ -54,8 +54,9 @@ from pipelines.ingestion.fhir.elements import (
 )
 from pipelines.ingestion.fhir.encounters import SQL_TABLES, load_encounters, map_encounters
 from pipelines.ingestion.fhir.files import Staged, is_fhir_file, layout, resources, slow_path, split_bundle, stage
-from pipelines.ingestion.fhir.mapper import Mapped, Mapper
+from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
 from pipelines.ingestion.fhir.resolve import Resolved
+from pipelines.ingestion.fhir.stage import kind_counts_sql
 
 __all__ = [
     "EXTENSIONS",
@@ -111,7 +112,10 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
     returns what the mapper kept (rejections, counts) and the rows written per SQL table."""
     enc = load_encounters(con, staged)  # first: a line the JSON reader cannot type sends the file the slow way
     full_urls: dict[int, str | None] = {}
-    for entry in resources(con, staged):
+    for kind, count in con.execute(kind_counts_sql(staged, HANDLED)).fetchall():  # Groups, Practitioners...
+        if kind:
+            mapper.out.resources[kind] = mapper.out.resources.get(kind, 0) + count
+    for entry in resources(con, staged, HANDLED, invalid=True):
         if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
             full_urls[entry.number] = entry.full_url
         mapper.map(entry)

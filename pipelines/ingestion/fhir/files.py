@@ -221,14 +221,14 @@ def _utf8_copy(source: Path, target: Path) -> None:
             out.write(line)
 
 
-def resources(con, staged: Staged, kinds: set[str] | None = None) -> Iterator[Entry]:
+def resources(con, staged: Staged, kinds: set[str] | None = None, invalid: bool = False) -> Iterator[Entry]:
     """The resources of a staged file the Python mapping reads (every one but the Encounters, mapped in SQL; only
     `kinds` when given), lines that are not JSON or not objects as entries with a problem, in file order."""
     from pipelines.ingestion.fhir.stage import python_rows_sql
 
     cursor = con.cursor()
     try:
-        cursor.execute(python_rows_sql(staged, kinds))
+        cursor.execute(python_rows_sql(staged, kinds, invalid))
         while batch := cursor.fetchmany(10_000):
             for number, full_url, raw, problem in batch:
                 if problem:
@@ -238,7 +238,8 @@ def resources(con, staged: Staged, kinds: set[str] | None = None) -> Iterator[En
                 if isinstance(item, dict) and item.get("resourceType") == "Encounter":
                     continue  # mapped in SQL (encounters.py)
                 if isinstance(item, dict) and item.get("resourceType") == "Bundle" and not staged.bundle:
-                    yield from _bundle_line(number, item, kinds)  # an NDJSON line holding a Bundle
+                    # an NDJSON line holding a Bundle: its entries (all of them in pass 2, counted by the mapper)
+                    yield from _bundle_line(number, item, None if invalid else kinds)
                     continue
                 yield Entry(number, full_url, item if isinstance(item, dict) else None,
                             "" if isinstance(item, dict) or staged.bundle else

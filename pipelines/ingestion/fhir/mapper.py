@@ -25,6 +25,9 @@ from pipelines.ingestion.fhir.elements import (
 )
 from pipelines.ingestion.pseudonym import pseudonymise
 
+# the resource types the Python mapping reads in pass 2 (a method `_<type>` each); the others are only counted
+HANDLED = {"Patient", "Organization", "QuestionnaireResponse", "CarePlan", "Task"}
+
 
 @dataclass
 class Mapped:

@@ -116,19 +116,36 @@ def encounters_sql(staged) -> str:
     return f"{plain} union all select n, sub, enc from ({inner}) where problem is null and kind = 'Encounter'"
 
 
-def python_rows_sql(staged, kinds: set[str] | None) -> str:
+def python_rows_sql(staged, kinds: set[str] | None, invalid: bool = True) -> str:
     """The entries the Python mapping reads (n, full_url, raw, problem): every one but the Encounters and blank
-    lines, in order; only `kinds` (and Bundle lines) when given."""
+    lines, in order; only `kinds` (and Bundle lines; and, when `invalid`, lines without resourceType or not JSON
+    objects) when given."""
     path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
     if staged.fast:
         full_url = "json_extract_string(json, '$.fullUrl')" if staged.bundle else "cast(null as varchar)"
         raw = "json_extract(json, '$.resource')::VARCHAR" if staged.bundle else "json"
-        only = (f" and json_extract_string(json, '{path}') in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
-                if kinds else "")
+        kind = f"json_extract_string(json, '{path}')"
+        only = (f" and ({kind} in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
+                f"{f' or {kind} is null' if invalid else ''})" if kinds else "")
         return (f"select n, {full_url}, {raw}, cast(null as varchar) from {_objects(staged)} "
                 f"where not regexp_matches(left(json, 300), {_lit(ENCOUNTER_RE)}){only} order by n")
-    only = f" and kind in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')" if kinds else ""
+    only = (f" and (kind in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
+            f"{' or kind is null' if invalid else ''})" if kinds else "")
+    problems = " or problem in ('json', 'object')" if invalid or not kinds else ""
     return (f"select n, full_url, raw, case problem when 'json' then 'line ' || n || ' is not JSON' "
             f"when 'object' then 'line ' || n || ' is not a JSON object' end "
             f"from read_parquet({_lit(str(staged.parquet))}) where (problem is null and kind is distinct from "
-            f"'Encounter'{only}) or problem in ('json', 'object') order by n")
+            f"'Encounter'{only}){problems} order by n")
+
+
+def kind_counts_sql(staged, kinds: set[str]) -> str:
+    """How many resources of each type but `kinds`, the Encounters and Bundle lines (counted for the ingestion
+    log's note: the Python mapping does not read them)."""
+    listed = ", ".join(_lit(k) for k in sorted({*kinds, "Encounter", "Bundle"}))
+    if staged.fast:
+        path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
+        kind = f"json_extract_string(json, '{path}')"
+        return (f"select {kind}, count(*) from {_objects(staged)} where not regexp_matches(left(json, 300), "
+                f"{_lit(ENCOUNTER_RE)}) and {kind} not in ({listed}) group by 1")
+    return (f"select kind, count(*) from read_parquet({_lit(str(staged.parquet))}) where problem is null "
+            f"and kind not in ({listed}) group by 1")
