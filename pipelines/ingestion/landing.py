@@ -52,8 +52,9 @@ from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "4"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
-# 4: ids built from a person id (stay, plan, event) carry its pseudonym
+INGEST_VERSION = "5"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
+# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: every FHIR Organization with a FINESS
+# gives an establishments row
 CONFIG_FILES = {"cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
