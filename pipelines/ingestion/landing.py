@@ -52,8 +52,9 @@ from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "5"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
-# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised
+INGEST_VERSION = "6"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
+# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised; 6: every
+# FHIR Organization with a FINESS gives an establishments row
 FIRST = {"persons": 0, "staff": 1, dsn.TABLE: 2}  # the order files are read in: whose ids are met first
 CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
@@ -284,7 +285,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                     continue
             changed.append((number, table_name, path, rel, hashes[rel]))
         met = _PersonsMet(key)
-        fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE])
+        fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE],
+                                 Path(tmp))
         # the CSV files made UTF-8 text one ahead: the next file is transcoded while DuckDB reads this one
         texts = {rel: pool.submit(readers.prepare_csv, path, Path(tmp), _work_name(number))
                  for number, table_name, path, rel, _ in changed
@@ -515,26 +517,22 @@ class _Sink:
         return self.rows
 
 
-def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> dict:
-    """Pass 1 over the changed FHIR files (pipelines/ingestion/fhir.py): the resources references point to, per
-    file, and those of the unchanged FHIR files read back from their index row files."""
+def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]], workdir: Path) -> dict:
+    """Pass 1 over the changed FHIR files (pipelines/ingestion/fhir/): each read once into its work files, the
+    resources references point to, per file, and those of the unchanged FHIR files read back from their index row
+    files."""
     per_file: dict[str, list[tuple]] = {}
     problems: dict[str, str] = {}
-    for path, rel in changed:
+    staged: dict[str, fhir.Staged] = {}
+    for number, (path, rel) in enumerate(changed):
         if path.stat().st_size == 0:  # quarantined, not loaded as a file of no resources
             problems[rel] = f"{rel} is empty (0 bytes): export it again"
             continue
-        rows = []
         try:
-            for entry in fhir.iter_entries(path, only=fhir.INDEXED):
-                item = fhir.index_entry(entry, key)
-                if item:
-                    rows.append(item)
+            staged[rel], per_file[rel] = fhir.index_file(con, path, key, workdir / "fhir", f"f{number}")
         except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
             problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
             problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
-            continue
-        per_file[rel] = rows
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
     kept = [str(p) for p in _listed_row_files(con, raw).get("fhir_index", []) if p.exists()]
     others: list[tuple] = []
@@ -544,7 +542,7 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> 
                              ).fetchall()
     everything = [r[:4] for r in others if r[4] not in per_file and r[4] not in problems]
     everything += [r for rows in per_file.values() for r in rows]
-    return {"per_file": per_file, "problems": problems, "all": everything}
+    return {"per_file": per_file, "problems": problems, "all": everything, "staged": staged}
 
 
 def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint: str, raw: Path,
@@ -565,25 +563,20 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     columns = {t: TABLES[t].column_names for t in fhir.TARGETS}
     columns["fhir_unmapped_events"] = list(fhir.UNMAPPED_COLUMNS)
     sinks = {t: _Sink(_row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
-             for t, c in columns.items()}
+             for t, c in columns.items() if t not in fhir.SQL_TABLES}  # the Encounters' tables: written by DuckDB
     mapper = fhir.Mapper(key, index, fhir.linkid_table(), fhir.esms_category_codes(),
                          lambda table, row: sinks[table].add(row))
-    full_urls: dict[int, str | None] = {}
-    fmt = "fhir-" + fhir.layout(path)
+    staged = indexed["staged"][rel]
+    fmt = "fhir-" + staged.layout
     try:
-        for entry in fhir.iter_entries(path):
-            if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
-                full_urls[entry.number] = entry.full_url
-            mapper.map(entry)
-        out = mapper.finish(full_urls)
-        for row in out.unmapped:
-            sinks["fhir_unmapped_events"].add(row)
+        out, sql_rows = fhir.map_file(con, staged, mapper, rel, {
+            t: _row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp") for t in fhir.SQL_TABLES})
         index_sink = _Sink(_row_file(raw, "fhir_index", rel, sha, fingerprint).with_suffix(".parquet.tmp"),
                            list(fhir.INDEX_COLUMNS), rel)
         for kind, rid, url, value in indexed["per_file"][rel]:
             index_sink.add({"resource_type": kind, "resource_id": rid, "full_url": url, "value": value, "_line": 0})
         index_sink.close()
-        written = {t: sink.close() for t, sink in sinks.items()}
+        written = {**{t: sink.close() for t, sink in sinks.items()}, **sql_rows}
         rows_read = sum(written.values()) + len(out.rejections)
         resources = ", ".join(f"{n} {k}" for k, n in sorted(out.resources.items(), key=lambda kv: -kv[1]))
         rows = ", ".join(f"{n} {t}" for t, n in written.items() if n)

@@ -9,7 +9,14 @@ with loaded_by_table as (
     -- a FHIR file gives rows to several tables; a DSN file's contract rows are its rows (the staff rows they build
     -- span several files: they are judged in audit.rejected_rows as staff, not counted per file)
     {% for t in tables %}
+    {% if t == 'establishments' %}
+    -- an ESMS declared by several files (establishments.csv and TDDUI Organizations) is one row of core: each
+    -- valid declaration is loaded, made one with the others (int_establishments__resolved)
+    select _file as file, '{{ t }}' as source_table, count(*) as rows_loaded from {{ ref('int_establishments__checked') }}
+    where reject_reason is null group by _file
+    {% else %}
     select _file as file, '{{ t }}' as source_table, count(*) as rows_loaded from {{ ref(t) }} group by _file
+    {% endif %}
     union all
     {% endfor %}
     select _file as file, 'dsn_contracts' as source_table, count(*) as rows_loaded

@@ -23,6 +23,8 @@ renamed as (
         case when {{ serafin.matches(serafin.strip_spaces('siret'), '^[0-9]{14}$') }}
              then {{ serafin.strip_spaces('siret') }} end as siret,
         -- lineage
+        -- a row of a TDDUI export (fhir/) is an Organization declaring the ESMS
+        case when _file like 'fhir/%' then true else false end as from_fhir,
         _file,
         _line
     from source
