@@ -1,7 +1,9 @@
-"""The FHIR input path against the CSV path (issue 15): the same N activity rows written once as a CSV file and
-once as TDDUI FHIR (a Bundle of the persons, professionals and ESMS, then one Encounter per line of NDJSON, a
-collective event with a Group subject), each landed by the real ingestion (`land_folder`, the Parquet row files
-of `serafin run`). Prints rows per second and peak memory of each path; nothing here is a timed test.
+"""The FHIR input path against the CSV path (issues 15, 36): the same N activity rows written as a CSV file, as
+TDDUI FHIR NDJSON (a Bundle of the persons, professionals and ESMS, then one Encounter per line, a collective event
+with a Group subject) and as the same resources in one Bundle (`evenements.json`, its entries streamed), each
+landed by the real ingestion (`land_folder`, the Parquet row files of `serafin run`) in the same run. Prints rows
+per second and peak memory of each path; targets (issue 36): NDJSON ≥ 300,000 rows/s, Bundle ≥ 150,000; nothing
+here is a timed test.
 
     python benchmarks/fhir_feed.py --events 1e6
 """
@@ -25,7 +27,8 @@ SETTINGS = [("structure", "AMB"), ("domicile", "HH"), ("cite", "FLD")]
 
 
 def _write(work: Path, events: int, persons: int, professionals: int) -> tuple[Path, Path, int]:
-    """landing-csv/activity.csv and landing-fhir/fhir/{referentiel.json, evenements.ndjson}; returns the row count."""
+    """landing-csv/activity.csv, landing-fhir/fhir/{referentiel.json, evenements.ndjson} and
+    landing-bundle/fhir/{referentiel.json, evenements.json}; returns the row count."""
     csv_landing, fhir_landing = work / "landing-csv", work / "landing-fhir"
     (csv_landing).mkdir()
     (fhir_landing / "fhir").mkdir(parents=True)
@@ -64,7 +67,20 @@ def _write(work: Path, events: int, persons: int, professionals: int) -> tuple[P
             for p in attending:
                 csv.write(f"EV{e},U{p:07d},{finess},PRO{e % professionals:05d},{code},{start},{end},{setting},realise\n")
                 rows += 1
+    _as_bundle(fhir_landing / "fhir", work / "landing-bundle" / "fhir")
     return csv_landing, fhir_landing, rows
+
+
+def _as_bundle(source: Path, target: Path) -> None:
+    """The NDJSON file's resources as the entries of one Bundle (written a line at a time), the referentiel as is."""
+    target.mkdir(parents=True)
+    (target / "referentiel.json").write_bytes((source / "referentiel.json").read_bytes())
+    with (source / "evenements.ndjson").open(encoding="utf-8") as lines, \
+            (target / "evenements.json").open("w", encoding="utf-8") as out:
+        out.write('{"resourceType": "Bundle", "type": "collection", "entry": [\n')
+        for number, line in enumerate(lines):
+            out.write(("," if number else "") + '{"resource": ' + line.rstrip("\n") + "}\n")
+        out.write("]}\n")
 
 
 def _land(landing: Path, work: Path, name: str) -> tuple[float, int]:
@@ -95,13 +111,14 @@ def main() -> int:
         print(f"written in {time.perf_counter() - started:.1f} s: {int(args.events):,} events, {rows:,} activity rows; "
               f"NDJSON {size / 1e6:,.0f} MB, CSV {(csv_landing / 'activity.csv').stat().st_size / 1e6:,.0f} MB")
         results = {}
-        for name, landing in (("csv", csv_landing), ("fhir", fhir_landing)):
+        for name, landing in (("csv", csv_landing), ("fhir", fhir_landing), ("bundle", work / "landing-bundle")):
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             elapsed, landed = _land(landing, work, name)
             results[name] = (elapsed, landed)
-            print(f"{name:>4}: {landed:,} rows in {elapsed:.1f} s = {landed / elapsed:,.0f} rows/s "
+            print(f"{name:>6}: {landed:,} rows in {elapsed:.1f} s = {landed / elapsed:,.0f} rows/s "
                   f"(peak RSS {max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024):,.0f} MB)")
-        print(f"FHIR / CSV time: {results['fhir'][0] / results['csv'][0]:.1f} ×; cpu count {os.cpu_count()}")
+        print(f"NDJSON / CSV time: {results['fhir'][0] / results['csv'][0]:.1f} ×; Bundle / CSV time: "
+              f"{results['bundle'][0] / results['csv'][0]:.1f} ×; cpu count {os.cpu_count()}")
     return 0
 
 

@@ -204,7 +204,29 @@ def cmd_scenario(args) -> int:
     Console(width=150).print(table)
     print(f"{len(rows)} rows in marts.funding_scenario, marts.funding_scenario_detail and marts.funding_sensitivity "
           f"({time.perf_counter() - started:.1f} s)")
+    record_scenario(Path(args.warehouse), Path(args.file), name)
     return 0
+
+
+def record_scenario(warehouse: Path, file: Path, name: str) -> None:
+    """The scenario models a re-run rebuilt (dbt tag `scenario`), recorded in the warehouse's Dagster instance as
+    materializations outside any run: the UI shows them in each model's history with the scenario's name."""
+    import dagster as dg
+
+    from pipelines import dbt_build, instance
+    from pipelines.defs.dbt import SerafinTranslator
+
+    translator = SerafinTranslator()
+    try:
+        keys = [translator.get_asset_key(node) for node in dbt_build.manifest()["nodes"].values()
+                if node["resource_type"] == "model" and "scenario" in node.get("tags", [])]
+        with instance.open_instance(instance.home(warehouse)) as dagster:
+            for key in keys:
+                dagster.report_runless_asset_event(dg.AssetMaterialization(
+                    asset_key=key, description="serafin scenario: the scenario models rebuilt with this scenario file",
+                    metadata={"scenario": name, "file": dg.MetadataValue.path(str(file.resolve()))}))
+    except Exception as exc:  # the warehouse has the scenario: only its record in the UI is missing
+        print(f"serafin scenario: not recorded in the Dagster instance ({_sentence(exc)})", file=sys.stderr)
 
 
 def cmd_docs(args) -> int:

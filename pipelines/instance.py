@@ -9,7 +9,6 @@ run of the warehouse. Its settings (pipelines/dagster.yaml) switch off telemetry
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,12 @@ if TYPE_CHECKING:
 
 HOME_ENV = "SERAFIN_DAGSTER_HOME"
 SETTINGS = Path(__file__).with_name("dagster.yaml")
+EVENT_LOG = """event_log_storage:  # Dagster's SQLite event log, faster (pipelines/event_log.py)
+  module: pipelines.event_log
+  class: SerafinEventLogStorage
+  config:
+    base_dir: {base_dir}
+"""
 PID_TAG = "serafin/pid"  # the process of an in-process run (`serafin run`), to tell a run that was killed
 
 
@@ -32,21 +37,31 @@ def home(warehouse: Path) -> Path:
 
 
 def prepare(folder: Path) -> Path:
-    """The instance folder, created with the project's settings when it has none (an operator's edits are kept)."""
+    """The instance folder, created with the project's settings when it has none (an operator's edits are kept):
+    pipelines/dagster.yaml, and the event log storage of pipelines/event_log.py in the folder's `history/runs/`."""
+    import json
+
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "dagster.yaml").exists():
-        shutil.copyfile(SETTINGS, folder / "dagster.yaml")
+        storage = json.dumps(str(folder / "history" / "runs"))  # a quoted YAML string
+        (folder / "dagster.yaml").write_text(
+            SETTINGS.read_text(encoding="utf-8") + EVENT_LOG.format(base_dir=storage), encoding="utf-8")
     return folder
 
 
-def open_instance(folder: Path) -> dg.DagsterInstance:
-    """The persistent instance kept in `folder` (prepared first)."""
+def open_instance(folder: Path, *, capture_output: bool = True) -> dg.DagsterInstance:
+    """The persistent instance kept in `folder` (prepared first). `capture_output` False: the run's standard output
+    and error are not copied into the instance (`serafin run`, whose output is the terminal: Dagster would route it
+    through files and two `tail` processes)."""
     import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
 
     from pipelines import settings
 
     settings.quiet_telemetry()
-    return dg.DagsterInstance.from_config(str(prepare(folder)))
+    overrides = {} if capture_output else {"compute_logs": {
+        "module": "dagster._core.storage.noop_compute_log_manager", "class": "NoOpComputeLogManager"}}
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(prepare(folder)), overrides=overrides))
 
 
 def close_killed_runs(instance: dg.DagsterInstance) -> int:

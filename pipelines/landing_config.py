@@ -15,11 +15,13 @@ PROBLEMS: tuple[type[Exception], ...] = (cooperation.CooperationProblem, scenari
 
 
 def dbt_vars(landing: str | Path) -> dict[str, Any]:
-    """The files, checked, as dbt vars: `cooperation`, `scenarios`, `cpom`; an absent file gives no var."""
+    """The files, checked, as dbt vars: `cooperation`, `scenarios`, `cpom`, `dsn_sirets` (comptabilite.yaml's
+    `sirets:`); an absent file gives no var."""
     landing = Path(landing)
-    comptabilite.load(landing)  # read by the ingestion (the FEC and DSN), checked here with the others
+    accounts = comptabilite.load(landing)  # the FEC's split is read by the ingestion; its `sirets:` by dbt
     loaded = scenarios.load(landing)
     values = {"cooperation": cooperation.as_dbt_var(cooperation.load(landing)),
               "scenarios": scenarios.as_dbt_var(loaded),
-              "cpom": cpom.as_dbt_var(cpom.load(landing, [s.name for _, s in loaded]))}
+              "cpom": cpom.as_dbt_var(cpom.load(landing, [s.name for _, s in loaded])),
+              "dsn_sirets": dict(accounts.sirets) if accounts else {}}  # DSN workplaces placed by hand
     return {k: v for k, v in values.items() if v}

@@ -112,7 +112,7 @@ def _run_job(paths: RunPaths, options: Options, children: prewarm.Prewarmed) -> 
         asset_selection=set(selection.resolve(defs.resolve_asset_graph())))
     home = instance.home(paths.warehouse) if options.record else None
     marks = {"instance_start": time.time()}
-    with instance.open_instance(home) if home else dg.DagsterInstance.ephemeral() as dagster:
+    with instance.open_instance(home, capture_output=False) if home else dg.DagsterInstance.ephemeral() as dagster:
         if home:
             instance.close_killed_runs(dagster)
         marks["instance_end"] = time.time()

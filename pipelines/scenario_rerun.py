@@ -57,12 +57,14 @@ def rerun(path: Path, warehouse: Path, verbose: bool = False) -> list[tuple]:
         dbt_vars["cpom"] = cpom
         select.append("cpom_trajectory")
     paths = RunPaths(path.parent, warehouse, warehouse.parent)
+    loading = parsed_dbt.Loading(paths.build_warehouse.stem)  # dbt loads while the warehouse is copied
     with warehouse_lock(paths):
         shutil.rmtree(paths.build_dir, ignore_errors=True)
         paths.build_dir.mkdir()
         try:
             shutil.copyfile(warehouse, paths.build_warehouse)
-            if not parsed_dbt.run_models(select, dbt_vars, paths.build_warehouse, paths.build_dir / "dbt", verbose):
+            if not parsed_dbt.run_models(select, dbt_vars, paths.build_warehouse, paths.build_dir / "dbt", verbose,
+                                         loading):
                 from pipelines.failures import dbt_failure
 
                 raise RunFailed(dbt_failure(paths.build_dir / "dbt") or "dbt failed (run again with -v)")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipelines import instance, settings
 
-GRACE = 5.0  # seconds a child has to end after SIGTERM before SIGKILL
+GRACE = 3.0  # seconds a child has to end after SIGTERM before SIGKILL
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,11 @@ def commands(served: Served) -> list[list[str]]:
 def serve(served: Served) -> int:
     """Run the webserver and the daemon until a signal or until one of them ends: 0 after a signal, else the
     status of the child that ended."""
-    from pipelines.defs.project import prepare_manifest
-
     env = environment(served)
-    prepare_manifest()
+    # dbt's manifest parsed in a process of its own: this one stays small (no Dagster imported), so that it ends at
+    # once when its children have ended
+    subprocess.run([sys.executable, "-c", "from pipelines.defs.project import prepare_manifest; prepare_manifest()"],
+                   env=env, check=True)
     stopping: list[int] = []
 
     def on_signal(number, _frame):
@@ -91,7 +92,11 @@ def stop(children: list[subprocess.Popen]) -> None:
             pass
     for child in children:
         _signal_group(child.pid, signal.SIGKILL)  # the group's other processes too (code servers, runs)
-        child.wait()
+    for child in children:
+        try:  # a process killed while it waits for the disk ends when the disk answers: not waited for longer
+            child.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _signal_group(pgid: int, number: int) -> None:

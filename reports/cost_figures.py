@@ -60,6 +60,8 @@ def cost_figures(con) -> list[KeyFigure]:
         lines = {y: (d, n) for s, y, d, n in deltas if s == scenario}
         year = max(lines)
         delta, losers = lines[year]
+        if delta is None:  # no ESMS of the scenario has a baseline this year
+            continue
         previous = lines.get(year - 1, (None,))[0]
         out.append(KeyFigure(
             f"scenario_delta|{scenario}", f"Scénario « {scenario} »{' (retenu pour le CPOM)' if scenario == target else ''}"

@@ -150,9 +150,10 @@ def _flow(out_dir: Path, con, names: dict[str, str]) -> str:
     fig.update_layout(title="Des comptes aux personnes : le chemin des charges (dernier exercice)", height=520)
     finess = rows[0][0]
     first = [r for r in rows if r[0] == finess and r[1] == rows[0][1] and r[5] and r[5] > 0]
-    largest = max(first, key=lambda r: r[5])
-    text = (f"{names.get(finess, finess)} en {rows[0][1]} : {len(first)} flux des comptes aux personnes ; le plus "
-            f"important va de « {largest[3]} » à « {largest[4]} » ({euros(largest[5])}).") + _others(groups)
+    largest = max(first, key=lambda r: r[5], default=None)
+    text = (f"{names.get(finess, finess)} en {rows[0][1]} : {len(first)} flux des comptes aux personnes"
+            + (f" ; le plus important va de « {largest[3]} » à « {largest[4]} » ({euros(largest[5])})."
+               if largest else " ; aucun montant.") + _others(groups))
     last = {r[0]: r[1] for r in rows if r[1] == max(x[1] for x in rows if x[0] == r[0])}
     latest = [r for r in rows if r[1] == last[r[0]]]
     table = table_block(
@@ -366,7 +367,7 @@ def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
                           xaxis_title="Financement du scénario (€)", xaxis_tickformat=",.0f", height=520,
                           margin={"l": 220})
     first = next(iter(groups), None)
-    out.append(chart(tornado, "" if first is None else (
+    out.append(chart(tornado, "" if first is None or not len(groups[first][0].y) else (
         f"{first} : la règle qui déplace le plus le financement est « {groups[first][0].y[-1]} »."
         + _others(groups))))
     out.append(table_block(

@@ -167,7 +167,8 @@ def cpom_figures(con) -> list[KeyFigure]:
     """Each gestionnaire's charges of the last observed year and its result at the end of the trajectory."""
     rows = _rows(con, """
         select entity, year, status, measure, value from marts.cpom_trajectory
-        where level = 'gestionnaire' and measure in ('charges_in_scope', 'result') order by entity, year""")
+        where level = 'gestionnaire' and measure in ('charges_in_scope', 'result') and value is not null
+        order by entity, year""")
     names = gestionnaire_names(con)
     out = []
     for entity in dict.fromkeys(r[0] for r in rows):

@@ -90,7 +90,7 @@ def _objectives_transcript(objectives: list[tuple]) -> str:
     text = f"{len(latest)} objectifs en {last} : {words}."
     off = [r for r in latest if r[8] == "off_track" and r[9] and r[7] is not None]
     if off:
-        worst = max(off, key=lambda r: abs(r[7]) / (abs(r[5]) or 1))
+        worst = max(off, key=lambda r: abs(r[7]) / (abs(r[5] or 0) or 1))
         text += (f" Le plus éloigné de sa cible : {worst[0]} — {worst[1]} ({_unit_value(worst[6], worst[3])} pour "
                  f"une cible de {_unit_value(worst[5], worst[3])}).")
     return text
@@ -222,7 +222,7 @@ def key_figures_of(con) -> list[KeyFigure]:
             out.append(KeyFigure(indicator, f"{label} {year}", fmt(current) if current is not None else SMALL,
                                  change(current, figure_value(previous[1]), fmt, previous[0], rate)))
     share = query(con, """
-        select sum(cooperation_places), sum(authorized_places) from marts.territory_offer
+        select coalesce(sum(cooperation_places), 0), sum(authorized_places) from marts.territory_offer
         where department in (select department from marts.territory_establishments where in_cooperation)""")
     if share and share[0][1]:
         out.append(KeyFigure("cooperation_share", "Part de la coopération dans les places de ses départements",

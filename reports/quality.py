@@ -63,7 +63,7 @@ def quality_figures(con) -> list[KeyFigure]:
         fmt = UNIT_FORMAT.get(unit, lambda v: number(v, 2))
         current, delta = figure_value(value), figure_value(moved)
         out.append(KeyFigure(f"indicator|{indicator}", f"{label} en {year}", fmt(current),
-                             change(current, None if delta is None else current - delta, fmt, year - 1,
+                             change(current, None if delta is None or current is None else current - delta, fmt, year - 1,
                                     rate=unit == "ratio")))
     last = query(con, "select max(year) from marts.indicators_board")
     if not last or last[0][0] is None:

@@ -92,13 +92,14 @@ def inputs_of(definition: dict, categories: list[str]) -> list[Input]:
                              f"de {rule['prestation']} parmi les ESMS {among}, chaque exercice (valeurs de la feuille "
                              f"Calcul) ; 100 % = le scénario tel qu'écrit. Paie les {_hours_text(rule)}."))
         else:
-            what = {"per_hour": f"Par heure : {_hours_text(rule)}.",
-                    "per_person": f"Par personne ayant reçu au moins une heure réalisée sur la prestation "
-                                  f"{rule.get('prestation')} ou un code en dessous.",
-                    "per_night": "Par nuit d'hébergement (modalités avec nuitée, date de fin incluse).",
-                    "per_presence_day": "Par journée de présence (dates distinctes avec une activité réalisée)."}
+            what = {"per_hour": lambda r: f"Par heure : {_hours_text(r)}.",
+                    "per_person": lambda r: f"Par personne ayant reçu au moins une heure réalisée sur la prestation "
+                                            f"{r['prestation']} ou un code en dessous.",
+                    "per_night": lambda r: "Par nuit d'hébergement (modalités avec nuitée, date de fin incluse).",
+                    "per_presence_day": lambda r: "Par journée de présence (dates distinctes avec une activité "
+                                                  "réalisée)."}
             out.append(Input(xf.defined_name(f"regle{n}", "tarif"), n, "", rule["tariff"], FIXED_UNIT[kind], "euro2",
-                             what[kind]))
+                             what[kind](rule)))
     return out
 
 

@@ -43,7 +43,7 @@ def territory_figures(con) -> tuple[list[KeyFigure], list[tuple]]:
     rows = query(con, COVERAGE_SQL)
     out = []
     share = query(con, """
-        select sum(cooperation_places), sum(authorized_places) from marts.territory_offer
+        select coalesce(sum(cooperation_places), 0), sum(authorized_places) from marts.territory_offer
         where department in (select department from marts.territory_establishments where in_cooperation)""")
     if share and share[0][1]:
         out.append(KeyFigure("cooperation_share", "Places de la coopération dans ses départements",

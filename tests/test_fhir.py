@@ -1,9 +1,8 @@
-"""TDDUI FHIR exports in `fhir/` (issue 15), through the real pipeline, two landing folders built once:
-
-- the guide's own examples (tests/fixtures/tddui: the ANS Bundle and single resources as published, the FSH
-  instances compiled to JSON by hand), counts worked out by hand from the files;
-- bundles written below: a Group subject, cancelled and planned events, an uncoded event, NDJSON, references
-  across files, a bad resource, a CNSA-spelled code, and a CSV file holding one of the same events.
+"""TDDUI FHIR exports in `fhir/` (issues 15 and 36), through the real pipeline, on a landing folder built once:
+bundles written below: a Group subject, cancelled and planned events, an uncoded event, NDJSON, references across
+files, a bad resource, a CNSA-spelled code, a CSV file holding one of the same events, and three Organizations
+whose categories come from establishments.csv, the FINESS feed and their own coding. The guide's own examples:
+tests/test_fhir_guide.py.
 """
 
 from __future__ import annotations
@@ -12,15 +11,14 @@ import gzip
 import json
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import Warehouse, run_pipeline
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tddui"
 E = "690000013"                      # IME Les Tilleuls (IDNST 1690000013 in the bundle)
-GUIDE_FINESS = "480787529"           # the guide's "Les Chênes Verts" (IDNST 1480787529)
+FEED_ESMS = "690000021"              # declared by an Organization without category; the FINESS feed says SESSAD
+CODED_ESMS = "690000039"             # declared by an Organization coded MAS (255); nothing else lists it
 SERAFIN = "https://smt.esante.gouv.fr/terminologie-SERAFINPH"
 NIR = "284057512345678"              # a NIR-shaped INS of Patient A: never stored
 P = "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/"
@@ -30,6 +28,14 @@ def _pid(local: str) -> str:
     from pipelines.ingestion.pseudonym import pseudonymise
 
     return pseudonymise(os.environ["SERAFIN_PSEUDONYM_KEY"].encode(), local)
+
+
+def _prof(local: str) -> str:
+    """A professional's pseudonym: `S` + the HMAC-SHA256 of the id with the key, as a person's but its prefix."""
+    import hashlib
+    import hmac
+
+    return "S" + hmac.new(os.environ["SERAFIN_PSEUDONYM_KEY"].encode(), local.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def _event(number: str, code: str | None, subject: str | None, participant: str | None, start: str | None,
@@ -53,7 +59,7 @@ def _event(number: str, code: str | None, subject: str | None, participant: str 
 
 def _bundle() -> dict:
     entries = [
-        ("urn:uuid:org1", {"resourceType": "Organization", "id": "org1", "name": "IME Les Tilleuls",
+        ("urn:uuid:org1", {"resourceType": "Organization", "id": "org1", "name": "IME les Tilleuls (DUI)",
                            "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1" + E}]}),
         ("urn:uuid:pa", {"resourceType": "Patient", "id": "pa", "gender": "female", "birthDate": "2012-05-01",
                          "name": [{"family": "MARTIN", "given": ["Alice"]}],
@@ -103,6 +109,14 @@ def _bundle() -> dict:
         ("urn:uuid:e9", _event("9", "2.3.3.1", "urn:uuid:pa", "urn:uuid:p1", "2025-03-07T09:00:00",
                                "2025-03-07T09:30:00", extension=[{"url": P + "tddui-event-outside-service",
                                                                  "valueBoolean": True}])),
+        # entries 18, 19: two more ESMS, declared only here
+        ("urn:uuid:org2", {"resourceType": "Organization", "id": "org2", "name": "SESSAD Les Ormes",
+                           "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1" + FEED_ESMS}],
+                           "address": [{"postalCode": "69003"}]}),
+        ("urn:uuid:org3", {"resourceType": "Organization", "id": "org3", "name": "MAS Les Aulnes",
+                           "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1" + CODED_ESMS}],
+                           "type": [{"coding": [{"system": "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement"
+                                                           "/FHIR/TRE-R66-CategorieEtablissement", "code": "255"}]}]}),
     ]
     return {"resourceType": "Bundle", "type": "collection",
             "entry": [{**({"fullUrl": url} if url else {}), "resource": r} for url, r in entries]}
@@ -124,6 +138,9 @@ FILES = {
                  f"10000000001,{E},2025,educateur_specialise,1,50000\n10000000002,{E},2025,orthophoniste,0.5,30000\n",
     "ledger.csv": f"finess_et,year,account,label,amount\n{E},2025,6411,Salaires,80000\n",
     # EV-1 is also in the bundle (entry 7): activity.csv comes first by path, so its row is kept
+    # the FINESS feed's flat extract: FEED_ESMS is a SESSAD (182)
+    "finess/etablissements.csv": "num_finess_et,num_finess_ej,nom_et,categorie,etat,cog_commune\n"
+                                 f"{FEED_ESMS},690000005,SESSAD LES ORMES,182,A,69383\n",
     "activity.csv": "event_id,person_id,finess_et,professional_id,prestation_code,start,duration_min,setting,status\n"
                     f"EV-1,LOC-A,{E},10000000001,2.3.3.1,2025-03-03T09:00:00,60,domicile,realise\n"
                     f"EV-10,LOC-D,{E},10000000002,2.1.2.1,2025-05-01T10:00:00,30,structure,realise\n",
@@ -136,6 +153,7 @@ def written(tmp_path_factory) -> Warehouse:
     landing = work / "landing"
     (landing / "fhir").mkdir(parents=True)
     for name, text in FILES.items():
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
         (landing / name).write_text(text, encoding="utf-8")
     (landing / "fhir" / "bundle.json").write_text(json.dumps(_bundle(), indent=1), encoding="utf-8")
     lines = [json.dumps(r) for r in NDJSON]
@@ -153,9 +171,10 @@ def test_rows_read_loaded_rejected_and_unmapped_per_file(written):
     log = {r[0]: r[1:] for r in written.rows(
         "select file, source_table, format, rows_read, rows_loaded, rows_rejected, rows_unmapped "
         "from audit.ingestion_log")}
-    # bundle: persons A, B; activity e1, e2 ×2, e3, e4, e7, e9 (7); stay s1; rejected e6, e8, entry 15 at
-    # ingestion and e1 as a duplicate of activity.csv's EV-1; e5 unmapped
-    assert log["fhir/bundle.json"] == ("fhir", "fhir-json", 14, 9, 4, 1)
+    # bundle: establishments org1 (made one with establishments.csv's), org2, org3; persons A, B; activity e1,
+    # e2 ×2, e3, e4, e7, e9 (7); stay s1; rejected e6, e8, entry 15 at ingestion and e1 as a duplicate of
+    # activity.csv's EV-1; e5 unmapped
+    assert log["fhir/bundle.json"] == ("fhir", "fhir-json", 17, 12, 4, 1)
     # NDJSON: n1, n2; the broken line rejected; the Practitioner only resolves references
     assert log["fhir/events.ndjson"] == ("fhir", "fhir-ndjson", 3, 2, 1, 0)
     assert log["fhir/patients.json.gz"] == ("fhir", "fhir-json", 1, 1, 0, 0)
@@ -184,12 +203,12 @@ def test_events_become_activity_rows(written):
         "outside_plan, cast(started_at as varchar) from core.activity where _file like 'fhir/%'")}
     assert set(rows) == {("EV-2", a), ("EV-2", b), ("EV-3", a), ("EV-4", a), ("EV-7", b), ("EV-9", a),
                          ("EV-n1", c), ("EV-n2", a)}
-    assert rows[("EV-2", a)][:2] == ("10000000001", "2.3.3.1")           # the role's practitioner
+    assert rows[("EV-2", a)][:2] == (_prof("10000000001"), "2.3.3.1")    # the role's practitioner, pseudonymised
     assert rows[("EV-2", a)][3:5] == ("structure", 120)                   # AMB; 09:00 → 11:00
     assert rows[("EV-3", a)][2] == "annule" and rows[("EV-4", a)][2] == "planifie"
     assert rows[("EV-7", b)][1] == "2.2.1" and rows[("EV-7", b)][4] == 45  # 2.2.1.1 → 2.2.1
     assert rows[("EV-9", a)][5] is True
-    assert rows[("EV-n1", c)][:2] == ("10000000002", "2.1.2.1")
+    assert rows[("EV-n1", c)][:2] == (_prof("10000000002"), "2.1.2.1")
     assert rows[("EV-n1", c)][6].startswith("2025-04-01 10:00:00")        # wall-clock time, offset dropped
     unmapped = written.rows("select event_id, finess_et, status, other_type_codes from audit.unmapped_events")
     assert unmapped == [("EV-5", E, "realise", "https://smt.esante.gouv.fr/fhir/CodeSystem/terminologie-cisis"
@@ -253,54 +272,19 @@ def test_an_unchanged_fhir_file_is_not_read_again(written, tmp_path):
         (landing / "fhir" / "more.ndjson").unlink()
 
 
-@pytest.fixture(scope="module")
-def guide(tmp_path_factory) -> Warehouse:
-    work = tmp_path_factory.mktemp("fhir-guide")
-    landing = work / "landing"
-    shutil.copytree(FIXTURES, landing / "fhir", ignore=shutil.ignore_patterns("*.md"))
-    # the guide's SSIAD, declared here as a SAVS (the warehouse keeps disability ESMS categories)
-    (landing / "establishments.csv").write_text(
-        f"finess_et,name,category\n{GUIDE_FINESS},Les Chênes Verts,SAVS\n", encoding="utf-8")
-    ok, reason, warehouse = run_pipeline(landing, work, validate_only=True)  # core and audit are enough here
-    assert ok, reason
-    return Warehouse(warehouse)
-
-
-def test_the_guides_examples(guide):
-    """By hand from the files: the main Bundle gives its Patient (local id 3480787529/194704032, never the INS),
-    its séjour (class HH: ambulatoire, from 2023-04-14), and its événement, coded CI-SIS MED-1298 only, goes to
-    the unmapped events, as does the single Encounter (same event, another file). The precision evaluation gives
-    4 needs; the one without precision repeats 1.3.2.1 on the same date: rejected as a duplicate. The IME
-    project gives Hugo's person row and one plan row with no SERAFIN code: rejected for its missing prestation."""
-    dupont, hugo = _pid("3480787529/194704032"), _pid("3480787529/123456")
-    assert dict(guide.rows("select person_id, birth_year from core.persons")) == {dupont: 1947, hugo: 2005}
-    assert guide.rows("select person_id, finess_et, modality, cast(start_date as varchar), end_date "
-                      "from core.stays") == [(dupont, GUIDE_FINESS, "ambulatoire", "2023-04-14", None)]
-    needs = guide.rows("select need_code, level, cast(assessed_on as varchar) from core.needs where person_id = ? "
-                       "order by need_code", [dupont])
-    assert needs == [("1.1.8", 1, "2023-04-06"), ("1.2.1.1", 1, "2023-04-06"), ("1.2.1.3", 1, "2023-04-06"),
-                     ("1.3.2.1", 1, "2023-04-06")]
-    unmapped = guide.rows("select file, event_id, finess_et, other_type_codes from audit.unmapped_events "
-                          "order by file")
-    assert [u[0] for u in unmapped] == ["fhir/Bundle-tddui-example.json",
-                                        "fhir/Encounter-tddui-encounter-evenement-example.json"]
-    assert all(u[2] == GUIDE_FINESS and "MED-1298" in u[3] for u in unmapped)
-    # the event id carried the usager's id (here a NIR): replaced by the pseudonym of 3+FINESS/id
-    assert unmapped[0][1] == f"3480787529/{_pid('3480787529/147720425367411')}-EVN-12548"
-    rejected = guide.rows("select file, source_table, column_name, reason from audit.rejected_rows order by file")
-    assert len(rejected) == 2
-    assert rejected[0][:3] == ("fhir/Bundle-tddui-pp-ime-example.json", "plans", "prestation_code")
-    assert rejected[1][:2] == ("fhir/QuestionnaireResponse-tddui-questionnaire-response-serafin-sans-precision-"
-                               "example.json", "needs")
-    plan = guide.rows("select plan_id, finess_et, co_built, signed_on from raw.plans")
-    assert plan == [(f"3480787529/{hugo}-PPER-12", GUIDE_FINESS, "1", "2024-01-15")]
-    assert guide.scalar("select count(*) from core.activity") == 0
-    log = {r[0].split("/")[-1]: r[1:] for r in guide.rows(
-        "select file, rows_read, rows_loaded, rows_rejected, rows_unmapped from audit.ingestion_log")}
-    assert log["Bundle-tddui-example.json"] == (3, 2, 0, 1)
-    assert log["Organization-tddui-organization-example.json"] == (0, 0, 0, 0)
-    text = " ".join(str(v) for schema in ("raw", "core", "audit") for (table,) in guide.rows(
-        "select table_name from information_schema.tables where table_schema = ?", [schema])
-        for row in guide.rows(f'select * from {schema}."{table}"') for v in row)
-    for secret in ("147720425367411", "DUPONT", "Hugo", "194704032", "123456-"):
-        assert secret not in text, secret
+def test_each_establishment_and_where_its_category_comes_from(written):
+    """By hand: E is in establishments.csv (IME, 40 places) and declared by org1 under another name: the CSV row
+    stands, a warning names both names. FEED_ESMS is declared only by org2 (postcode 69003), without category: the
+    FINESS feed's 182 gives SESSAD (210 days, its default). CODED_ESMS only by org3, coded 255: MAS (365 days)."""
+    rows = {r[0]: r[1:] for r in written.rows(
+        "select finess_et, name, category, category_source, department, authorized_places, days_open, _file "
+        "from core.establishments")}
+    assert rows == {E: ("IME Les Tilleuls", "IME", "establishments", None, 40, 210, "establishments.csv"),
+                    FEED_ESMS: ("SESSAD Les Ormes", "SESSAD", "finess", "69", None, 210, "fhir/bundle.json"),
+                    CODED_ESMS: ("MAS Les Aulnes", "MAS", "fhir", None, None, 365, "fhir/bundle.json")}
+    warnings = written.rows("select file, line, column_name, value, warning from audit.data_warnings "
+                            "where source_table = 'establishments'")
+    assert [w[:4] for w in warnings] == [("fhir/bundle.json", 1000, "name", "IME les Tilleuls (DUI)")]
+    assert "'IME Les Tilleuls' (establishments.csv, line 2)" in warnings[0][4]
+    assert "the name in establishments.csv is kept" in warnings[0][4]
+    assert written.scalar("select count(*) from audit.rejected_rows where source_table = 'establishments'") == 0

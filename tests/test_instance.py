@@ -171,7 +171,14 @@ def test_the_instance_holds_no_key_no_person_id_no_name(demo):
     folder = work / "warehouse.dagster"
     with (work / "landing" / "persons.csv").open(encoding="cp1252") as handle:
         persons = list(csv.reader(handle, delimiter=";"))[1:]
-    secrets = {value for p in persons for value in p[:3] if value and len(value) >= 4}
+    secrets = {value for p in persons for value in p[:3]}  # id, last name, first name
+    for entry in json.loads((work / "landing" / "fhir" / "referentiel.json").read_text(encoding="utf-8"))["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Patient":  # identifiers (INS among them) and names
+            secrets |= {i["value"] for i in resource["identifier"]}
+            secrets |= {n.get("family") for n in resource.get("name", [])}
+            secrets |= {g for n in resource.get("name", []) for g in n.get("given", [])}
+    secrets = {s for s in secrets if s and len(s) >= 4}
     assert len(secrets) > 500
     texts = _stored_texts(folder)
     assert any("runs.db" in where for where in texts) and sum(map(len, texts.values())) > 100_000
@@ -182,3 +189,18 @@ def test_the_instance_holds_no_key_no_person_id_no_name(demo):
         assert key not in text, where
         found = pattern.search(text)
         assert not found, (where, found.group(0))
+
+
+def test_a_scenario_rerun_is_recorded_in_the_instance(twice, capsys):
+    """`serafin scenario FILE` rebuilds the scenario models without a Dagster run: the instance records each of
+    them as materialized with the scenario's name."""
+    from pipelines.cli import main
+
+    scenario = twice / "s9.yaml"
+    scenario.write_text("name: s9\nrules:\n  - kind: per_place\n    amounts: {IME: 2000}\n", encoding="utf-8")
+    assert main(["scenario", str(scenario), "--warehouse", str(twice / "w.duckdb")]) == 0
+    assert "Scénario « s9 »" in capsys.readouterr().out
+    with dg.DagsterInstance.from_config(str(twice / "w.dagster")) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["marts", "funding_scenario"]))
+        assert event.run_id == "" and event.asset_materialization.metadata["scenario"].value == "s9"
+        assert len(instance.get_runs()) == 2  # no run: the re-run is not one

@@ -373,8 +373,6 @@ def test_no_english_label_of_an_enumeration_in_pages_and_workbooks(reports):
             assert not any(p in label for p in phrases) and label not in words, (path.name, label)
 
 
-@pytest.mark.xfail(reason="issue 38 rewrites cpom_annexe.xlsx with French labels (its HAS themes in English)",
-                   strict=False)
 def test_no_english_label_in_the_cpom_annex(reports):
     phrases, words = _english_labels()
     for label in _labels_of(reports / "cpom_annexe.xlsx"):

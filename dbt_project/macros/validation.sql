@@ -46,10 +46,10 @@
                          ~ "_raw) <> 9 then ' must have 9 characters' else ' must be 9 digits (2A or 2B allowed for Corsica)' end"}) }}
 {%- endmacro %}
 
-{#- the establishments that passed their own validation (what core.establishments will hold): the other
-    tables are checked against them within the validation layer -#}
+{#- the establishments (what core.establishments will hold: one row per FINESS, from establishments files or TDDUI
+    exports): the other tables are checked against them within the validation layer -#}
 {% macro known_establishments() -%}
-    (select finess_et from {{ ref('int_establishments__checked') }} where reject_reason is null)
+    (select finess_et from {{ ref('int_establishments__resolved') }})
 {%- endmacro %}
 
 {% macro check_department(column) -%}

@@ -37,10 +37,14 @@ class SerafinTranslator(DagsterDbtTranslator):
 
 
 class _DebugLog(io.TextIOBase):
-    """A text stream that sends each line to a Dagster logger at debug level."""
+    """A text stream that sends each line to the Python logger `serafin.dbt` at debug level (`serafin -v` shows
+    them). Not to the run's event log: dbt's own log (dbt.log, kept beside the warehouse when a build fails) has them
+    already, and an error of the database may quote a value of the data."""
 
-    def __init__(self, log):
-        self._log, self._pending = log, ""
+    def __init__(self):
+        import logging
+
+        self._log, self._pending = logging.getLogger("serafin.dbt"), ""
 
     def write(self, text: str) -> int:
         self._pending += text
@@ -110,7 +114,7 @@ def serafin_dbt_assets():
             invocation.process.terminate()  # no dbt left writing to the build warehouse
             raise
         if config.quiet:  # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log
-            with contextlib.redirect_stdout(_DebugLog(context.log)):
+            with contextlib.redirect_stdout(_DebugLog()):
                 yield from invocation.stream()
         else:
             yield from invocation.stream()

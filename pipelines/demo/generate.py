@@ -18,6 +18,7 @@ from pathlib import Path
 from pipelines.demo.activity import write_activity
 from pipelines.demo.bad_rows import add_bad_rows
 from pipelines.demo.cooperation import write_cooperation
+from pipelines.demo.dsn import write_dsn
 from pipelines.demo.establishments import write_establishments
 from pipelines.demo.fec import write_fec
 from pipelines.demo.fhir_export import write_fhir
@@ -53,6 +54,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
     if config.ledger_as == "fec":  # the accounts as the gestionnaire has them, instead of ledger.xlsx
         (out / "ledger.xlsx").unlink()
         write_fec(out, esms, ledger, years)
+    write_dsn(out, esms, staff, config.seed)  # the payroll as twelve monthly DSN per ESMS, not staff.csv
     partners = write_partners_and_conventions(out, esms, years)
     activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
     if config.fhir:  # the last month as TDDUI FHIR files; its persons leave persons.csv for Patient resources

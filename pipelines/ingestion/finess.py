@@ -13,6 +13,7 @@ like the other landing tables: one Parquet row file per landing file, not read a
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from pipelines.ingestion.readers import open_bytes
 FOLDER = "finess"
 
 STRUCTURE_COLUMNS = ("finess_et", "finess_ej", "name", "legal_name", "category_code", "tariff_mode", "state",
-                     "opened_on", "closed_on", "commune_code", "postcode", "city", "longitude", "latitude")
+                     "opened_on", "closed_on", "commune_code", "postcode", "city", "longitude", "latitude", "siret")
 CAPACITY_COLUMNS = ("finess_et", "activity_id", "activity_state", "nature", "activity_code", "operating_mode",
                     "public", "start_date", "end_date", "capacity_status", "quantity", "unit", "funding_mode",
                     "habilitation", "housing_type", "gender")
@@ -35,7 +36,7 @@ CSV_HEADERS = {
                           "raison_sociale_ej": "legal_name", "categorie": "category_code",
                           "mode_fixation_tarifaire": "tariff_mode", "etat": "state", "date_ouverture": "opened_on",
                           "date_fermeture": "closed_on", "cog_commune": "commune_code", "code_postal": "postcode",
-                          "commune": "city", "longitude": "longitude", "latitude": "latitude"},
+                          "commune": "city", "longitude": "longitude", "latitude": "latitude", "siret": "siret"},
     "finess_capacities": {"num_finess_et": "finess_et", "activite_id": "activity_id",
                           "etat_activite": "activity_state", "nature": "nature",
                           "activite_sociale_regulee": "activity_code", "mode_fonctionnement": "operating_mode",
@@ -48,14 +49,27 @@ class FinessProblem(Exception):
     """A FINESS file that cannot be read; the message says why, in one sentence."""
 
 
+class FinessCut(FinessProblem):
+    """A FINESS JSON feed that ends before its `pmej` array is closed (an interrupted download)."""
+
+
+# what reading a damaged file raises: a gzip cut short (EOFError), a corrupt one (BadGzipFile is an OSError,
+# zlib.error is not)
+UNREADABLE = (EOFError, OSError, zlib.error)
+
+
 def _head(path: Path, size: int = 4096) -> bytes:
     with open_bytes(path) as handle:
         return handle.read(size)
 
 
 def classify(path: Path) -> str | None:
-    """finess_structures, finess_capacities, or None for a file that is neither, from its first bytes."""
-    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    """finess_structures, finess_capacities, or None for a file that is neither, from its first bytes (None too
+    for an empty file or one whose first bytes cannot be read: `unclassified_reason` says which)."""
+    try:
+        head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except UNREADABLE:
+        return None
     if head.startswith(b"{"):
         text = head.decode("utf-8", errors="ignore")
         if "informationsGeneralesPMEJ" in text or "informationsGeneralesEGE" in text:
@@ -72,15 +86,78 @@ def classify(path: Path) -> str | None:
     return None
 
 
+def guess_table(path: Path) -> str | None:
+    """The table a FINESS file that could not be classified was meant for, from its name (the ANS names its
+    downloads `finess-structures-…` and `finess-activites-…`), so that its quarantine line names it."""
+    name = path.name.lower()
+    if "activit" in name or "capacit" in name:
+        return "finess_capacities"
+    if "structure" in name or "etablissement" in name:
+        return "finess_structures"
+    return None
+
+
+def unclassified_reason(path: Path, rel: str) -> str:
+    """One sentence on a file of the FINESS folder that `classify` could not place."""
+    if path.stat().st_size == 0:
+        return f"{rel} is empty (0 bytes): an interrupted download? Download it again from data.gouv.fr"
+    try:
+        head = _head(path)
+    except UNREADABLE as exc:
+        return f"{rel} cannot be read ({reading_problem(exc)}): download it again from data.gouv.fr"
+    if not head.strip():
+        return f"{rel} holds no data: download it again from data.gouv.fr"
+    return (f"{rel} is neither FINESS feed (structures or activities JSON) nor a flat FINESS extract (a CSV with "
+            "num_finess_et and categorie or statut_capacite columns)")
+
+
+def reading_problem(exc: BaseException) -> str:
+    """A reading error in words: a gzip cut short says so."""
+    if isinstance(exc, EOFError):
+        return "the compressed file ends before its end marker: it was cut short"
+    if isinstance(exc, FinessCut):
+        return str(exc)
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unreadable'}"
+
+
 # a whole JSON string, or one structural character; a lone `"` is a string the buffer cuts short
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}"]', re.S)
+
+
+class _Chunks:
+    """Chunks of a stream that keep what was read before a reading error: the error comes on the next read. (A
+    buffered read of 1 MB drops the bytes it had decompressed when the gzip turns out cut short before 1 MB.)"""
+
+    def __init__(self, stream):
+        # a gzip file's own read1 (one decompression step); the buffer around it would read until the size asked
+        self.read1 = getattr(getattr(stream, "raw", None), "read1", None) or stream.read1
+        self.problem: BaseException | None = None
+
+    def read(self, size: int) -> bytes:
+        if self.problem is not None:
+            raise self.problem
+        parts, got = [], 0
+        while got < size:
+            try:
+                part = self.read1(size - got)
+            except UNREADABLE as exc:
+                self.problem = exc
+                break
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        if not parts and self.problem is not None:
+            raise self.problem
+        return b"".join(parts)
 
 
 def split_array(path: Path, key: bytes = b"pmej", chunk_size: int = 1 << 20) -> Iterator[bytes]:
     """The elements of the array `key` of a JSON file, one at a time, as JSON text. The file is read in chunks
     (a national feed is never held whole); strings are skipped whole, so a bracket inside one is text."""
     opening = re.compile(rb'"' + re.escape(key) + rb'"\s*:\s*\[')
-    with open_bytes(path) as handle:
+    with open_bytes(path) as stream:
+        handle = _Chunks(stream)
         buffer = handle.read(chunk_size)
         while True:
             found = opening.search(buffer)
@@ -117,8 +194,8 @@ def split_array(path: Path, key: bytes = b"pmej", chunk_size: int = 1 << 20) -> 
             if start is not None:
                 start = 0
             chunk = handle.read(chunk_size)
-            if not chunk:
-                return
+            if not chunk:  # the end of the file inside the array: the feed was cut short
+                raise FinessCut("the file ends inside its `pmej` array: it was cut short")
             buffer += chunk
 
 
@@ -150,7 +227,8 @@ select
     json_extract_string(ege, '$.adresse[0].codePostal') as postcode,
     json_extract_string(ege, '$.adresse[0].ligneAcheminement') as city,
     json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeX') as longitude,
-    json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeY') as latitude
+    json_extract_string(ege, '$.adresse[0].coordonneesGeographique.coordonneeY') as latitude,
+    json_extract_string(ege, '$.informationsGeneralesEGE.siret') as siret
 from ege
 """
 
@@ -194,19 +272,35 @@ from capacity
 """
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, work: Path) -> str:
-    """Load one FINESS file into a temporary table of `table`'s columns plus _file and _line; returns its name."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, work: Path,
+              cut: list[str] | None = None) -> str:
+    """Load one FINESS file into a temporary table of `table`'s columns plus _file and _line; returns its name.
+    A JSON feed cut short (an interrupted download, a gzip without its end) gives the legal entities read whole
+    before the cut, and a sentence saying so is added to `cut`; one cut before its first entity is a
+    FinessProblem, as is any file that cannot be read."""
     columns = TABLES[table]
     target = f"finess_{abs(hash((rel, table))) % 10**8}"
     if is_json(path):
         lines = work / (target + ".ndjson")
         count = 0
+        problem = None
         with lines.open("wb") as out:
-            for element in split_array(path):
-                out.write(element.replace(b"\n", b" ").replace(b"\r", b" ") + b"\n")
-                count += 1
+            try:
+                for element in split_array(path):
+                    out.write(element.replace(b"\n", b" ").replace(b"\r", b" ") + b"\n")
+                    count += 1
+            except (FinessCut, *UNREADABLE) as exc:
+                problem = reading_problem(exc)
+        if problem and count == 0:
+            lines.unlink(missing_ok=True)
+            raise FinessProblem(f"{rel} cannot be read ({problem}): no legal entity could be read whole; "
+                                "download it again from data.gouv.fr")
         if count == 0:
+            lines.unlink(missing_ok=True)
             raise FinessProblem(f"no `pmej` array in {rel}: not a FINESS open-data feed")
+        if problem and cut is not None:
+            cut.append(f"{rel} is incomplete ({problem}): the {count} legal entities before the cut are loaded, "
+                       "the rest of the file is missing; download it again from data.gouv.fr")
         sql = (STRUCTURES_SQL if table == "finess_structures" else CAPACITIES_SQL).format(
             lines="'" + str(lines).replace("'", "''") + "'")
         try:
@@ -236,4 +330,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, rel: str, 
 
 
 def is_json(path: Path) -> bool:
-    return _head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    try:
+        return _head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    except UNREADABLE:
+        return False

@@ -45,15 +45,17 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import fec, fec_landing, fhir, finess, formats, readers
+from pipelines.ingestion import dsn, fec, fec_landing, fhir, finess, formats, readers
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
-from pipelines.ingestion.pseudonym import key_fingerprint, pseudonymise
+from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX, key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "4"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
-# 4: ids built from a person id (stay, plan, event) carry its pseudonym
+INGEST_VERSION = "6"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
+# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised; 6: every
+# FHIR Organization with a FINESS gives an establishments row
+FIRST = {"persons": 0, "staff": 1, dsn.TABLE: 2}  # the order files are read in: whose ids are met first
 CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
 
@@ -151,7 +153,7 @@ def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
     rows of a run that failed); returns how many went."""
     keep = {p for files in _listed_row_files(con, raw).values() for p in files}
     removed = 0
-    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES]:
+    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES, *dsn.TABLES]:
         for path in (raw / table).glob("*.parquet*"):
             if path not in keep:
                 path.unlink(missing_ok=True)
@@ -163,7 +165,7 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
     """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
     listed = _listed_row_files(con, raw)
     tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES,
-              **fec.RAW_TABLES}
+              **fec.RAW_TABLES, **dsn.TABLES}
     for name, column_names in tables.items():
         files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
         if files:  # a row without a line is at its line's place (readers.LINE_BY_POSITION)
@@ -192,6 +194,10 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
         if entry.is_dir() and table == fec.FOLDER:  # the accounts: FEC files and trial balances
             found.extend((fec.SOURCE, sub) for sub in sorted(p for p in entry.rglob("*")
                                                              if p.is_file() and not p.name.startswith(".")))
+            continue
+        if entry.is_dir() and table == dsn.FOLDER:  # the monthly DSN: every file of the folder
+            found.extend((dsn.TABLE, sub) for sub in sorted(p for p in entry.rglob("*")
+                                                            if p.is_file() and not p.name.startswith(".")))
             continue
         if entry.is_dir() and table == finess.FOLDER:  # the FINESS feed: each file says which table it holds
             for sub in sorted(p for p in entry.rglob("*") if p.is_file() and not p.name.startswith(".")):
@@ -231,7 +237,7 @@ def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: 
     if raw is None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
         raw = raw_folder(Path(path))
-    for table in [*TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES]:
+    for table in [*TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES, *dsn.TABLES]:
         (raw / table).mkdir(parents=True, exist_ok=True)
     try:
         return _land(con, landing, key, raw)
@@ -248,16 +254,16 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     for problem in mapping_problems:
         log.warning(problem)
     files, unknown = discover(landing)
-    files.sort(key=lambda file: file[0] != "persons")  # the persons first: their ids are met first (_PersonsMet)
-    for path in unknown:
-        log.warning("ignored %s: not a landing table (expected one of %s)",
-                    path.relative_to(landing), ", ".join(TABLES))
+    # the persons first, then the professionals' files (staff, DSN): their ids are met first (_PersonsMet)
+    files.sort(key=lambda file: FIRST.get(file[0], len(FIRST)))
     summary = LandingSummary()
-    present = {p.relative_to(landing).as_posix() for _, p in files}
+    present = {p.relative_to(landing).as_posix() for p in [*(p for _, p in files), *unknown]}
     for gone in sorted(set(known) - present):
         _forget(con, raw, gone)
         summary.removed.append(gone)
         log.info("%s is no longer in the landing folder: its rows were removed", gone)
+    for path in unknown:  # every file of the landing folder is in the ingestion log, those no table takes too
+        summary.outcomes.append(_record_unknown(con, raw, landing, path, fingerprint))
 
     # the files are hashed in two threads while they are compared and read: only a file this warehouse loaded
     # before, from the same key and ingestion version, waits for its hash to know whether it changed; a new file's
@@ -279,7 +285,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                     continue
             changed.append((number, table_name, path, rel, hashes[rel]))
         met = _PersonsMet(key)
-        fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE])
+        fhir_index = _index_fhir(con, raw, key, [(path, rel) for _, t, path, rel, _ in changed if t == fhir.SOURCE],
+                                 Path(tmp))
         # the CSV files made UTF-8 text one ahead: the next file is transcoded while DuckDB reads this one
         texts = {rel: pool.submit(readers.prepare_csv, path, Path(tmp), _work_name(number))
                  for number, table_name, path, rel, _ in changed
@@ -289,6 +296,8 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
                 outcome = _land_fhir_file(con, path, rel, digest.result(), key, fingerprint, raw, fhir_index)
             elif table_name == fec.SOURCE:
                 outcome = fec_landing.land_file(con, path, rel, (digest.result(), fingerprint), Path(tmp), raw)
+            elif table_name == dsn.TABLE:
+                outcome = _land_dsn_file(con, path, rel, digest.result(), met, fingerprint, raw)
             elif table_name in finess.TABLES:
                 outcome = _land_finess_file(con, table_name, path, rel, digest.result(), fingerprint, Path(tmp), raw)
             else:
@@ -302,6 +311,26 @@ def _forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     """Forget a landing file in this warehouse (its row file stays for the last good warehouse)."""
     con.execute("delete from raw.row_rejections where file = ?", [rel])
     con.execute("delete from raw.ingested_files where file = ?", [rel])
+
+
+def _record_unknown(con, raw: Path, landing: Path, path: Path, fingerprint: str) -> FileOutcome:
+    """A file of the landing folder that no table takes (an empty or damaged FINESS file, a file of another kind):
+    quarantined whole with the sentence that says why, so that it is in the ingestion log like every file."""
+    rel = path.relative_to(landing).as_posix()
+    top = rel.split("/", 1)[0].lower()
+    if top == finess.FOLDER and "/" in rel:
+        table, reason = finess.guess_table(path) or "unknown", finess.unclassified_reason(path, rel)
+    elif top == fhir.FOLDER and "/" in rel:
+        table, reason = fhir.SOURCE, f"{rel} is not a FHIR file (its name should end with .json or .ndjson)"
+    else:
+        table, reason = "unknown", f"{rel} belongs to no landing table (expected one of {', '.join(TABLES)})"
+    with _transaction(con):
+        _forget(con, raw, rel)
+        con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                    [table, rel, f"whole file rejected: {reason}"])
+        _record(con, rel, table, readers.sha256_of(path), 0, "rejected", reason, fingerprint)
+    (log.error if table != "unknown" else log.warning)("%s rejected whole: %s", rel, reason)
+    return FileOutcome(rel, table, "rejected", 0, reason)
 
 
 def _work_name(number: int) -> str:
@@ -377,8 +406,9 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
     FINESS holds no personal data: nothing to pseudonymise."""
     target = _row_file(raw, table, rel, sha, fingerprint)
     pending = target.with_name(target.name + ".tmp")
+    cut: list[str] = []  # a JSON feed cut short: the entities before the cut are loaded, the sentence says so
     try:
-        tmp = finess.read_file(con, path, table, rel, workdir)
+        tmp = finess.read_file(con, path, table, rel, workdir, cut)
     except finess.FinessProblem as exc:
         with _transaction(con):
             _forget(con, raw, rel)
@@ -394,12 +424,55 @@ def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerpri
         fmt = "json" if finess.is_json(path) else "csv"
         with _transaction(con):
             _forget(con, raw, rel)
-            _record(con, rel, table, sha, rows, "loaded", "", fingerprint, format=fmt)
+            for reason in cut:  # the entity the cut went through: one row read and quarantined
+                con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)", [table, rel, reason])
+            _record(con, rel, table, sha, rows + len(cut), "loaded", " ".join(cut), fingerprint, format=fmt)
         os.replace(pending, target)
+        for reason in cut:
+            log.error(reason)
         log.info("%s → raw.%s: %d rows read (FINESS %s)", rel, table, rows, fmt)
-        return FileOutcome(rel, table, "loaded", rows)
+        return FileOutcome(rel, table, "loaded", rows + len(cut), " ".join(cut))
     finally:
         con.execute(f"drop table if exists {tmp}")
+        pending.unlink(missing_ok=True)
+
+
+def _land_dsn_file(con, path: Path, rel: str, sha: str, met: _PersonsMet, fingerprint: str,
+                   raw: Path) -> FileOutcome:
+    """One monthly DSN file (pipelines/ingestion/dsn.py) → its Parquet row file of `raw.dsn_contracts`, its unreadable
+    lines quarantined (never an identity field's value). The matricules are met as professional ids."""
+    target = _row_file(raw, dsn.TABLE, rel, sha, fingerprint)
+    pending = target.with_name(target.name + ".tmp")
+    try:
+        read = dsn.read_file(path, met.professional)
+    except (dsn.DsnProblem, OSError, EOFError) as exc:
+        with _transaction(con):
+            _forget(con, raw, rel)
+            con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
+                        [dsn.TABLE, rel, f"whole file rejected: {exc}"])
+            _record(con, rel, dsn.TABLE, sha, 0, "rejected", str(exc), fingerprint, format="dsn")
+        log.error("%s rejected whole: %s", rel, exc)
+        return FileOutcome(rel, dsn.TABLE, "rejected", 0, str(exc))
+    try:
+        sink = _Sink(pending, list(dsn.COLUMNS), rel)
+        for row in read.rows:
+            sink.add(row)
+        rows = sink.close()
+        if read.note:
+            log.info("%s: %s", rel, read.note)
+        with _transaction(con):
+            _forget(con, raw, rel)
+            for line, column, value, reason in read.rejections:
+                con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
+                            [dsn.TABLE, rel, line, column, value, reason])
+            _record(con, rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded", read.note, fingerprint,
+                    format="dsn")
+        os.replace(pending, target)
+        log.info("%s → raw.%s: %d contract rows from %d lines (month %s)%s", rel, dsn.TABLE, rows, read.lines,
+                 read.month or "not declared",
+                 f", {len(read.rejections)} lines quarantined" if read.rejections else "")
+        return FileOutcome(rel, dsn.TABLE, "loaded", rows)
+    finally:
         pending.unlink(missing_ok=True)
 
 
@@ -444,22 +517,22 @@ class _Sink:
         return self.rows
 
 
-def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> dict:
-    """Pass 1 over the changed FHIR files (pipelines/ingestion/fhir.py): the resources references point to, per
-    file, and those of the unchanged FHIR files read back from their index row files."""
+def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]], workdir: Path) -> dict:
+    """Pass 1 over the changed FHIR files (pipelines/ingestion/fhir/): each read once into its work files, the
+    resources references point to, per file, and those of the unchanged FHIR files read back from their index row
+    files."""
     per_file: dict[str, list[tuple]] = {}
     problems: dict[str, str] = {}
-    for path, rel in changed:
-        rows = []
-        try:
-            for entry in fhir.iter_entries(path, only=fhir.INDEXED):
-                item = fhir.index_entry(entry, key)
-                if item:
-                    rows.append(item)
-        except (fhir.FhirProblem, OSError, EOFError) as exc:
-            problems[rel] = str(exc)
+    staged: dict[str, fhir.Staged] = {}
+    for number, (path, rel) in enumerate(changed):
+        if path.stat().st_size == 0:  # quarantined, not loaded as a file of no resources
+            problems[rel] = f"{rel} is empty (0 bytes): export it again"
             continue
-        per_file[rel] = rows
+        try:
+            staged[rel], per_file[rel] = fhir.index_file(con, path, key, workdir / "fhir", f"f{number}")
+        except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
+            problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
+            problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
     kept = [str(p) for p in _listed_row_files(con, raw).get("fhir_index", []) if p.exists()]
     others: list[tuple] = []
@@ -469,7 +542,7 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]]) -> 
                              ).fetchall()
     everything = [r[:4] for r in others if r[4] not in per_file and r[4] not in problems]
     everything += [r for rows in per_file.values() for r in rows]
-    return {"per_file": per_file, "problems": problems, "all": everything}
+    return {"per_file": per_file, "problems": problems, "all": everything, "staged": staged}
 
 
 def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint: str, raw: Path,
@@ -490,25 +563,20 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     columns = {t: TABLES[t].column_names for t in fhir.TARGETS}
     columns["fhir_unmapped_events"] = list(fhir.UNMAPPED_COLUMNS)
     sinks = {t: _Sink(_row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
-             for t, c in columns.items()}
+             for t, c in columns.items() if t not in fhir.SQL_TABLES}  # the Encounters' tables: written by DuckDB
     mapper = fhir.Mapper(key, index, fhir.linkid_table(), fhir.esms_category_codes(),
                          lambda table, row: sinks[table].add(row))
-    full_urls: dict[int, str | None] = {}
-    fmt = "fhir-" + fhir.layout(path)
+    staged = indexed["staged"][rel]
+    fmt = "fhir-" + staged.layout
     try:
-        for entry in fhir.iter_entries(path):
-            if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
-                full_urls[entry.number] = entry.full_url
-            mapper.map(entry)
-        out = mapper.finish(full_urls)
-        for row in out.unmapped:
-            sinks["fhir_unmapped_events"].add(row)
+        out, sql_rows = fhir.map_file(con, staged, mapper, rel, {
+            t: _row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp") for t in fhir.SQL_TABLES})
         index_sink = _Sink(_row_file(raw, "fhir_index", rel, sha, fingerprint).with_suffix(".parquet.tmp"),
                            list(fhir.INDEX_COLUMNS), rel)
         for kind, rid, url, value in indexed["per_file"][rel]:
             index_sink.add({"resource_type": kind, "resource_id": rid, "full_url": url, "value": value, "_line": 0})
         index_sink.close()
-        written = {t: sink.close() for t, sink in sinks.items()}
+        written = {**{t: sink.close() for t, sink in sinks.items()}, **sql_rows}
         rows_read = sum(written.values()) + len(out.rejections)
         resources = ", ".join(f"{n} {k}" for k, n in sorted(out.resources.items(), key=lambda kv: -kv[1]))
         rows = ", ".join(f"{n} {t}" for t, n in written.items() if n)
@@ -525,7 +593,7 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
                 os.replace(pending, pending.with_suffix(""))
         log.info("%s → %s (%s)", rel, rows or "no rows", resources)
         return FileOutcome(rel, fhir.SOURCE, "loaded", rows_read)
-    except (fhir.FhirProblem, OSError, EOFError) as exc:
+    except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
         with _transaction(con):
             _forget(con, raw, rel)
             con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
@@ -639,6 +707,9 @@ def _copy(con, table: Table, result: readers.ReadResult, mapping: HeaderMapping,
                           f"enum_code(try_cast({expr} as {_PersonsMet.ENUM})) + 1)")
             if speculative:
                 lookup = f"coalesce({lookup}, case when {expr} is not null then '{_PersonsMet.NOT_MET}' end)"
+            if column.professional:  # the same HMAC, the professionals' prefix (pseudonym.pseudonymise_professional)
+                lookup = (f"case when prefix({lookup}, 'P') then '{PROFESSIONAL_PREFIX}' || substr({lookup}, 2) "
+                          f"else {lookup} end")
             lookups.append(f"{lookup} as __pseudonym_{column.name}")
             expr = f"t.__pseudonym_{column.name}"
         elif column.year_only:
@@ -688,6 +759,13 @@ class _PersonsMet:
     def speculate(self, table: Table) -> bool:
         """Whether a file of `table` is first written with the ids met so far."""
         return table.name != "persons" and self.from_persons and not self.missed and self.pseudonyms
+
+    def professional(self, original: str) -> str:
+        """A professional id met in a file read by Python (a DSN matricule): its pseudonym, the id met."""
+        original = original.strip()
+        if original not in self.by_id:
+            self.by_id[original] = pseudonymise(self.key, original)
+        return PROFESSIONAL_PREFIX + self.by_id[original][1:]
 
     def add(self, originals: list[str], table: Table) -> None:
         self.from_persons = self.from_persons or table.name == "persons"

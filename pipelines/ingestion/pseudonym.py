@@ -1,4 +1,4 @@
-"""Keyed pseudonymisation of person ids (HMAC-SHA256).
+"""Keyed pseudonymisation of person and professional ids (HMAC-SHA256).
 
 The key comes from the environment variable SERAFIN_PSEUDONYM_KEY, else from a key file
 (SERAFIN_PSEUDONYM_KEY_FILE, default ~/.config/serafin/pseudonym.key) created on first use with
@@ -81,3 +81,12 @@ def pseudonymise(key: bytes, person_id: str) -> str:
     """The pseudonym of a local person id: the same id gives the same pseudonym with the same key."""
     digest = hmac.new(key, person_id.strip().encode("utf-8"), hashlib.sha256).hexdigest()
     return "P" + digest[:20]
+
+
+PROFESSIONAL_PREFIX = "S"  # a professional's pseudonym: `S` (salarié) + the same HMAC as a person id's
+
+
+def pseudonymise_professional(key: bytes, professional_id: str) -> str:
+    """The pseudonym of a professional id (activity `intervenant`, staff, DSN matricule): the same key and HMAC as a
+    person id, another prefix, so the DSN's matricule and the activity files' intervenant still meet."""
+    return PROFESSIONAL_PREFIX + pseudonymise(key, professional_id)[1:]

@@ -17,6 +17,7 @@ class Column:
     required: bool = False
     aliases: tuple[str, ...] = ()
     pseudonymise: bool = False  # person ids: replaced by a keyed hash at ingestion
+    professional: bool = False  # with pseudonymise: a professional id, its pseudonym prefixed `S` (pseudonym.py)
     year_only: bool = False  # dates of birth: only the year is ever stored
     # identifiers software often builds from the person's id (`PP-U000084-2023`): the row's clear person id in
     # them is replaced by its pseudonym at ingestion
@@ -78,6 +79,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         C("days_open", "jours_ouverture", "nb_jours_ouverture", "nombre_jours_ouverture", "jours_ouvres",
           "jours_fonctionnement"),
         C("funder", "financeur", "autorite_tarification", "tarificateur", "financement"),
+        C("siret", "n_siret", "siret_etablissement", "no_siret", "numero_siret"),
     ), names_allowed=True),
     Table("persons", (
         PERSON,
@@ -134,7 +136,8 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         OPTIONAL_PERSON,
         FINESS,
         C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "id_professionnel",
-          "matricule", "matricule_intervenant", "code_intervenant", required=True),
+          "matricule", "matricule_intervenant", "code_intervenant", required=True, pseudonymise=True,
+          professional=True),
         C("prestation_code", "code_prestation", "prestation", "code_prestation_serafin", "prestation_serafin",
           "code_acte", required=True),
         C("started_at", "start", "debut", "date_debut", "date_heure_debut", "heure_debut", "date_intervention",
@@ -149,7 +152,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
     )),
     Table("staff", (
         C("professional_id", "professionnel_id", "intervenant", "id_intervenant", "id_professionnel", "matricule",
-          "code_intervenant", "id_salarie", "matricule_salarie", required=True),
+          "code_intervenant", "id_salarie", "matricule_salarie", required=True, pseudonymise=True, professional=True),
         FINESS,
         C("year", *YEAR, required=True),
         C("profession", "metier", "emploi", "qualification", "fonction", "poste", required=True),

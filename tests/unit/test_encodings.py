@@ -15,14 +15,14 @@ HEADER = "usager;libelle\n"
 
 
 @pytest.mark.parametrize(("data", "expected"), [
-    (gzip.compress(b"a;b\n1;2\n"), "gzip"),
+    (gzip.compress(b"a;b\n1;2\n", mtime=0), "gzip"),
     (b"PK\x03\x04rest of a workbook", "zip"),
     ("a;b\n".encode("utf-16"), "utf-16-le"),  # Python writes the little-endian mark
     (b"\xfe\xff\x00a\x00;\x00b", "utf-16-be"),
     ("a;b\n1;é\n".encode("utf-16-le"), "utf-16-le"),  # no mark: every other byte NUL
     (bytes(range(256)) * 4, "binary"),
     (b"a;b\n1;2\n", "text"),
-])
+], ids=["gzip", "zip", "utf-16-bom", "utf-16-be-bom", "utf-16-no-bom", "binary", "text"])
 def test_container_is_read_from_the_bytes_not_the_name(tmp_path, data, expected):
     path = tmp_path / "export.csv"
     path.write_bytes(data)

@@ -3,7 +3,7 @@
     activity files (pipelines/incremental.py decides, else it passes --full-refresh) validates the rows of those
     files together with the old rows of every event they touch (same event_id and professional_id: the
     duplicate and consistency checks need the whole group), and replaces those rows by (_file, _line). Every
-    row written by a run carries that run's `_batch`: the cost and indicator models rebuild its years. -#}
+    row written by a run carries that run's `_batch` (a digest of the files it landed, macros/incremental.sql): the cost and indicator models rebuild its years. -#}
 {{ config(materialized='incremental' if target.type == 'duckdb' else 'table',
           incremental_strategy='delete+insert', unique_key=['_file', '_line'], on_schema_change='fail') }}
 {% set checks = [
@@ -154,7 +154,7 @@ select
     case when {{ duration_mismatch }} then staged.duration_min_raw end as duration_min_raw,
     staged._file,
     staged._line,
-    '{{ invocation_id }}' as _batch,
+    '{{ serafin.batch_id() }}' as _batch,
     {{ serafin.reject_columns(checks) }}
 from staged
 left join {{ serafin.known_establishments() }} as known_esms on known_esms.finess_et = staged.finess_et_raw

@@ -1,5 +1,9 @@
 {% set checks = [
     serafin.check_required('professional_id'),
+    {'column': 'finess_et', 'value': 'siret', 'when': "source = 'dsn' and finess_et_raw is null and siret_candidates is not null",
+     'reason': "'the DSN workplace SIRET ' || " ~ serafin.quoted('siret') ~ " || ' is the SIRET of several ESMS (' || siret_candidates || '): place it under sirets: in comptabilite.yaml'"},
+    {'column': 'finess_et', 'value': 'siret', 'when': "source = 'dsn' and finess_et_raw is null",
+     'reason': "'the DSN workplace SIRET ' || " ~ serafin.quoted('siret') ~ " || ' is placed on no ESMS: give it as the siret of its establishment (establishments), or under sirets: in comptabilite.yaml'"},
     serafin.check_required('finess_et'),
     serafin.check_finess('finess_et'),
     serafin.check_required('year'),
@@ -29,6 +33,10 @@ select
     staged.profession,
     staged.fte,
     staged.annual_cost,
+    staged.source,
+    staged.profession_raw,
+    staged.pcs_ese,
+    staged.profession_match,
     staged._file,
     staged._line,
     {{ serafin.reject_columns(checks) }}

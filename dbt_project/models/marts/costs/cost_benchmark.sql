@@ -4,7 +4,7 @@
     (continuous percentiles) and its quartile (1 = the least costly quarter: value ≤ Q1; 4: above Q3). The peers
     are the ESMS of its category that year; when fewer than var benchmark_min_peers (4) have the measure, a
     quartile means nothing there and the peers are every ESMS of the warehouse with the measure (peer_group
-    says which). -#}
+    says which), as they are for an ESMS without category. -#}
 with measures as (
     select i.scope as finess_et, i.year, i.indicator_id as measure, cast(null as {{ dbt.type_string() }}) as prestation_code,
            i.value
@@ -19,7 +19,9 @@ with measures as (
 
 placed as (
     select m.*, e.category,
-           count(*) over (partition by e.category, m.year, m.measure, m.prestation_code) as category_peers
+           -- an ESMS without category has no category peers: it is placed among every ESMS
+           case when e.category is not null
+                then count(*) over (partition by e.category, m.year, m.measure, m.prestation_code) end as category_peers
     from measures as m
     inner join {{ ref('establishments') }} as e on e.finess_et = m.finess_et
 ),

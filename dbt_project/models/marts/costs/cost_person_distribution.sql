@@ -1,11 +1,11 @@
 {#- The distribution of the full cost per person (marts.person_cost, total cost > 0) per ESMS category and year:
     persons, mean, and the deciles (p10 … p90, p50 the median) and quartiles, continuous percentiles. Finance
-    directors compare baskets within a category; no person-level data. -#}
+    directors compare baskets within a category (the ESMS without category are left out); no person-level data. -#}
 with costs as (
     select e.category, pc.year, pc.total_cost
     from {{ ref('person_cost') }} as pc
     inner join {{ ref('establishments') }} as e on e.finess_et = pc.finess_et
-    where pc.total_cost > 0
+    where pc.total_cost > 0 and e.category is not null  -- an ESMS without category has no category to compare in
 )
 
 select

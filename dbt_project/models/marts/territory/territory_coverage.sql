@@ -26,6 +26,7 @@ members as (
     select e.finess_et, e.department, e.category, cast(coalesce(e.authorized_places, 0) as double) as places
     from {{ ref('establishments') }} as e
     where e.finess_et in {{ serafin.text_list(members) }} and e.department is not null  -- placed by its department
+        and e.category is not null  -- and its category
 ),
 
 member_file_active as (

@@ -30,6 +30,9 @@ select
     s.city,
     {{ serafin.parse_decimal('s.longitude') }} as longitude,
     {{ serafin.parse_decimal('s.latitude') }} as latitude,
+    -- the establishment's SIRET (14 digits), which may place a DSN workplace on it (stg_dsn__sirets)
+    case when {{ serafin.matches(serafin.strip_spaces('s.siret'), '^[0-9]{14}$') }}
+         then {{ serafin.strip_spaces('s.siret') }} end as siret,
     s._file,
     s._line
 from source as s

@@ -17,7 +17,14 @@ renamed as (
         {{ serafin.parse_int('days_open') }} as days_open,
         funder as funder_raw,
         funder_enum.value as funder,
+        siret as siret_raw,
+        -- the SIRET that places the DSN's workplace on this ESMS: 14 digits once spaces are removed, else NULL (a
+        -- data warning)
+        case when {{ serafin.matches(serafin.strip_spaces('siret'), '^[0-9]{14}$') }}
+             then {{ serafin.strip_spaces('siret') }} end as siret,
         -- lineage
+        -- a row of a TDDUI export (fhir/) is an Organization declaring the ESMS
+        case when _file like 'fhir/%' then true else false end as from_fhir,
         _file,
         _line
     from source

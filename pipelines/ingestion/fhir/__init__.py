@@ -1,0 +1,130 @@
+"""TDDUI FHIR exports as an input: the landing folder's `fhir/` holds what a DUI software exports under the ANS
+guide "Médicosocial - Transfert de données DUI" (FHIR R4 JSON): Bundles (collection, transaction, searchset),
+single resources, or NDJSON (one resource per line, as bulk exports write them), gzipped or not, any number of
+files. They give the rows of the same landing tables as CSV files (data-contract section 4):
+
+| resource | table |
+| --- | --- |
+| Encounter tddui-encounter-evenement | activity: one row per (person, professional); a Group subject gives one row per member |
+| Encounter tddui-encounter-sejour | stays |
+| QuestionnaireResponse, SERAFIN questionnaire | needs: one row per answered item (linkId → code: tddui_serafin_linkids.csv) |
+| CarePlan projet personnalisé (+ Task, Consent) | plans: one row per SERAFIN code of its actions; co-built and signed from the consent |
+| Patient | persons: the local identifier only (never INS nor NIR), pseudonymised like every person id |
+| Organization | an establishments row (FINESS, name; its category when it carries an ESMS one); resolves references |
+
+Each changed file is read once (files.py): a Bundle cut into one line per entry (NumPy, a chunk at a time), an
+NDJSON file as it is; DuckDB reads those lines in order and parses each with its JSON reader into a Parquet work
+file. Pass 1 indexes the resources others refer to (Patient, Organization, Practitioner, PractitionerRole, Group,
+Consent) into `raw.fhir_index`, the file's own row file (the pseudonym of a Patient, never its identifier; ids
+and URLs as keyed hashes). Pass 2 maps: the Encounters in DuckDB (encounters.py: the bulk, a year of a large
+ESMS is hundreds of thousands of them), written straight to their row files; the other resources, a few per
+person, in Python (mapper.py). References resolve within the file (`urn:uuid:` fullUrls, `Type/id`) first,
+then across the files of the folder (`Patient/123`) through that index, unchanged files included.
+
+Kept for the user, never dropped: an event whose type has no SERAFIN-PH coding goes to
+`raw.fhir_unmapped_events` (audit.unmapped_events) with its other type codes; an unresolved reference, a
+missing mandatory period or an invalid resource goes to `raw.row_rejections` with the file, the resource's
+position (entry or line) and id, and the reason. Identifiers that carry the usager's id or a NIR-shaped number
+(the guide's own event ids do: `3480787529/147720425367411-EVN-12548`) have it replaced by a pseudonym.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.ingestion.fhir.elements import (
+    EXTENSIONS,
+    FOLDER,
+    INDEX_COLUMNS,
+    INDEXED,
+    LINE_FACTOR,
+    RAW_TABLES,
+    SOURCE,
+    TARGETS,
+    UNMAPPED_COLUMNS,
+    Entry,
+    FhirProblem,
+    Index,
+    esms_category_codes,
+    index_entry,
+    linkid_table,
+    local_identifier,
+    organisation_finess,
+    ref_keys,
+    scrub,
+)
+from pipelines.ingestion.fhir.encounters import SQL_TABLES, load_encounters, map_encounters
+from pipelines.ingestion.fhir.files import Staged, is_fhir_file, layout, resources, slow_path, split_bundle, stage
+from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
+from pipelines.ingestion.fhir.resolve import Resolved
+from pipelines.ingestion.fhir.stage import kind_counts_sql
+
+__all__ = [
+    "EXTENSIONS",
+    "FOLDER",
+    "INDEXED",
+    "INDEX_COLUMNS",
+    "LINE_FACTOR",
+    "RAW_TABLES",
+    "SOURCE",
+    "SQL_TABLES",
+    "TARGETS",
+    "UNMAPPED_COLUMNS",
+    "Entry",
+    "FhirProblem",
+    "Index",
+    "Mapped",
+    "Mapper",
+    "Staged",
+    "esms_category_codes",
+    "index_entry",
+    "index_file",
+    "is_fhir_file",
+    "layout",
+    "linkid_table",
+    "local_identifier",
+    "map_file",
+    "organisation_finess",
+    "ref_keys",
+    "resources",
+    "scrub",
+    "split_bundle",
+    "stage",
+]
+
+
+def index_file(con, path: Path, key: bytes, workdir: Path, name: str) -> tuple[Staged, list[tuple]]:
+    """Pass 1 over one file: it is staged (read once), and its index rows computed (FhirProblem, OSError or
+    EOFError: the file cannot be read, it is rejected whole)."""
+    import duckdb
+
+    staged = stage(con, path, workdir, name)
+    try:
+        rows = [item for entry in resources(con, staged, INDEXED) if (item := index_entry(entry, key))]
+    except duckdb.InvalidInputException:  # a line that is not JSON: the file is read line by line
+        slow_path(con, staged)
+        rows = [item for entry in resources(con, staged, INDEXED) if (item := index_entry(entry, key))]
+    return staged, rows
+
+
+def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, Path]) -> tuple[Mapped, dict]:
+    """Pass 2 over one staged file: its Encounters to the row files `targets` (activity, stays,
+    fhir_unmapped_events: SQL_TABLES), its other resources through `mapper` (whose emit writes their rows);
+    returns what the mapper kept (rejections, counts) and the rows written per SQL table."""
+    enc = load_encounters(con, staged)  # first: a line the JSON reader cannot type sends the file the slow way
+    full_urls: dict[int, str | None] = {}
+    for kind, count in con.execute(kind_counts_sql(staged, HANDLED)).fetchall():  # Groups, Practitioners...
+        if kind:
+            mapper.out.resources[kind] = mapper.out.resources.get(kind, 0) + count
+    for entry in resources(con, staged, HANDLED, invalid=True):
+        if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
+            full_urls[entry.number] = entry.full_url
+        mapper.map(entry)
+    out = mapper.finish(full_urls)
+    sql = map_encounters(con, enc, Resolved(mapper.key, mapper.index), rel, targets)
+    out.rejections.extend(sql["rejections"])
+    if sql["encounters"]:
+        out.resources["Encounter"] = out.resources.get("Encounter", 0) + sql["encounters"]
+    for table, rows in sql["rows"].items():
+        if table in out.rows:
+            out.rows[table] += rows
+    return out, sql["rows"]

@@ -1,0 +1,264 @@
+"""The Encounters of a staged FHIR file mapped in DuckDB: événements to activity rows (or unmapped events), séjours to
+stays, each failed rule to a rejection, with the same rules as the Python mapping of the other resources
+(mapper.py) and the same wording. What needs the key or the index is computed in Python once per distinct value
+(`Resolved`): each reference a file uses (Patient, Group members, Practitioner through a PractitionerRole,
+Organization), each logical Patient identifier, each usager part of an identifier; the rows never go through Python.
+
+A row's line is its entry (or NDJSON line) × 1000 + its rank among that resource's rows of the table: for an
+événement, (person position − 1) × professionals + professional position − 1, the persons in the Group's order and
+the professionals in the participants' order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
+from pipelines.ingestion.fhir.stage import _lit, encounters_sql
+from pipelines.ingestion.schema import TABLES
+
+SQL_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes itself
+WHEN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?)(Z|[+-][0-9]{2}:[0-9]{2})?$"
+
+
+def _case(column: str, mapping: dict[str, str], otherwise: str = "null") -> str:
+    whens = " ".join(f"when {_lit(k)} then {_lit(v)}" for k, v in mapping.items())
+    return f"case {column} {whens} else {otherwise} end"
+
+
+_OTHERS = ("array_to_string(list_transform(codings, c -> coalesce(c.system, '') || '#' || coalesce(c.code, '') "
+           "|| case when coalesce(c.display, '') <> '' then ' ' || c.display else '' end), ' | ')")
+# flat columns but the participants (materialised once, scanned by each step after)
+ENCOUNTERS = f"""
+    select * exclude (codings, texts),
+        trim(list_filter(codings, c -> contains(lower(coalesce(c.system, '')), 'serafin')
+                                       and coalesce(c.code, '') <> '')[1].code) as serafin,
+        nullif(array_to_string(list_filter([nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')],
+                                           x -> x is not null), ' | '), '') as other_type_codes
+    from (select n, sub, enc.id as rid,
+        case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
+        coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
+        coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
+        nullif(enc.period.start, '') as start, enc.period."end" as finish, enc.status, enc.class.code as class_code,
+        flatten(list_transform(coalesce(enc.type, []), c -> coalesce(c.coding, []))) as codings,
+        list_filter(list_transform(coalesce(enc.type, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
+        nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
+        list_filter(list_transform(enc.participant, p -> p.individual.reference), r -> coalesce(r, '') <> '')
+            as participants,
+        case when len(list_filter(list_transform(enc.participant, p -> p.individual.reference),
+                                  r -> coalesce(r, '') <> '')) = 1
+             then list_filter(list_transform(enc.participant, p -> p.individual.reference),
+                              r -> coalesce(r, '') <> '')[1] end as single_participant,
+        nullif(enc.serviceProvider.reference, '') as provider_ref,
+        nullif(enc.serviceProvider.identifier.value, '') as provider_ident,
+        enc.length.value as length_value, coalesce(nullif(enc.length.unit, ''), nullif(enc.length.code, ''), 'min')
+            as length_unit,
+        list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
+            as outside
+    from ({{entries}}))"""
+
+
+def _when(column: str) -> str:
+    return (f"case when coalesce({column}, '') = '' then null when regexp_matches(trim({column}), {_lit(WHEN)}) "
+            f"then regexp_extract(trim({column}), {_lit(WHEN)}, 1) else {column} end")
+
+
+def load_encounters(con, staged) -> str:
+    """The Encounters of a staged file into a temp table (its name returned); a line the JSON reader cannot type
+    makes the file go the slow way first (stage.materialise; FhirProblem for a Bundle: it is not valid)."""
+    import duckdb
+
+    from pipelines.ingestion.fhir.elements import FhirProblem
+    from pipelines.ingestion.fhir.stage import materialise
+
+    enc = f"fhir_{abs(hash(str(staged.parquet))) % 10**9}_enc"
+    try:
+        con.execute(f"create or replace temp table {enc} as {ENCOUNTERS.replace('{entries}', encounters_sql(staged))}")
+    except duckdb.InvalidInputException as exc:
+        if staged.bundle or not staged.fast:
+            raise FhirProblem(f"not valid JSON ({str(exc).splitlines()[0]})") from exc
+        materialise(con, staged)
+        con.execute(f"create or replace temp table {enc} as {ENCOUNTERS.replace('{entries}', encounters_sql(staged))}")
+    return enc
+
+
+def map_encounters(con, enc: str, resolved, rel: str, targets: dict[str, Path]) -> dict:
+    """The Encounters of the temp table `enc` (load_encounters) → the row files `targets` (activity, stays,
+    fhir_unmapped_events) and the rejections; returns {"rows": {table: n}, "rejections": [(table, line, column,
+    value, reason)], "encounters": n}."""
+    tag = enc.removesuffix("_enc")
+    ev = f"{tag}_ev"
+    try:
+        count = con.execute(f"select count(*) from {enc}").fetchone()[0]
+        if not count:
+            return {"rows": {t: _empty(con, t, targets[t]) for t in SQL_TABLES}, "rejections": [], "encounters": 0}
+        resolved.prepare(con, enc, tag)
+        con.execute(f"create or replace temp table {ev} as {_resolved_sql(enc, tag)}")
+        rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
+                "stays": _write_stays(con, ev, rel, targets["stays"]),
+                "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
+        rejections = con.execute(_rejections_sql(ev, tag)).fetchall()
+        return {"rows": rows, "rejections": rejections, "encounters": count}
+    finally:
+        for table in (enc, ev, f"{tag}_over"):
+            con.execute(f"drop table if exists {table}")
+        resolved.release(con, tag)
+
+
+def step_sql(alias: str, tag: str) -> str:
+    """An identifier of the guide's form with its usager part replaced by its pseudonym (`sc`: `<tag>_scrub`)."""
+    pattern = _lit(LOCAL_ID_IN_SQL)
+    return (f"case when regexp_matches({alias}.ident, {pattern}) then regexp_extract({alias}.ident, {pattern}, 1) "
+            f"|| '/' || sc.pseudonym || '-' || regexp_extract({alias}.ident, {pattern}, 3) else {alias}.ident end")
+
+
+def _resolved_sql(enc: str, tag: str) -> str:
+    """Each Encounter with its references resolved: identifier scrubbed, FINESS, persons (a Patient, or the Group's
+    members: NULL for one not found), professionals, SERAFIN-PH code and the other codes."""
+    match = f"regexp_matches(e.ident, {_lit(LOCAL_ID_IN_SQL)})"
+    part = (f"regexp_extract(e.ident, {_lit(LOCAL_ID_IN_SQL)}, 1) || '/' || "
+            f"regexp_extract(e.ident, {_lit(LOCAL_ID_IN_SQL)}, 2)")
+    step = step_sql("e", tag)
+    return f"""
+    with parts as (
+        select n, sub, idx, r.professional
+        from (select n, sub, x.v as ref, x.i as idx
+              from (select n, sub, unnest(list_transform(participants, (v, i) -> {{'v': v, 'i': i}})) as x
+                    from {enc} where not is_stay and len(participants) > 1)) as p
+        left join {tag}_refs as r on r.ref = p.ref
+    ),
+    bad as (select n, sub, bool_or(professional is null) as bad_participant from parts group by n, sub),
+    firsts as (select n, sub, professional, min(idx) as pos from parts where professional is not null group by all),
+    listed as (select n, sub, list(professional order by pos) as professionals from firsts group by n, sub),
+    professionals as (
+        select b.n, b.sub, b.bad_participant, l.professionals
+        from bad as b left join listed as l on l.n = b.n and l.sub = b.sub
+    ),
+    base as (
+        select e.* exclude (participants, single_participant), {step} as step1,
+            coalesce(pr.organization,
+                     case when length(e.provider_ident) = 10 then substr(e.provider_ident, 2) else e.provider_ident end,
+                     nullif(regexp_extract(e.ident, '^3([0-9]{{2}}[0-9AB][0-9]{{6}})/', 1), '')) as finess,
+            s.is_group, s.members,
+            case when e.subject_ref is not null then s.patient else l.person end as person,
+            e.subject_ref is not null or coalesce(e.subject_ident, 'null') not in ('null', '{{}}', '[]', '""',
+                'false', '0') as has_subject,
+            -- one participant (most events): its professional, else the list of the participants' (parts)
+            case when len(e.participants) = 1 then p1.professional is null
+                 else coalesce(pa.bad_participant, false) end as bad_participant,
+            case when len(e.participants) = 1 then list_filter([p1.professional], x -> x is not null)
+                 else coalesce(pa.professionals, []) end as professionals
+        from {enc} as e
+        left join {tag}_refs as p1 on p1.ref = e.single_participant
+        left join {tag}_refs as pr on pr.ref = e.provider_ref
+        left join {tag}_refs as s on s.ref = e.subject_ref
+        left join {tag}_logical as l on e.subject_ref is null and l.identifier = e.subject_ident
+        left join {tag}_scrub as sc on {match} and sc.part = {part}
+        left join professionals as pa on pa.n = e.n and pa.sub = e.sub
+    )
+    select b.*, coalesce(nr.scrubbed, b.step1) as scrubbed,
+        {_case('b.status', STATUS, 'b.status')} as status_mapped
+    from base as b left join {tag}_nir as nr on nr.value = b.step1"""
+
+
+def _activity_columns() -> str:
+    values = {"event_id": "scrubbed", "person_id": "person_id", "finess_et": "finess", "professional_id": "professional",
+              "prestation_code": "serafin", "started_at": _when("start"), "ended_at": _when("finish"),
+              "duration_min": "case when length_unit in ('min', 'minutes') then length_value end",
+              "setting": _case("class_code", EVENT_SETTING), "status": "status_mapped",
+              "outside_plan": "case outside when true then '1' when false then '0' end"}
+    return ", ".join(f"{values.get(c, 'cast(null as varchar)')} as {c}" for c in TABLES["activity"].column_names)
+
+
+def _activity_rows(ev: str) -> str:
+    """The événements that give rows, one row per person (NULL: no subject) × professional (NULL: none), ranked."""
+    persons = ("case when not has_subject then [null] when is_group then list_filter(members, m -> m is not null) "
+               "else [person] end")
+    offset = ("coalesce(sum(len_rows) over (partition by n order by sub rows between unbounded preceding and "
+              "1 preceding), 0)")
+    return f"""
+        with ok as (
+            select n, sub, descr, scrubbed, finess, serafin, start, finish, length_value, length_unit, class_code,
+                   status_mapped, outside, unnest(list_transform({persons}, (v, i) -> {{'v': v, 'i': i}})) as px,
+                   case when len(professionals) = 0 then [null] else professionals end as pros,
+                   greatest(len(professionals), 1) as n_pros
+            from {ev}
+            where not is_stay and start is not null and finess is not null and serafin is not null
+                and (not has_subject or is_group or person is not null) and not bad_participant
+        ),
+        ranked as (
+            select * exclude (px, ox, pros), px.v as person_id, ox.v as professional, (px.i - 1) * n_pros + ox.i - 1 as rank_in_event
+            from (select *, unnest(list_transform(pros, (v, i) -> {{'v': v, 'i': i}})) as ox from ok)
+        ),
+        sized as (select n, sub, count(*) as len_rows from ranked where sub > 0 group by n, sub),
+        offsets as (select n, sub, {offset} as offset from sized)
+        select r.*, r.rank_in_event + coalesce(o.offset, 0) as rank
+        from ranked as r left join offsets as o on o.n = r.n and o.sub = r.sub"""
+
+
+def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
+    con.execute(f"create or replace temp table {tag}_act as {_activity_rows(ev)}")
+    try:
+        return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
+                           f"as _line from {tag}_act where rank < {LINE_FACTOR}) "
+                           f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
+    finally:
+        con.execute(f"create or replace temp table {tag}_over as select n, descr from {tag}_act "
+                    f"where rank >= {LINE_FACTOR}")
+        con.execute(f"drop table if exists {tag}_act")
+
+
+def _write_stays(con, ev: str, rel: str, target: Path) -> int:
+    values = {"stay_id": "scrubbed", "person_id": "person", "finess_et": "finess", "start_date": "left(start, 10)",
+              "end_date": "nullif(left(finish, 10), '')",
+              "modality": _case("class_code", STAY_MODALITY, "nullif(class_code, '')")}
+    columns = ", ".join(f"{values.get(c, 'cast(null as varchar)')} as {c}" for c in TABLES["stays"].column_names)
+    return con.execute(f"""copy (select {columns}, {_lit(rel)} as _file,
+            n * {LINE_FACTOR} + row_number() over (partition by n order by sub) - 1 as _line
+        from {ev} where is_stay and start is not null and person is not null and finess is not null order by n, sub)
+        to {_lit(str(target))} (format parquet, compression uncompressed)""").fetchone()[0]
+
+
+def _write_unmapped(con, ev: str, rel: str, target: Path) -> int:
+    return con.execute(f"""copy (select scrubbed as event_id, finess as finess_et, status_mapped as status,
+            {_when('start')} as started_at, other_type_codes, {_lit(rel)} as _file, n * {LINE_FACTOR} as _line
+        from {ev} where not is_stay and start is not null and finess is not null and serafin is null order by n, sub)
+        to {_lit(str(target))} (format parquet, compression uncompressed)""").fetchone()[0]
+
+
+def _rejections_sql(ev: str, tag: str) -> str:
+    def rule(table: str, column: str, reason: str, where: str, source: str = ev) -> str:
+        return (f"select '{table}', n * {LINE_FACTOR}, {_lit(column) if column else 'null'}, descr, "
+                f"{_lit(reason)} || ' (entry ' || n || ')' from {source} where {where}")
+
+    event, stay = "not is_stay", "is_stay"
+    subject = "a member of the Group subject: no Patient with this reference in the files"
+    members = (f"(select n, descr from {ev}, (select unnest(members) as member) as m where {event} and start is not "
+               f"null and finess is not null and serafin is not null and has_subject and is_group "
+               f"and member is null)")
+    return " union all ".join([
+        rule("activity", "period", "Encounter événement without period.start (mandatory)", f"{event} and start is null"),
+        rule("activity", "serviceProvider", "serviceProvider: no Organization with a FINESS",
+             f"{event} and start is not null and finess is null"),
+        rule("activity", "subject", subject, "true", members),
+        rule("activity", "subject", "subject: no Patient with this reference in the files",
+             f"{event} and start is not null and finess is not null and serafin is not null and has_subject "
+             "and not coalesce(is_group, false) and person is null"),
+        rule("activity", "participant", "participant: no Practitioner with this reference in the files",
+             f"{event} and start is not null and finess is not null and serafin is not null and bad_participant "
+             "and (not has_subject or (is_group and len(list_filter(members, x -> x is not null)) > 0) "
+             "or (not coalesce(is_group, false) and person is not null))"),
+        rule("activity", "", f"more than {LINE_FACTOR} rows from one resource", "true", f"{tag}_over"),
+        rule("stays", "period", "Encounter séjour without period.start (mandatory)", f"{stay} and start is null"),
+        rule("stays", "subject", "subject: no Patient with this reference in the files",
+             f"{stay} and start is not null and person is null"),
+        rule("stays", "serviceProvider", "serviceProvider: no Organization with a FINESS",
+             f"{stay} and start is not null and person is not null and finess is null"),
+    ])
+
+
+def _empty(con, table: str, target: Path) -> int:
+    columns = list(TABLES[table].column_names) if table in TABLES else [
+        "event_id", "finess_et", "status", "started_at", "other_type_codes"]
+    select = ", ".join(f"cast(null as varchar) as {c}" for c in [*columns, "_file"])
+    return con.execute(f"copy (select {select}, cast(null as bigint) as _line where false) to {_lit(str(target))} "
+                       "(format parquet)").fetchone()[0]

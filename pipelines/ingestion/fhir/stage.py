@@ -1,0 +1,151 @@
+"""DuckDB's view of a FHIR file's lines (one resource, or one Bundle entry, per line; files.py writes them): the
+Encounters typed by its JSON reader for the SQL mapping (encounters.py), every other resource as JSON text for the
+Python mapping (mapper.py), each numbered as the audit names it (the NDJSON line, or the Bundle entry, from 1).
+
+Fast path, nothing materialised: the JSON reader over the lines file, `with ordinality` giving the line numbers,
+which holds when every line is JSON (pass 1 read them all: files.py) and none is blank (a line that is not an
+object is a row of NULLs, kept in its place). Otherwise (a line that is not JSON, not an object, a
+blank line, a type that is not FHIR's) each line is read as text in file order and judged, into a Parquet work file:
+such a line is rejected with its number, the others mapped alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+_S = "VARCHAR"
+CODEABLE = {"coding": [{"system": _S, "code": _S, "display": _S}], "text": _S}
+# every line is typed by this shape; an element another resource (or a non-conformant export) gives another shape is
+# NULL there (the JSON reader's ignore_errors: a Group's type, a QuestionnaireResponse's identifier)
+ENCOUNTER = {"resourceType": _S, "id": _S, "meta": {"profile": [_S]}, "identifier": [{"value": _S}], "status": _S,
+             "class": {"code": _S}, "type": [CODEABLE], "subject": {"reference": _S, "identifier": "JSON"},
+             "participant": [{"individual": {"reference": _S}}], "period": {"start": _S, "end": _S},
+             "length": {"value": _S, "unit": _S, "code": _S},
+             "serviceProvider": {"reference": _S, "identifier": {"value": _S}},
+             "extension": [{"url": _S, "valueBoolean": "BOOLEAN"}]}
+ENTRY = {"fullUrl": _S, "resource": ENCOUNTER}
+ENCOUNTER_RE = r'"resourceType"\s*:\s*"Encounter"'
+MAX_OBJECT = 64 << 20
+DELIMITER = "\x01"  # never in a JSON text: the text reader gives each line as one column
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _duck_type(shape) -> str:
+    if isinstance(shape, dict):
+        return "STRUCT(" + ", ".join(f'"{k}" {_duck_type(v)}' for k, v in shape.items()) + ")"
+    return _duck_type(shape[0]) + "[]" if isinstance(shape, list) else shape
+
+
+def _typed(staged) -> str:
+    schema = _duck_type(ENTRY if staged.bundle else ENCOUNTER)
+    return (f"read_json({_lit(str(staged.lines))}, format='newline_delimited', records=false, "
+            f"columns={{'r': {_lit(schema)}}}, maximum_object_size={MAX_OBJECT}, ignore_errors=true) "
+            "with ordinality as t")
+
+
+def _objects(staged) -> str:
+    return (f"(select ordinality as n, json from read_ndjson_objects({_lit(str(staged.lines))}, "
+            f"maximum_object_size={MAX_OBJECT}) with ordinality)")
+
+
+def _derive(source: str, bundle: bool, keep: str = "") -> str:
+    """The columns of each `line` of `source` (a resource, or a Bundle entry when `bundle`), judged: problem (blank,
+    json, object), full_url, kind, enc (an Encounter, typed), raw (any other resource's JSON text)."""
+    schema = _lit(json.dumps(ENTRY if bundle else ENCOUNTER))
+    resource = "t.resource" if bundle else "t"
+    raw = "json_extract(line, '$.resource')::VARCHAR" if bundle else "line"
+    return f"""select {keep}
+        case when line is null or trim(line) = '' then 'blank'
+             when not json_valid(line) then 'json'
+             when json_type(line) <> 'OBJECT' then 'object' end as problem,
+        {'t.fullUrl' if bundle else 'cast(null as varchar)'} as full_url,
+        {resource}.resourceType as kind,
+        case when {resource}.resourceType = 'Encounter' then {resource} end as enc,
+        case when {resource}.resourceType is distinct from 'Encounter' then {raw} end as raw
+    from (select *, case when json_valid(line) and json_type(line) = 'OBJECT'
+                         then json_transform(line, {schema}) end as t from {source})"""
+
+
+def materialise(con, staged) -> None:
+    """The slow path: each line read as text, in order, judged and parsed into the Parquet work file."""
+    text = staged.parquet.with_suffix(".text.parquet")
+    read = (f"read_csv({_lit(str(staged.lines))}, columns={{'line': 'VARCHAR'}}, delim={_lit(DELIMITER)}, quote='', "
+            "escape='', header=false, auto_detect=false, strict_mode=false, max_line_size=67108864)")
+    con.execute(f"copy (select line from {read}) to {_lit(str(text))} (format parquet, preserve_order true)")
+    numbered = f"(select file_row_number + 1 as n, line from read_parquet({_lit(str(text))}, file_row_number = true))"
+    con.execute(f"copy ({_derive(numbered, staged.bundle, keep='n,')}) to {_lit(str(staged.parquet))} "
+                "(format parquet)")
+    text.unlink(missing_ok=True)
+    staged.fast = False
+
+
+def has_blank_lines(path: Path) -> bool:
+    """Whether a file of lines has an empty (or blank) line before its last one (a line the JSON reader skips)."""
+    import re
+
+    blank = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
+    with path.open("rb") as handle:
+        tail = b"\n"  # a blank first line too
+        while chunk := handle.read(8 << 20):
+            if blank.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def encounters_sql(staged) -> str:
+    """Every Encounter entry: n, its rank inside an NDJSON line holding a Bundle (sub, else 0) and enc."""
+    if staged.fast:
+        resource = "t.r.resource" if staged.bundle else "t.r"
+        plain = (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(staged)} "
+                 f"where {resource}.resourceType = 'Encounter'")
+        lines = f"(select n, json as raw from {_objects(staged)} where json_extract_string(json, '$.resourceType') = 'Bundle')"
+    else:
+        parquet = f"read_parquet({_lit(str(staged.parquet))})"
+        plain = f"select n, 0 as sub, enc from {parquet} where problem is null and kind = 'Encounter'"
+        lines = f"(select n, raw from {parquet} where problem is null and kind = 'Bundle')"
+    if staged.bundle:
+        return plain
+    entries = (f"(select n, x.i as sub, x.v::VARCHAR as line from (select n, "
+               f"unnest(list_transform(json_extract(raw, '$.entry[*]'), (v, i) -> {{'v': v, 'i': i}})) as x "
+               f"from {lines}))")
+    inner = _derive(entries, True, keep="n, sub,")
+    return f"{plain} union all select n, sub, enc from ({inner}) where problem is null and kind = 'Encounter'"
+
+
+def python_rows_sql(staged, kinds: set[str] | None, invalid: bool = True) -> str:
+    """The entries the Python mapping reads (n, full_url, raw, problem): every one but the Encounters and blank
+    lines, in order; only `kinds` (and Bundle lines; and, when `invalid`, lines without resourceType or not JSON
+    objects) when given."""
+    path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
+    if staged.fast:
+        full_url = "json_extract_string(json, '$.fullUrl')" if staged.bundle else "cast(null as varchar)"
+        raw = "json_extract(json, '$.resource')::VARCHAR" if staged.bundle else "json"
+        kind = f"json_extract_string(json, '{path}')"
+        only = (f" and ({kind} in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
+                f"{f' or {kind} is null' if invalid else ''})" if kinds else "")
+        return (f"select n, {full_url}, {raw}, cast(null as varchar) from {_objects(staged)} "
+                f"where not regexp_matches(left(json, 300), {_lit(ENCOUNTER_RE)}){only} order by n")
+    only = (f" and (kind in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
+            f"{' or kind is null' if invalid else ''})" if kinds else "")
+    problems = " or problem in ('json', 'object')" if invalid or not kinds else ""
+    return (f"select n, full_url, raw, case problem when 'json' then 'line ' || n || ' is not JSON' "
+            f"when 'object' then 'line ' || n || ' is not a JSON object' end "
+            f"from read_parquet({_lit(str(staged.parquet))}) where (problem is null and kind is distinct from "
+            f"'Encounter'{only}){problems} order by n")
+
+
+def kind_counts_sql(staged, kinds: set[str]) -> str:
+    """How many resources of each type but `kinds`, the Encounters and Bundle lines (counted for the ingestion
+    log's note: the Python mapping does not read them)."""
+    listed = ", ".join(_lit(k) for k in sorted({*kinds, "Encounter", "Bundle"}))
+    if staged.fast:
+        path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
+        kind = f"json_extract_string(json, '{path}')"
+        return (f"select {kind}, count(*) from {_objects(staged)} where not regexp_matches(left(json, 300), "
+                f"{_lit(ENCOUNTER_RE)}) and {kind} not in ({listed}) group by 1")
+    return (f"select kind, count(*) from read_parquet({_lit(str(staged.parquet))}) where problem is null "
+            f"and kind not in ({listed}) group by 1")

@@ -1,0 +1,194 @@
+"""Bad TDDUI files, each tried as a new user would, through the ingestion alone (`land_folder`: no dbt, cheap): a
+Bundle cut half-way, JSON that is not FHIR, lines that are not JSON (or not objects, or not UTF-8, or blank), a gzip
+stream cut short, a Patient carrying an INS-NIR, a name and a phone. Each is held as the FHIR path always held it:
+the file, or the line, rejected with its reason and position, the rest loaded, nothing personal stored. Also the
+rules the DuckDB mapping of the Encounters keeps, on small files worked out by hand."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+E = "690000013"
+SERAFIN = "https://smt.esante.gouv.fr/terminologie-SERAFINPH"
+SEJOUR = "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/tddui-encounter-sejour"
+NIR = "284057512345678"
+KEY = os.environ.get("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long").encode()
+
+
+def _pid(local: str) -> str:
+    from pipelines.ingestion.pseudonym import pseudonymise
+
+    return pseudonymise(KEY, local)
+
+
+ORG = {"resourceType": "Organization", "id": "o1", "name": "IME Les Tilleuls",
+       "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1" + E}]}
+PRO = {"resourceType": "Practitioner", "id": "k1", "identifier": [{"value": "PRO1"}]}
+PATIENT = {"resourceType": "Patient", "id": "u1", "identifier": [{"value": "LOC-1"}], "birthDate": "2010-01-01"}
+
+
+def _event(number: int, **extra) -> dict:
+    event = {"resourceType": "Encounter", "id": f"e{number}", "identifier": [{"value": f"EV{number}"}],
+             "status": "finished", "class": {"code": "AMB"},
+             "type": [{"coding": [{"system": SERAFIN, "code": "2.2.1"}]}],
+             "subject": {"reference": "Patient/u1"}, "participant": [{"individual": {"reference": "Practitioner/k1"}}],
+             "period": {"start": f"2025-03-{number:02d}T09:00:00+01:00", "end": f"2025-03-{number:02d}T10:00:00+01:00"},
+             "serviceProvider": {"reference": "Organization/o1"}}
+    event.update(extra)
+    return event
+
+
+def _lines(*resources) -> bytes:
+    return b"".join((r if isinstance(r, bytes) else json.dumps(r).encode()) + b"\n" for r in resources)
+
+
+def _land(tmp_path: Path, files: dict[str, bytes]):
+    """Land `fhir/<name>` files (plus a referentiel of the ESMS, professional and person) and return the
+    connection to the warehouse and the outcomes by file."""
+    from pipelines.ingestion.landing import land_folder
+
+    landing = tmp_path / "landing"
+    (landing / "fhir").mkdir(parents=True)
+    (landing / "fhir" / "0-referentiel.ndjson").write_bytes(_lines(ORG, PRO, PATIENT))
+    for name, data in files.items():
+        (landing / "fhir" / name).write_bytes(data)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    summary = land_folder(con, landing, KEY)
+    return con, {o.file.removeprefix("fhir/"): o for o in summary.outcomes}
+
+
+def _rejections(con, name: str) -> list[tuple]:
+    return con.execute("select source_table, line, column_name, value, reason from raw.row_rejections "
+                       "where file = ? order by line", [f"fhir/{name}"]).fetchall()
+
+
+def _activity(con, name: str) -> list[tuple]:
+    return con.execute("select event_id, person_id, professional_id, _line from raw.activity where _file = ? "
+                       "order by _line", [f"fhir/{name}"]).fetchall()
+
+
+def test_a_bundle_cut_half_way_is_rejected_whole_and_the_others_load(tmp_path):
+    bundle = json.dumps({"resourceType": "Bundle", "type": "collection",
+                         "entry": [{"resource": _event(n)} for n in range(1, 9)]}, indent=1).encode()
+    con, outcomes = _land(tmp_path, {"cut.json": bundle[:len(bundle) // 2], "whole.json": bundle})
+    assert outcomes["cut.json"].status == "rejected"
+    assert outcomes["cut.json"].message.startswith("not valid JSON")
+    assert _rejections(con, "cut.json") == [("fhir", None, None, None, "whole file rejected: "
+                                             + outcomes["cut.json"].message)]
+    assert _activity(con, "cut.json") == []
+    assert [r[3] for r in _activity(con, "whole.json")] == [n * 1000 for n in range(1, 9)]
+
+
+def test_json_that_is_not_fhir(tmp_path):
+    con, outcomes = _land(tmp_path, {
+        "export.json": json.dumps({"patients": [{"nom": "DUPONT"}]}).encode(),
+        "lines.ndjson": _lines(_event(1), {"id": "x", "status": "finished"}, _event(3))})
+    assert (outcomes["export.json"].status, outcomes["export.json"].message) == (
+        "rejected", "no resourceType: not a FHIR resource")
+    # a line of NDJSON without resourceType: that line rejected, the others mapped
+    assert _rejections(con, "lines.ndjson") == [
+        ("fhir", 2000, None, "resource", "not a FHIR resource (no resourceType) (entry 2)")]
+    assert [r[0] for r in _activity(con, "lines.ndjson")] == ["EV1", "EV3"]
+
+
+def test_lines_that_are_not_json_objects_keep_every_line_number(tmp_path):
+    """A broken line, an array, a blank line and a line that is not UTF-8: each rejected (the blank one skipped) and
+    every Encounter after them keeps its own line (its line × 1000)."""
+    data = _lines(_event(1), b"{broken", b"[1, 2]", b"", b'{"resourceType": "Patient", "id": "\xe9\xff"}',
+                  _event(6))
+    con, outcomes = _land(tmp_path, {"messy.ndjson": data})
+    assert outcomes["messy.ndjson"].status == "loaded"
+    reasons = [(r[1], r[4]) for r in _rejections(con, "messy.ndjson")]
+    assert [line for line, _ in reasons] == [2000, 3000, 5000]
+    assert reasons[0][1].startswith("line 2 is not JSON (") and reasons[0][1].endswith("(entry 2)")
+    assert reasons[1][1] == "line 3 is not a JSON object (entry 3)"
+    assert reasons[2][1].startswith("line 5 is not JSON (") and "UTF-8" in reasons[2][1]
+    assert [(r[0], r[3]) for r in _activity(con, "messy.ndjson")] == [("EV1", 1000), ("EV6", 6000)]
+    assert outcomes["messy.ndjson"].rows_read == 2 + 3
+
+
+def test_a_gzip_stream_cut_short_is_rejected_whole(tmp_path):
+    data = gzip.compress(_lines(*[_event(n) for n in range(1, 20)]))
+    con, outcomes = _land(tmp_path, {"events.ndjson.gz": data[:-30], "good.ndjson.gz": data})
+    assert outcomes["events.ndjson.gz"].status == "rejected"
+    assert "end-of-stream" in outcomes["events.ndjson.gz"].message
+    assert _activity(con, "events.ndjson.gz") == []
+    assert len(_activity(con, "good.ndjson.gz")) == 19
+
+
+def test_a_patient_with_an_ins_nir_a_name_and_a_phone(tmp_path):
+    """Only the local identifier, pseudonymised, and the year of birth reach the warehouse; a Patient carrying only
+    its INS is rejected (never used as a person id); the NIR in an event's identifier is replaced by its pseudonym."""
+    patient = {"resourceType": "Patient", "id": "u2", "birthDate": "2012-05-01", "gender": "female",
+               "name": [{"family": "MARTIN", "given": ["Alice"]}], "telecom": [{"system": "phone",
+                                                                                "value": "06 12 34 56 78"}],
+               "identifier": [{"system": "urn:oid:1.2.250.1.213.1.4.8", "value": NIR,
+                               "type": {"coding": [{"code": "INS-NIR"}]}}, {"value": "LOC-2"}]}
+    only_ins = {"resourceType": "Patient", "id": "u3", "identifier": [{"system": "urn:oid:1.2.250.1.213.1.4.8",
+                                                                       "value": "184057512345678"}]}
+    event = _event(2, subject={"reference": "Patient/u2"},
+                   identifier=[{"value": f"3690000013/{NIR}-EVN-7"}])
+    con, _ = _land(tmp_path, {"dui.ndjson": _lines(patient, only_ins, event)})
+    assert con.execute("select person_id, birth_year, sex from raw.persons where _file = 'fhir/dui.ndjson'"
+                       ).fetchall() == [(_pid("LOC-2"), "2012", "F")]
+    assert _rejections(con, "dui.ndjson") == [
+        ("persons", 2000, "identifier", "Patient/u3",
+         "Patient without a local identifier (INS and NIR are never used as person ids) (entry 2)")]
+    assert _activity(con, "dui.ndjson") == [(f"3690000013/{_pid('3690000013/' + NIR)}-EVN-7", _pid("LOC-2"),
+                                             "PRO1", 3000)]
+    stored = " ".join(str(v) for schema_table in ("raw.persons", "raw.activity", "raw.row_rejections",
+                                                  "raw.fhir_index", "raw.ingested_files")
+                      for row in con.execute(f"select * from {schema_table}").fetchall() for v in row)
+    for secret in (NIR, "184057512345678", "MARTIN", "Alice", "06 12 34 56 78", "LOC-2"):
+        assert secret not in stored, secret
+
+
+def test_groups_roles_logical_subjects_and_stays_in_sql(tmp_path):
+    """By hand: a Group of u1 and an unknown Patient gives u1's row and a rejection for the other member; two
+    participants (the second through a PractitionerRole, the first repeated) give two rows per person, ranked; a
+    logical subject (Reference.identifier) is the local id pseudonymised; a séjour without subject is rejected; an
+    NDJSON line holding a Bundle numbers its entries by the line."""
+    role = {"resourceType": "PractitionerRole", "id": "r2", "practitioner": {"reference": "Practitioner/k2"}}
+    group = {"resourceType": "Group", "id": "g1", "member": [{"entity": {"reference": "Patient/u1"}},
+                                                             {"entity": {"reference": "Patient/nobody"}}]}
+    two = [{"individual": {"reference": "Practitioner/k1"}}, {"individual": {"reference": "PractitionerRole/r2"}},
+           {"individual": {"reference": "Practitioner/k1"}}]
+    stay = {"resourceType": "Encounter", "id": "s1", "meta": {"profile": [SEJOUR]}, "identifier": [{"value": "S1"}],
+            "class": {"code": "IMP"}, "period": {"start": "2025-01-01"},
+            "serviceProvider": {"reference": "Organization/o1"}}
+    bundle_line = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _event(7)}, {"resource": _event(8, subject={"identifier": {"value": "LOC-9"}})}]}
+    con, _ = _land(tmp_path, {"rules.ndjson": _lines(
+        {"resourceType": "Practitioner", "id": "k2", "identifier": [{"value": "PRO2"}]}, role, group,
+        _event(4, subject={"reference": "Group/g1"}), _event(5, participant=two), stay, bundle_line)})
+    u1 = _pid("LOC-1")
+    assert _activity(con, "rules.ndjson") == [
+        ("EV4", u1, "PRO1", 4000), ("EV5", u1, "PRO1", 5000), ("EV5", u1, "PRO2", 5001),
+        ("EV7", u1, "PRO1", 7000), ("EV8", _pid("LOC-9"), "PRO1", 7001)]
+    assert [(r[0], r[1], r[2], r[4]) for r in _rejections(con, "rules.ndjson")] == [
+        ("activity", 4000, "subject",
+         "a member of the Group subject: no Patient with this reference in the files (entry 4)"),
+        ("stays", 6000, "subject", "subject: no Patient with this reference in the files (entry 6)")]
+    started = con.execute("select started_at, setting, status from raw.activity where event_id = 'EV5' limit 1"
+                          ).fetchone()
+    assert started == ("2025-03-05T09:00:00", "structure", "realise")  # wall-clock time, AMB, finished
+
+
+@pytest.mark.parametrize("name", ["pretty.json", "compact.json"])
+def test_bundle_entries_are_cut_whatever_the_layout(tmp_path, name):
+    """The Bundle splitter on text with braces, brackets, quotes and backslashes inside strings."""
+    tricky = _event(2, extension=[{"url": 'x"}]{[\\', "valueString": 'a "quoted" } ] { [ \\\\ value'}])
+    bundle = {"resourceType": "Bundle", "meta": {"tag": [{"code": "entry"}]}, "type": "collection",
+              "link": [{"relation": "self", "url": "x"}],
+              "entry": [{"fullUrl": "urn:uuid:o1", "resource": ORG}, {"resource": tricky}, {"resource": _event(3)}],
+              "signature": {"data": "]}"}}
+    text = json.dumps(bundle, indent=2 if name.startswith("pretty") else None).encode()
+    con, outcomes = _land(tmp_path, {name: text})
+    assert outcomes[name].status == "loaded", outcomes[name].message
+    assert [(r[0], r[3]) for r in _activity(con, name)] == [("EV2", 2000), ("EV3", 3000)]

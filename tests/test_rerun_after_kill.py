@@ -1,0 +1,115 @@
+"""The same landing files give the same warehouse (issue 35): `serafin run` killed (SIGKILL, as `kill -9`) at three
+points, then run again to its end, gives a warehouse equal table by table to a clean run's (the session's worked
+example): every table of every schema, every column, `_batch` included (EXCEPT ALL both ways), but for the two
+that say when (`audit.data_quality.checked_at`, `raw.build_state.built_at`).
+
+The kill points are read off what the run leaves on disk, polled every 50 ms: the first row file of the ingestion
+(`warehouse.raw/<table>/*.parquet`), then dbt's log naming the validation of activity (the first incremental model),
+then the log naming a cost mart (the build half done). Each killed run starts again from nothing, as the last good
+warehouse does not exist yet; the row files the killed runs left are those the re-run names again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import WORKED_EXAMPLE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _command(landing: Path, work: Path) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", "run", "--landing", str(landing),
+            "--warehouse", str(work / "warehouse.duckdb"), "--reports", str(work / "reports")]
+
+
+def _environ() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def _dbt_log_names(work: Path, node: str) -> bool:
+    return any(node in log.read_text(encoding="utf-8", errors="replace")
+               for log in (work / ".warehouse.duckdb.build").rglob("dbt.log"))
+
+
+KILL_POINTS = {
+    "ingestion": lambda work: any((work / "warehouse.raw").glob("*/*.parquet")),
+    "validation": lambda work: _dbt_log_names(work, "model.serafin.int_activity__checked"),
+    "costs": lambda work: _dbt_log_names(work, "model.serafin.person_cost"),
+}
+
+
+def _run_killed(landing: Path, work: Path, point: str, timeout: float = 900) -> None:
+    process = subprocess.Popen(_command(landing, work), cwd=ROOT, env=_environ(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    started = time.monotonic()
+    while not KILL_POINTS[point](work):
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before the kill point {point}: {process.stderr.read().decode()[-500:]}")
+        if time.monotonic() - started > timeout:
+            process.kill()
+            pytest.fail(f"the kill point {point} was not reached in {timeout} s")
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    process.stderr.close()
+    assert not (work / "warehouse.duckdb").exists(), "a killed run must not leave a warehouse in place"
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str], list[str]]:
+    rows = con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
+                       "order by all", [catalog]).fetchall()
+    return {(schema, table): [c[0] for c in con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
+        "order by column_index", [catalog, schema, table]).fetchall()] for schema, table in rows}
+
+
+# the columns that say when, not what: the time the data-quality suite ran (pipelines/data_quality.py) and the time
+# the build was recorded (pipelines/incremental.py)
+WHEN = {("audit", "data_quality"): {"checked_at"}, ("raw", "build_state"): {"built_at"}}
+
+
+def compare(left: Path, right: Path) -> list[str]:
+    """Every difference between two warehouses: a table in one only, other columns, rows in one and not the other."""
+    con = duckdb.connect()
+    con.execute(f"attach '{left}' as l (read_only)")
+    con.execute(f"attach '{right}' as r (read_only)")
+    mine, theirs = _tables(con, "l"), _tables(con, "r")
+    problems = [f"{'.'.join(t)} only in {'the re-run' if t in mine else 'the clean run'}"
+                for t in sorted(set(mine) ^ set(theirs))]
+    for table in sorted(set(mine) & set(theirs)):
+        name = ".".join(table)
+        if mine[table] != theirs[table]:
+            problems.append(f"{name}: columns {mine[table]} against {theirs[table]}")
+            continue
+        columns = ", ".join(f'"{c}"' for c in mine[table] if c not in WHEN.get(table, ()))
+        for a, b in (("l", "r"), ("r", "l")):
+            extra = con.execute(f"select count(*) from (select {columns} from {a}.{name} except all "
+                                f"select {columns} from {b}.{name})").fetchone()[0]
+            if extra:
+                problems.append(f"{name}: {extra} row(s) of the {'re-run' if a == 'l' else 'clean run'} not in the other")
+    con.close()
+    return problems
+
+
+def test_a_run_killed_three_times_then_run_again_equals_a_clean_run(tmp_path, worked_example):
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE, landing)
+    for point in KILL_POINTS:
+        _run_killed(landing, tmp_path, point)
+    done = subprocess.run(_command(landing, tmp_path), check=False, cwd=ROOT, env=_environ(), capture_output=True,
+                          text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-1000:]
+    assert compare(tmp_path / "warehouse.duckdb", worked_example.path) == []
+    # the killed runs' leftovers are gone: the row files are those the warehouse lists
+    assert not list((tmp_path / "warehouse.raw").rglob("*.tmp"))
