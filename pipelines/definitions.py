@@ -26,7 +26,7 @@ def build_definitions(landing: str | None = None, warehouse: str | None = None, 
     from pipelines.defs.quality import data_quality
     from pipelines.defs.reports import REPORT_ASSETS
     from pipelines.defs.resources import SerafinPaths
-    from pipelines.ingestion.landing import raw_folder
+    from pipelines.ingestion.store import raw_folder
 
     settings.quiet_telemetry()
     warehouse = warehouse or str(settings.warehouse_path())

@@ -46,7 +46,7 @@ class RunPaths:
 
     @property
     def raw(self) -> Path:
-        from pipelines.ingestion.landing import raw_folder
+        from pipelines.ingestion.store import raw_folder
 
         return raw_folder(self.warehouse)
 
@@ -102,7 +102,7 @@ def start_build(paths: RunPaths, *, from_copy: bool) -> None:
     only the ingestion bookkeeping carried over (unchanged landing files are not read again)."""
     import duckdb
 
-    from pipelines.ingestion.landing import carry_over
+    from pipelines.ingestion.store import carry_over
 
     try:
         if from_copy and _copy_current(paths):
@@ -141,7 +141,7 @@ def finish_build(paths: RunPaths) -> None:
     listed."""
     import duckdb
 
-    from pipelines.ingestion.landing import collect_garbage
+    from pipelines.ingestion.store import collect_garbage
 
     swap(paths)
     paths.failed_dbt_log.unlink(missing_ok=True)  # an earlier failure's, now stale

@@ -11,8 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-# the landing folder of the cost method's worked example (ESMS 690000013, year 2025), kept in the repository
-WORKED_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "worked_example"
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent  # the repository
+FIXTURES = TESTS / "fixtures"  # landing folders and files the tests read, kept in the repository
+# the landing folder of the cost method's worked example (ESMS 690000013, year 2025)
+WORKED_EXAMPLE = FIXTURES / "worked_example"
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")  # dbt would write .user.yml in the project
 os.environ.setdefault("SERAFIN_PSEUDONYM_KEY", "test-key-not-secret-but-32-bytes-long")

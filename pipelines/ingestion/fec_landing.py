@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from pipelines import comptabilite
-from pipelines.ingestion import fec, readers
+from pipelines.ingestion import fec, readers, store
 from pipelines.ingestion.fec_sql import write
 
 log = logging.getLogger("serafin.ingestion")
@@ -40,35 +40,33 @@ def sha256_of(path: Path) -> str:
 def land_file(con, path: Path, rel: str, version: tuple[str, str], workdir: Path, raw: Path):
     """One file of comptabilite/ → its row files; a file that cannot be used is rejected whole with a sentence.
     `version`: the file's digest (`sha256_of`) and the pseudonym key's fingerprint, which name its row files."""
-    from pipelines.ingestion import landing
-
     sha, fingerprint = version
-    targets = {t: landing._row_file(raw, t, rel, sha, fingerprint) for t in ("ledger", *fec.RAW_TABLES)}
+    targets = {t: store.row_file(raw, t, rel, sha, fingerprint) for t in ("ledger", *fec.RAW_TABLES)}
     pending = {t: p.with_name(p.name + ".tmp") for t, p in targets.items()}
     try:
         try:
             config = comptabilite.load(_landing_of(path))
             out = write(con, path, rel, workdir, config, pending)
         except (fec.FecProblem, comptabilite.ComptabiliteProblem) as exc:
-            with landing._transaction(con):
-                landing._forget(con, raw, rel)
+            with store.transaction(con):
+                store.forget(con, raw, rel)
                 con.execute("insert into raw.row_rejections values ('ledger', ?, null, null, null, ?)",
                             [rel, f"whole file rejected: {exc}"])
-                landing._record(con, rel, fec.SOURCE, sha, 0, "rejected", str(exc), fingerprint)
+                store.record(con, rel, fec.SOURCE, sha, 0, "rejected", str(exc), fingerprint)
             log.error("%s rejected whole: %s", rel, exc)
-            return landing.FileOutcome(rel, fec.SOURCE, "rejected", 0, str(exc))
-        with landing._transaction(con):
-            landing._forget(con, raw, rel)
+            return store.FileOutcome(rel, fec.SOURCE, "rejected", 0, str(exc))
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             for line, column, value, reason in out.quarantined:
                 con.execute("insert into raw.row_rejections values ('ledger', ?, ?, ?, ?, ?)",
                             [rel, line, column, value, reason])
-            landing._record(con, rel, fec.SOURCE, sha, out.rows + len(out.quarantined), "loaded", out.message,
+            store.record(con, rel, fec.SOURCE, sha, out.rows + len(out.quarantined), "loaded", out.message,
                             fingerprint, **out.meta)
         for table, target in targets.items():
             os.replace(pending[table], target)
         log.info("%s → raw.ledger: %s", rel, out.message)
         _log_findings(rel, out)
-        return landing.FileOutcome(rel, fec.SOURCE, "loaded", out.rows + len(out.quarantined))
+        return store.FileOutcome(rel, fec.SOURCE, "loaded", out.rows + len(out.quarantined))
     finally:
         for p in pending.values():
             p.unlink(missing_ok=True)

@@ -22,9 +22,9 @@ its position + 2, which the views give (`file_row_number`), unless malformed lin
 the lines are written). A row file is named after the landing file, its sha256 and the key, and never
 rewritten: a run builds a new warehouse (pipelines/run.py) whose views list the row files it uses,
 so the last good warehouse keeps reading its own until the new one replaces it; row files no
-warehouse lists any more are deleted after the swap (`collect_garbage`). The bookkeeping
+warehouse lists any more are deleted after the swap (`store.collect_garbage`). The bookkeeping
 (`raw.ingested_files`, `raw.row_rejections`) stays in DuckDB tables, copied from the last good
-warehouse at the start of a run (`carry_over`).
+warehouse at the start of a run (`store.carry_over`).
 
 Privacy: a malformed line's text is never stored. `raw.row_rejections.value` holds the fields of a
 line cut short that can be matched to their headers, without the person id and the personal-data
@@ -34,148 +34,25 @@ columns; a line with too many fields or a broken quote has no value, only its li
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import logging
 import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import dsn, fec, fec_landing, fhir, finess, formats, readers
+from pipelines.ingestion import dsn, fec, fec_landing, fhir, finess, formats, readers, store
 from pipelines.ingestion.mapping import HeaderMapping, load_custom_mappings, map_headers
 from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX, key_fingerprint, pseudonymise
 from pipelines.ingestion.schema import TABLES, Table, header_score
 
 log = logging.getLogger("serafin.ingestion")
 
-INGEST_VERSION = "6"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
-# 4: ids built from a person id (stay, plan, event) carry its pseudonym; 5: professional ids pseudonymised; 6: every
-# FHIR Organization with a FINESS gives an establishments row
 FIRST = {"persons": 0, "staff": 1, dsn.TABLE: 2}  # the order files are read in: whose ids are met first
 CONFIG_FILES = {"comptabilite.yaml", "cooperation.yaml", "cpom.yaml", "mappings.yaml", "readme.md", "readme.txt"}
 CONFIG_DIRS = {"scenarios"}
-
-
-@dataclass
-class FileOutcome:
-    file: str
-    table: str
-    status: str  # loaded, unchanged, rejected
-    rows_read: int = 0
-    message: str = ""
-
-
-@dataclass
-class LandingSummary:
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    def per_table(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for o in self.outcomes:
-            t = out.setdefault(o.table, {"files": 0, "read": 0, "unchanged": 0, "rejected_files": 0})
-            t["files"] += 1
-            t["read"] += o.rows_read
-            t["unchanged"] += o.status == "unchanged"
-            t["rejected_files"] += o.status == "rejected"
-        return out
-
-
-def raw_ddl() -> list[str]:
-    return [
-        "create schema if not exists raw",
-        "create table if not exists raw.ingested_files (file varchar primary key, source_table varchar, "
-        "sha256 varchar, format varchar, encoding varchar, delimiter varchar, rows_read bigint, status varchar, "
-        "message varchar, columns_dropped_personal varchar, columns_ignored varchar, key_fingerprint varchar, "
-        "ingest_version varchar)",
-        "create table if not exists raw.row_rejections (source_table varchar, file varchar, line bigint, "
-        "column_name varchar, value varchar, reason varchar)",
-    ]
-
-
-def raw_folder(warehouse: Path) -> Path:
-    """The folder of Parquet row files that belongs to a warehouse file (`w.duckdb` → `w.raw`)."""
-    warehouse = Path(warehouse).resolve()
-    return warehouse.with_name(warehouse.stem + ".raw")
-
-
-def _row_file(raw: Path, table: str, rel: str, sha: str, fingerprint: str) -> Path:
-    key = hashlib.sha256("\x00".join((rel, sha, fingerprint, INGEST_VERSION)).encode("utf-8")).hexdigest()
-    return raw / table / (key[:32] + ".parquet")
-
-
-def _listed_row_files(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, list[Path]]:
-    """The row files of the loaded files this warehouse lists, per table."""
-    out: dict[str, list[Path]] = {}
-    for rel, table, sha, fingerprint in con.execute(
-            "select file, source_table, sha256, key_fingerprint from raw.ingested_files where status = 'loaded' "
-            "order by file").fetchall():
-        if table == fhir.SOURCE:  # a FHIR file: its index, and one row file per table it gave rows to
-            out.setdefault("fhir_index", []).append(_row_file(raw, "fhir_index", rel, sha, fingerprint))
-            for target in (*fhir.TARGETS, "fhir_unmapped_events"):
-                path = _row_file(raw, target, rel, sha, fingerprint)
-                if path.exists():
-                    out.setdefault(target, []).append(path)
-            continue
-        if table == fec.SOURCE:  # a FEC or a trial balance: its ledger rows and its audit rows
-            for target in ("ledger", *fec.RAW_TABLES):
-                out.setdefault(target, []).append(_row_file(raw, target, rel, sha, fingerprint))
-            continue
-        out.setdefault(table, []).append(_row_file(raw, table, rel, sha, fingerprint))
-    return out
-
-
-def carry_over(con: duckdb.DuckDBPyConnection, previous: Path) -> None:
-    """Start a new warehouse with the bookkeeping of the last good one, so unchanged landing files are
-    not read again (their row files are shared)."""
-    for statement in raw_ddl():
-        con.execute(statement)
-    if not Path(previous).exists():
-        return
-    con.execute("attach '" + str(previous).replace("'", "''") + "' as previous (read_only)")
-    try:
-        tables = {r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'previous' and schema_name = 'raw'"
-        ).fetchall()}
-        if {"ingested_files", "row_rejections"} <= tables:
-            con.execute("insert into raw.ingested_files by name select * from previous.raw.ingested_files")
-            con.execute("insert into raw.row_rejections by name select * from previous.raw.row_rejections")
-    finally:
-        con.execute("detach previous")
-
-
-def collect_garbage(con: duckdb.DuckDBPyConnection, raw: Path) -> int:
-    """Delete the row files the warehouse does not list (a changed or removed landing file's old rows,
-    rows of a run that failed); returns how many went."""
-    keep = {p for files in _listed_row_files(con, raw).values() for p in files}
-    removed = 0
-    for table in [*TABLES, *finess.TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES, *dsn.TABLES]:
-        for path in (raw / table).glob("*.parquet*"):
-            if path not in keep:
-                path.unlink(missing_ok=True)
-                removed += 1
-    return removed
-
-
-def _refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
-    """raw.<table>: a view over the row files this warehouse lists (an empty typed view when none)."""
-    listed = _listed_row_files(con, raw)
-    tables = {**{t.name: t.column_names for t in TABLES.values()}, **finess.TABLES, **fhir.RAW_TABLES,
-              **fec.RAW_TABLES, **dsn.TABLES}
-    for name, column_names in tables.items():
-        files = ["'" + str(p).replace("'", "''") + "'" for p in listed.get(name, []) if p.exists()]
-        if files:  # a row without a line is at its line's place (readers.LINE_BY_POSITION)
-            body = (f"select {', '.join(column_names)}, _file, coalesce(_line, file_row_number + 2) as _line "
-                    f"from read_parquet([{', '.join(files)}], file_row_number = true)")
-        else:
-            body = "select " + ", ".join(
-                [f"cast(null as varchar) as {c}" for c in column_names]
-                + ["cast(null as varchar) as _file", "cast(null as bigint) as _line"]) + " where 1 = 0"
-        con.execute(f"create or replace view raw.{name} as {body}")
 
 
 def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
@@ -226,26 +103,26 @@ def _supported(path: Path) -> bool:
     return Path(_plain_name(path)).suffix.lower() in readers.SUPPORTED
 
 
-def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path | None = None) -> LandingSummary:
+def land_folder(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path | None = None) -> store.LandingSummary:
     """Bring the raw schema in line with the landing folder; returns what happened to each file.
     `raw` is the folder of row files (by default the one beside the connection's warehouse file)."""
     landing = Path(landing)
     if not landing.is_dir():
         raise FileNotFoundError(f"landing folder {landing} does not exist")
-    for statement in raw_ddl():
+    for statement in store.raw_ddl():
         con.execute(statement)
     if raw is None:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-        raw = raw_folder(Path(path))
+        raw = store.raw_folder(Path(path))
     for table in [*TABLES, *fhir.RAW_TABLES, *fec.RAW_TABLES, *dsn.TABLES]:
         (raw / table).mkdir(parents=True, exist_ok=True)
     try:
         return _land(con, landing, key, raw)
     finally:
-        _refresh_views(con, raw)
+        store.refresh_views(con, raw)
 
 
-def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) -> LandingSummary:
+def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) -> store.LandingSummary:
     fingerprint = key_fingerprint(key)
     known = {row[0]: row[1:] for row in con.execute(
         "select file, sha256, key_fingerprint, ingest_version, source_table, status from raw.ingested_files"
@@ -256,10 +133,10 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     files, unknown = discover(landing)
     # the persons first, then the professionals' files (staff, DSN): their ids are met first (_PersonsMet)
     files.sort(key=lambda file: FIRST.get(file[0], len(FIRST)))
-    summary = LandingSummary()
+    summary = store.LandingSummary()
     present = {p.relative_to(landing).as_posix() for p in [*(p for _, p in files), *unknown]}
     for gone in sorted(set(known) - present):
-        _forget(con, raw, gone)
+        store.forget(con, raw, gone)
         summary.removed.append(gone)
         log.info("%s is no longer in the landing folder: its rows were removed", gone)
     for path in unknown:  # every file of the landing folder is in the ingestion log, those no table takes too
@@ -277,10 +154,10 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
             rel = path.relative_to(landing).as_posix()
             seen = known.get(rel)
             main = {fhir.SOURCE: "fhir_index", fec.SOURCE: "fec_files"}.get(table_name, table_name)
-            if seen and seen[1:4] == (fingerprint, INGEST_VERSION, table_name):
+            if seen and seen[1:4] == (fingerprint, store.INGEST_VERSION, table_name):
                 sha = hashes[rel].result()
-                if seen[0] == sha and (seen[4] == "rejected" or _row_file(raw, main, rel, sha, fingerprint).exists()):
-                    summary.outcomes.append(FileOutcome(rel, table_name, "unchanged"))
+                if seen[0] == sha and (seen[4] == "rejected" or store.row_file(raw, main, rel, sha, fingerprint).exists()):
+                    summary.outcomes.append(store.FileOutcome(rel, table_name, "unchanged"))
                     log.info("%s unchanged since the last run (sha256 %s…): not read again", rel, sha[:12])
                     continue
             changed.append((number, table_name, path, rel, hashes[rel]))
@@ -307,13 +184,7 @@ def _land(con: duckdb.DuckDBPyConnection, landing: Path, key: bytes, raw: Path) 
     return summary
 
 
-def _forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
-    """Forget a landing file in this warehouse (its row file stays for the last good warehouse)."""
-    con.execute("delete from raw.row_rejections where file = ?", [rel])
-    con.execute("delete from raw.ingested_files where file = ?", [rel])
-
-
-def _record_unknown(con, raw: Path, landing: Path, path: Path, fingerprint: str) -> FileOutcome:
+def _record_unknown(con, raw: Path, landing: Path, path: Path, fingerprint: str) -> store.FileOutcome:
     """A file of the landing folder that no table takes (an empty or damaged FINESS file, a file of another kind):
     quarantined whole with the sentence that says why, so that it is in the ingestion log like every file."""
     rel = path.relative_to(landing).as_posix()
@@ -324,13 +195,13 @@ def _record_unknown(con, raw: Path, landing: Path, path: Path, fingerprint: str)
         table, reason = fhir.SOURCE, f"{rel} is not a FHIR file (its name should end with .json or .ndjson)"
     else:
         table, reason = "unknown", f"{rel} belongs to no landing table (expected one of {', '.join(TABLES)})"
-    with _transaction(con):
-        _forget(con, raw, rel)
+    with store.transaction(con):
+        store.forget(con, raw, rel)
         con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                     [table, rel, f"whole file rejected: {reason}"])
-        _record(con, rel, table, readers.sha256_of(path), 0, "rejected", reason, fingerprint)
+        store.record(con, rel, table, readers.sha256_of(path), 0, "rejected", reason, fingerprint)
     (log.error if table != "unknown" else log.warning)("%s rejected whole: %s", rel, reason)
-    return FileOutcome(rel, table, "rejected", 0, reason)
+    return store.FileOutcome(rel, table, "rejected", 0, reason)
 
 
 def _work_name(number: int) -> str:
@@ -339,17 +210,17 @@ def _work_name(number: int) -> str:
 
 
 def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _PersonsMet, fingerprint: str,
-               custom: dict[str, str], workdir: Path, number: int, raw: Path, text=None) -> FileOutcome:
+               custom: dict[str, str], workdir: Path, number: int, raw: Path, text=None) -> store.FileOutcome:
     """One landing file of a table → its Parquet row file. `digest`: the file's sha256, being computed; its rows are
     written under a work name meanwhile, and the row file named after it (`_row_file`) once they are committed."""
     tmp = _work_name(number)
-    pending = raw / table.name / (tmp + ".parquet.tmp")  # collect_garbage removes one a killed run left
+    pending = raw / table.name / (tmp + ".parquet.tmp")  # store.collect_garbage removes one a killed run left
     try:
         try:
             result = formats.read_any(con, path, tmp, workdir, header_score(table), text.result() if text else None)
         except readers.UnreadableFile as exc:
-            with _transaction(con):
-                _forget(con, raw, rel)
+            with store.transaction(con):
+                store.forget(con, raw, rel)
                 return _reject_file(con, table, rel, digest.result(), fingerprint, 0, f"file could not be read: {exc}")
         mapping = map_headers(result.headers, table, custom)
         meta = {"format": result.fmt, "encoding": result.encoding, "delimiter": result.delimiter,
@@ -365,8 +236,8 @@ def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _Pe
                 with contextlib.suppress(readers.UnreadableFile):
                     result.rows = readers.scan(con, result, lambda rows: f"select count(*) from {rows} t")[0][0]
                 result.rows = max(result.rows, 0)
-            with _transaction(con):
-                _forget(con, raw, rel)
+            with store.transaction(con):
+                store.forget(con, raw, rel)
                 return _reject_file(con, table, rel, digest.result(), fingerprint,
                                     result.rows + len(result.malformed),
                                     f"required column(s) {missing} missing; the file's headers are: {found}",
@@ -374,25 +245,25 @@ def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _Pe
         try:
             _write_rows(con, table, result, mapping, rel, met, pending)
         except readers.UnreadableFile as exc:  # a CSV file DuckDB could not read to its end
-            with _transaction(con):
-                _forget(con, raw, rel)
+            with store.transaction(con):
+                store.forget(con, raw, rel)
                 return _reject_file(con, table, rel, digest.result(), fingerprint, 0, f"file could not be read: {exc}",
                                     **meta)
         meta["encoding"] = result.encoding  # a CSV file found not to be UTF-8 further down was read again
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             for line, text, reason in result.malformed:
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [table.name, rel, line, None, safe_fields(text, result, mapping, table), reason])
             rows_read = result.rows + len(result.malformed)
             sha = digest.result()
-            _record(con, rel, table.name, sha, rows_read, "loaded", result.note, fingerprint, **meta)
+            store.record(con, rel, table.name, sha, rows_read, "loaded", result.note, fingerprint, **meta)
         # after the commit: a crash before it leaves the file to be read again
-        os.replace(pending, _row_file(raw, table.name, rel, sha, fingerprint))
+        os.replace(pending, store.row_file(raw, table.name, rel, sha, fingerprint))
         log.info("%s → raw.%s: %d rows read%s (%s%s)", rel, table.name, rows_read,
                  f", {len(result.malformed)} malformed" if result.malformed else "", result.fmt,
                  f", {result.encoding}, '{result.delimiter}'" if result.fmt == "csv" else "")
-        return FileOutcome(rel, table.name, "loaded", rows_read)
+        return store.FileOutcome(rel, table.name, "loaded", rows_read)
     finally:
         con.execute(f"drop table if exists {tmp}")
         for work_file in workdir.glob(tmp + ".*"):  # its UTF-8 copy, if any
@@ -401,58 +272,58 @@ def _land_file(con, table: Table, path: Path, rel: str, digest: Future, met: _Pe
 
 
 def _land_finess_file(con, table: str, path: Path, rel: str, sha: str, fingerprint: str, workdir: Path,
-                      raw: Path) -> FileOutcome:
+                      raw: Path) -> store.FileOutcome:
     """One file of the FINESS feed (pipelines/ingestion/finess.py) → its Parquet row file, like any landing file.
     FINESS holds no personal data: nothing to pseudonymise."""
-    target = _row_file(raw, table, rel, sha, fingerprint)
+    target = store.row_file(raw, table, rel, sha, fingerprint)
     pending = target.with_name(target.name + ".tmp")
     cut: list[str] = []  # a JSON feed cut short: the entities before the cut are loaded, the sentence says so
     try:
         tmp = finess.read_file(con, path, table, rel, workdir, cut)
     except finess.FinessProblem as exc:
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                         [table, rel, f"whole file rejected: {exc}"])
-            _record(con, rel, table, sha, 0, "rejected", str(exc), fingerprint)
+            store.record(con, rel, table, sha, 0, "rejected", str(exc), fingerprint)
         log.error("%s rejected whole: %s", rel, exc)
-        return FileOutcome(rel, table, "rejected", 0, str(exc))
+        return store.FileOutcome(rel, table, "rejected", 0, str(exc))
     try:
         rows = con.execute(f"select count(*) from {tmp}").fetchone()[0]
         target.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"copy {tmp} to '{str(pending).replace(chr(39), chr(39) * 2)}' (format parquet)")
         fmt = "json" if finess.is_json(path) else "csv"
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             for reason in cut:  # the entity the cut went through: one row read and quarantined
                 con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)", [table, rel, reason])
-            _record(con, rel, table, sha, rows + len(cut), "loaded", " ".join(cut), fingerprint, format=fmt)
+            store.record(con, rel, table, sha, rows + len(cut), "loaded", " ".join(cut), fingerprint, format=fmt)
         os.replace(pending, target)
         for reason in cut:
             log.error(reason)
         log.info("%s → raw.%s: %d rows read (FINESS %s)", rel, table, rows, fmt)
-        return FileOutcome(rel, table, "loaded", rows + len(cut), " ".join(cut))
+        return store.FileOutcome(rel, table, "loaded", rows + len(cut), " ".join(cut))
     finally:
         con.execute(f"drop table if exists {tmp}")
         pending.unlink(missing_ok=True)
 
 
 def _land_dsn_file(con, path: Path, rel: str, sha: str, met: _PersonsMet, fingerprint: str,
-                   raw: Path) -> FileOutcome:
+                   raw: Path) -> store.FileOutcome:
     """One monthly DSN file (pipelines/ingestion/dsn.py) → its Parquet row file of `raw.dsn_contracts`, its unreadable
     lines quarantined (never an identity field's value). The matricules are met as professional ids."""
-    target = _row_file(raw, dsn.TABLE, rel, sha, fingerprint)
+    target = store.row_file(raw, dsn.TABLE, rel, sha, fingerprint)
     pending = target.with_name(target.name + ".tmp")
     try:
         read = dsn.read_file(path, met.professional)
     except (dsn.DsnProblem, OSError, EOFError) as exc:
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                         [dsn.TABLE, rel, f"whole file rejected: {exc}"])
-            _record(con, rel, dsn.TABLE, sha, 0, "rejected", str(exc), fingerprint, format="dsn")
+            store.record(con, rel, dsn.TABLE, sha, 0, "rejected", str(exc), fingerprint, format="dsn")
         log.error("%s rejected whole: %s", rel, exc)
-        return FileOutcome(rel, dsn.TABLE, "rejected", 0, str(exc))
+        return store.FileOutcome(rel, dsn.TABLE, "rejected", 0, str(exc))
     try:
         sink = _Sink(pending, list(dsn.COLUMNS), rel)
         for row in read.rows:
@@ -460,18 +331,18 @@ def _land_dsn_file(con, path: Path, rel: str, sha: str, met: _PersonsMet, finger
         rows = sink.close()
         if read.note:
             log.info("%s: %s", rel, read.note)
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             for line, column, value, reason in read.rejections:
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [dsn.TABLE, rel, line, column, value, reason])
-            _record(con, rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded", read.note, fingerprint,
+            store.record(con, rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded", read.note, fingerprint,
                     format="dsn")
         os.replace(pending, target)
         log.info("%s → raw.%s: %d contract rows from %d lines (month %s)%s", rel, dsn.TABLE, rows, read.lines,
                  read.month or "not declared",
                  f", {len(read.rejections)} lines quarantined" if read.rejections else "")
-        return FileOutcome(rel, dsn.TABLE, "loaded", rows)
+        return store.FileOutcome(rel, dsn.TABLE, "loaded", rows)
     finally:
         pending.unlink(missing_ok=True)
 
@@ -534,7 +405,7 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]], wor
             problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
             problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
-    kept = [str(p) for p in _listed_row_files(con, raw).get("fhir_index", []) if p.exists()]
+    kept = [str(p) for p in store.listed_row_files(con, raw).get("fhir_index", []) if p.exists()]
     others: list[tuple] = []
     if kept:
         files = ", ".join("'" + k.replace("'", "''") + "'" for k in kept)
@@ -546,23 +417,23 @@ def _index_fhir(con, raw: Path, key: bytes, changed: list[tuple[Path, str]], wor
 
 
 def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint: str, raw: Path,
-                    indexed: dict) -> FileOutcome:
+                    indexed: dict) -> store.FileOutcome:
     """Pass 2 over one FHIR file: its rows for each landing table (one row file per table), its unmapped events,
     its index row file, its quarantined resources; recorded as one file of the ingestion log."""
     if rel in indexed["problems"]:
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                         [fhir.SOURCE, rel, f"whole file rejected: {indexed['problems'][rel]}"])
-            _record(con, rel, fhir.SOURCE, sha, 0, "rejected", indexed["problems"][rel], fingerprint, format="fhir")
+            store.record(con, rel, fhir.SOURCE, sha, 0, "rejected", indexed["problems"][rel], fingerprint, format="fhir")
         log.error("%s rejected whole: %s", rel, indexed["problems"][rel])
-        return FileOutcome(rel, fhir.SOURCE, "rejected", 0, indexed["problems"][rel])
+        return store.FileOutcome(rel, fhir.SOURCE, "rejected", 0, indexed["problems"][rel])
     index = fhir.Index(key)
     index.add(indexed["all"], local=False)
     index.add(indexed["per_file"][rel], local=True)
     columns = {t: TABLES[t].column_names for t in fhir.TARGETS}
     columns["fhir_unmapped_events"] = list(fhir.UNMAPPED_COLUMNS)
-    sinks = {t: _Sink(_row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
+    sinks = {t: _Sink(store.row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp"), c, rel)
              for t, c in columns.items() if t not in fhir.SQL_TABLES}  # the Encounters' tables: written by DuckDB
     mapper = fhir.Mapper(key, index, fhir.linkid_table(), fhir.esms_category_codes(),
                          lambda table, row: sinks[table].add(row))
@@ -570,8 +441,8 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
     fmt = "fhir-" + staged.layout
     try:
         out, sql_rows = fhir.map_file(con, staged, mapper, rel, {
-            t: _row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp") for t in fhir.SQL_TABLES})
-        index_sink = _Sink(_row_file(raw, "fhir_index", rel, sha, fingerprint).with_suffix(".parquet.tmp"),
+            t: store.row_file(raw, t, rel, sha, fingerprint).with_suffix(".parquet.tmp") for t in fhir.SQL_TABLES})
+        index_sink = _Sink(store.row_file(raw, "fhir_index", rel, sha, fingerprint).with_suffix(".parquet.tmp"),
                            list(fhir.INDEX_COLUMNS), rel)
         for kind, rid, url, value in indexed["per_file"][rel]:
             index_sink.add({"resource_type": kind, "resource_id": rid, "full_url": url, "value": value, "_line": 0})
@@ -581,29 +452,29 @@ def _land_fhir_file(con, path: Path, rel: str, sha: str, key: bytes, fingerprint
         resources = ", ".join(f"{n} {k}" for k, n in sorted(out.resources.items(), key=lambda kv: -kv[1]))
         rows = ", ".join(f"{n} {t}" for t, n in written.items() if n)
         note = f"{resources}; rows: {rows or 'none'}"
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             for table, line, column, value, reason in out.rejections:
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [table, rel, line, column, value, reason])
-            _record(con, rel, fhir.SOURCE, sha, rows_read, "loaded", note, fingerprint, format=fmt)
+            store.record(con, rel, fhir.SOURCE, sha, rows_read, "loaded", note, fingerprint, format=fmt)
         for table in [*columns, "fhir_index"]:
-            pending = _row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp")
+            pending = store.row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp")
             if pending.exists():
                 os.replace(pending, pending.with_suffix(""))
         log.info("%s → %s (%s)", rel, rows or "no rows", resources)
-        return FileOutcome(rel, fhir.SOURCE, "loaded", rows_read)
+        return store.FileOutcome(rel, fhir.SOURCE, "loaded", rows_read)
     except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
-        with _transaction(con):
-            _forget(con, raw, rel)
+        with store.transaction(con):
+            store.forget(con, raw, rel)
             con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                         [fhir.SOURCE, rel, f"whole file rejected: {exc}"])
-            _record(con, rel, fhir.SOURCE, sha, 0, "rejected", str(exc), fingerprint, format=fmt)
+            store.record(con, rel, fhir.SOURCE, sha, 0, "rejected", str(exc), fingerprint, format=fmt)
         log.error("%s rejected whole: %s", rel, exc)
-        return FileOutcome(rel, fhir.SOURCE, "rejected", 0, str(exc))
+        return store.FileOutcome(rel, fhir.SOURCE, "rejected", 0, str(exc))
     finally:
         for table in [*columns, "fhir_index"]:
-            _row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
+            store.row_file(raw, table, rel, sha, fingerprint).with_suffix(".parquet.tmp").unlink(missing_ok=True)
 
 
 def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, table: Table) -> str | None:
@@ -628,17 +499,6 @@ def safe_fields(text: str, result: readers.ReadResult, mapping: HeaderMapping, t
             if not next(c for c in table.columns if c.name == column).pseudonymise}
     kept = [f"{safe[h]}={v.strip()}" for h, v in zip(result.headers, rows[0]) if h in safe and v.strip()]
     return ", ".join(kept)[:500] or None
-
-
-@contextlib.contextmanager
-def _transaction(con):
-    con.execute("begin transaction")
-    try:
-        yield
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
 
 
 # uncompressed (dictionary-encoded all the same): measured 11.9 s for 5 M rows against 15.5 s with snappy; in file
@@ -808,19 +668,12 @@ def _person_ids(con, result: readers.ReadResult, source: str) -> list[str]:
 
 
 def _reject_file(con, table: Table, rel: str, sha: str, fingerprint: str, rows: int, reason: str,
-                 **meta: str) -> FileOutcome:
+                 **meta: str) -> store.FileOutcome:
     log.error("%s rejected whole: %s", rel, reason)
     con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                 [table.name, rel, f"whole file rejected: {reason}"])
-    _record(con, rel, table.name, sha, rows, "rejected", reason, fingerprint, **meta)
-    return FileOutcome(rel, table.name, "rejected", rows, reason)
-
-
-def _record(con, rel: str, table: str, sha: str, rows: int, status: str, message: str, fingerprint: str,
-            format: str = "", encoding: str = "", delimiter: str = "", dropped: str = "", ignored: str = "") -> None:
-    con.execute("insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [rel, table, sha, format, encoding, delimiter, rows, status, message, dropped, ignored,
-                 fingerprint, INGEST_VERSION])
+    store.record(con, rel, table.name, sha, rows, "rejected", reason, fingerprint, **meta)
+    return store.FileOutcome(rel, table.name, "rejected", rows, reason)
 
 
 def _q(name: str) -> str:

@@ -6,13 +6,12 @@ the ledger passes (a failing dbt test fails the run)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+from tests.conftest import FIXTURES, WORKED_EXAMPLE, Warehouse, run_pipeline
 
-FEC_WORKED = Path(__file__).resolve().parent / "fixtures" / "fec" / "worked_example"
+FEC_WORKED = FIXTURES / "fec" / "worked_example"
 # the cost marts and their columns, compared to the cent
 COST_MARTS = {
     "cost_reconciliation": "finess_et, year, charges_total, charges_excluded, charges_hors_champ, charges_in_scope, "

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reports.common import euros, number, percent
+from tests.conftest import ROOT
 
 BOARD_PAGES = ["index.html", "pilotage.html", "couts.html", "qualite.html", "territoire.html", "cpom.html", "donnees.html"]
 
@@ -340,7 +341,7 @@ def _english_labels() -> tuple[set[str], set[str]]:
     objectives' statuses and scopes. Codes of several words are searched anywhere, single words as whole cells."""
     import csv
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     with open(root / "nomenclatures" / "enumerations.csv", encoding="utf-8") as handle:
         themes = {r["value"] for r in csv.DictReader(handle) if r["enumeration"] == "has_theme"}
     codes = themes | {"met", "on_track", "off_track", "no_data", "platform", "cooperation"}

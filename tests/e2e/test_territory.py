@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+from tests.conftest import FIXTURES, WORKED_EXAMPLE, Warehouse, run_pipeline
 
-FINESS = Path(__file__).resolve().parent / "fixtures" / "finess"
+FINESS = FIXTURES / "finess"
 
 COOPERATION = """\
 name: Plateforme test

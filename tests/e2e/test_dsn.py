@@ -16,10 +16,10 @@ import duckdb
 import pytest
 
 from pipelines.ingestion import dsn
-from tests.conftest import Warehouse, run_pipeline
-from tests.test_data_quality import nir_in
+from tests.conftest import FIXTURES, Warehouse, run_pipeline
+from tests.e2e.test_data_quality import nir_in
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dsn"
+DSN_FIXTURES = FIXTURES / "dsn"
 IME, SESSAD, MAS = "690000013", "690000021", "690000039"
 
 
@@ -41,7 +41,7 @@ def test_spread_adds_up_to_the_cent():
 
 
 def _read(name: str) -> dsn.DsnFile:
-    return dsn.read_file(FIXTURES / "landing" / "dsn" / name, lambda matricule: "S-" + matricule)
+    return dsn.read_file(DSN_FIXTURES / "landing" / "dsn" / name, lambda matricule: "S-" + matricule)
 
 
 def test_individual_contributions_and_quotas():
@@ -96,7 +96,7 @@ def test_two_contracts_share_the_contributions_by_gross(tmp_path):
 def dsn_run(tmp_path_factory) -> tuple[Warehouse, Path]:
     """The fixture landing through the ingestion and the validation, every log line kept."""
     work = tmp_path_factory.mktemp("dsn")
-    shutil.copytree(FIXTURES / "landing", work / "landing")
+    shutil.copytree(DSN_FIXTURES / "landing", work / "landing")
     handler = logging.FileHandler(work / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()
@@ -159,7 +159,7 @@ def test_unplaced_sirets_and_unmapped_labels_are_said(dsn_run):
 def test_no_nir_name_birth_date_address_or_matricule_after_a_run(dsn_run):
     warehouse, work = dsn_run
     secrets = set()
-    for path in (FIXTURES / "landing" / "dsn").iterdir():
+    for path in (DSN_FIXTURES / "landing" / "dsn").iterdir():
         for line in path.read_bytes().decode("latin-1").splitlines():
             field, _, value = line.partition(",")
             if field[:14] in {f"S21.G00.30.{r}" for r in ("001", "002", "004", "006", "008")}:

@@ -13,7 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
+
+ROOT = ROOT
 PACKAGE_DIRS = ("pipelines", "dbt_project", "nomenclatures", "reports")
 SKIP = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "serafin-demo", "*.duckdb", "*.raw", "target", "logs")

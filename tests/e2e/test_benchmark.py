@@ -3,11 +3,12 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
+
+from tests.conftest import ROOT
 
 
 def test_benchmark_code_path(tmp_path):
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "run.py"), "--activity-rows", "20000", "--esms", "2",

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import Warehouse, run_pipeline
+from tests.conftest import FIXTURES, Warehouse, run_pipeline
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tddui"
+TDDUI = FIXTURES / "tddui"
 GUIDE_FINESS = "480787529"           # the guide's "Les Chênes Verts" (IDNST 1480787529)
 SERAFIN = "https://smt.esante.gouv.fr/terminologie-SERAFINPH"
 P = "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/"
@@ -55,7 +54,7 @@ EVENTS = [
 def guide(tmp_path_factory) -> Warehouse:
     work = tmp_path_factory.mktemp("fhir-guide")
     landing = work / "landing"
-    shutil.copytree(FIXTURES, landing / "fhir", ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(TDDUI, landing / "fhir", ignore=shutil.ignore_patterns("*.md"))
     (landing / "fhir" / "evenements-serafin.ndjson").write_text(
         "".join(json.dumps(r) + "\n" for r in EVENTS), encoding="utf-8")
     ok, reason, warehouse = run_pipeline(landing, work)

@@ -18,7 +18,8 @@ APRIL = "event_id,person_id,finess_et,professional_id,prestation_code,start,end,
 
 
 def _land(landing, warehouse):
-    from pipelines.ingestion.landing import collect_garbage, land_folder, raw_folder
+    from pipelines.ingestion.landing import land_folder
+    from pipelines.ingestion.store import collect_garbage, raw_folder
 
     with duckdb.connect(str(warehouse)) as con:
         summary = land_folder(con, landing, b"test-key-for-incremental-runs-32-bytes")

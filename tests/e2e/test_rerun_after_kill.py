@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import WORKED_EXAMPLE
+from tests.conftest import ROOT, WORKED_EXAMPLE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 
 
 def _command(landing: Path, work: Path) -> list[str]:

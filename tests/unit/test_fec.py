@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from pipelines.ingestion.landing import land_folder
+from tests.conftest import FIXTURES, ROOT
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fec"
+FEC_FIXTURES = FIXTURES / "fec"
 KEY = b"test-key-not-secret-but-32-bytes-long"
 
 
@@ -34,12 +35,12 @@ class Landed:
 def land(tmp_path: Path, *names: str, config: str | None = None, gz: bool = False) -> Landed:
     landing = tmp_path / "landing"
     (landing / "comptabilite").mkdir(parents=True, exist_ok=True)
-    (landing / "comptabilite.yaml").write_text(config or (FIXTURES / "comptabilite.yaml").read_text("utf-8"), "utf-8")
+    (landing / "comptabilite.yaml").write_text(config or (FEC_FIXTURES / "comptabilite.yaml").read_text("utf-8"), "utf-8")
     for name in names:
         if gz:
-            (landing / "comptabilite" / (name + ".gz")).write_bytes(gzip.compress((FIXTURES / name).read_bytes()))
+            (landing / "comptabilite" / (name + ".gz")).write_bytes(gzip.compress((FEC_FIXTURES / name).read_bytes()))
         else:
-            shutil.copy(FIXTURES / name, landing / "comptabilite" / name)
+            shutil.copy(FEC_FIXTURES / name, landing / "comptabilite" / name)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     land_folder(con, landing, KEY)
     return Landed(con)
@@ -151,7 +152,7 @@ def test_a_changed_split_reads_the_file_again(tmp_path):
     out = land(tmp_path, "501234567FEC20250630.txt")
     assert {k[0] for k in out.ledger()} == {"690000047"}
     out.con.close()
-    config = (FIXTURES / "comptabilite.yaml").read_text("utf-8").replace('finess: "690000047"', 'finess: "690000054"')
+    config = (FEC_FIXTURES / "comptabilite.yaml").read_text("utf-8").replace('finess: "690000047"', 'finess: "690000054"')
     out = land(tmp_path, "501234567FEC20250630.txt", config=config)
     assert {k[0] for k in out.ledger()} == {"690000054"}
 
@@ -185,7 +186,7 @@ def test_finance_feed_benchmark_code_path(tmp_path):
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     out = tmp_path / "bench.json"
     run = subprocess.run([sys.executable, str(root / "benchmarks" / "finance_feed.py"), "--lines", "2000", "--json",
                           str(out)], check=False, capture_output=True, text=True, cwd=root, timeout=300)

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests import test_cost_edge_cases, test_indicators
-from tests.conftest import Warehouse
+from tests.conftest import WORKED_EXAMPLE, Warehouse
+from tests.e2e import test_cost_edge_cases, test_indicators
 
 # an apostrophe ends a Spark literal written the DuckDB way, and a backslash is an escape there
 COOPERATION_NAME = "Plateforme d'appui Rhône-Sud \\ essai"
@@ -135,7 +134,7 @@ def test_spark_is_refused_with_a_sentence_when_missing(tmp_path, monkeypatch):
     from pipelines.cli import execute
 
     monkeypatch.setattr(spark_engine, "available", lambda: "the Spark engine is not installed: pip install x")
-    ok, reason = execute(Path(test_cost_edge_cases.__file__).parent / "fixtures" / "worked_example",
+    ok, reason = execute(WORKED_EXAMPLE,
                          tmp_path / "warehouse.duckdb", tmp_path / "reports", engine="spark")
     assert not ok
     assert reason == "the Spark engine is not installed: pip install x"

@@ -18,13 +18,11 @@ import gzip
 import json
 import shutil
 import zlib
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import WORKED_EXAMPLE, Warehouse, run_pipeline
+from tests.conftest import FIXTURES, WORKED_EXAMPLE, Warehouse, run_pipeline
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STRUCTURES = json.loads((FIXTURES / "finess" / "finess-structures-ph-esms-sample.json").read_text(encoding="utf-8"))
 ACTIVITIES = json.loads((FIXTURES / "finess" / "finess-activites-ph-esms-sample.json").read_text(encoding="utf-8"))
 
