@@ -134,7 +134,7 @@ PYTHON_LAYERS = {
     # configuration models and pure helpers
     0: ["pipelines.settings", "pipelines.config_files", "pipelines.cooperation", "pipelines.cpom",
         "pipelines.scenarios", "pipelines.comptabilite", "pipelines.parameters", "pipelines.landing_config",
-        "pipelines.children", "pipelines.demo"],
+        "pipelines.children"],
     # ingestion and the warehouse primitives (paths, lock, build-and-swap, failure reasons, dbt's build, the data
     # quality suites, the processes a run starts ahead, the Dagster instance), and the report builders
     1: ["pipelines.ingestion", "pipelines.warehouse", "pipelines.failures", "pipelines.incremental",
@@ -142,7 +142,7 @@ PYTHON_LAYERS = {
         "pipelines.quality_worker", "pipelines.prewarm", "pipelines.spark_engine", "pipelines.instance",
         "pipelines.preflight", "pipelines.parsed_dbt", "reports"],
     2: ["pipelines.defs", "pipelines.definitions"],  # the Dagster definitions
-    3: ["pipelines.run", "pipelines.serve", "pipelines.scenario_rerun"],  # the commands
+    3: ["pipelines.run", "pipelines.serve", "pipelines.scenario_rerun", "pipelines.demo"],  # the commands
     4: ["pipelines.cli"],
 }
 # a command that lives in a lower module: its imports are a command's (none today)
