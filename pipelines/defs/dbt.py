@@ -44,14 +44,22 @@ class _DebugLog(io.TextIOBase):
     def __init__(self):
         import logging
 
-        self._log, self._pending = logging.getLogger("serafin.dbt"), ""
+        self._log, self._pending, self._busy = logging.getLogger("serafin.dbt"), "", False
 
     def write(self, text: str) -> int:
-        self._pending += text
-        *lines, self._pending = self._pending.split("\n")
-        for line in lines:
-            if line.strip():
-                self._log.debug(line)
+        if self._busy:  # a handler of the logger printing to stdout, which is this stream: to the real stdout
+            import sys
+
+            return sys.__stdout__.write(text)
+        self._busy = True
+        try:
+            self._pending += text
+            *lines, self._pending = self._pending.split("\n")
+            for line in lines:
+                if line.strip():
+                    self._log.debug(line)
+        finally:
+            self._busy = False
         return len(text)
 
 
