@@ -221,10 +221,10 @@ def test_the_distribution_of_the_cost_per_person(worked_example):
 
 # cost-method.md step 12 (E1 1.0 FTE, E2 0.5 FTE, 1 607 h a year): paid hours, estimated hours, cost per estimated
 # hour, traceability. Figures from the doc's worked example.
-@pytest.mark.parametrize("professional, paid, recorded", [("E1", 1607.0, 5.0), ("E2", 803.5, 2.0)])
-def test_paid_and_recorded_hours(worked_example, professional, paid, recorded):
+@pytest.mark.parametrize("local, paid, recorded", [("E1", 1607.0, 5.0), ("E2", 803.5, 2.0)])
+def test_paid_and_recorded_hours(worked_example, local, paid, recorded):
     row = worked_example.rows("select paid_hours, recorded_hours from intermediate.int_professional_hours "
-                              "where finess_et = ? and year = 2025 and professional_id = ?", [ESMS, professional])
+                              "where finess_et = ? and year = 2025 and professional_id = ?", [ESMS, professional(local)])
     assert row == [(pytest.approx(paid), pytest.approx(recorded))]
 
 
