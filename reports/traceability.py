@@ -13,6 +13,7 @@ import html
 from pathlib import Path
 
 from reports.common import chart, dropdown, euros, percent, query, table_block
+from reports.narrative import extremes
 
 ESMS_ROW = "Ensemble de l'ESMS"
 FLAG_COLOUR, OK_COLOUR = "#cf222e", "#1a7f37"
@@ -106,7 +107,10 @@ def traceability_section(out_dir: Path, con, names: dict[str, str] | None = None
                    "dans la traçabilité.</p>")
     fig = _figure(rows, latest, warning)
     if fig is not None:
-        out.append(chart(fig))
+        whole = [((names or {}).get(r[0], r[1]), r[8]) for r in rows if r[3] is None and r[2] == latest[r[0]]]
+        flagged_text = (f" {len(flagged)} ESMS sous le seuil d'alerte de {percent(warning, 0)}."
+                        if flagged and warning is not None else "")
+        out.append(chart(fig, extremes(whole, percent, "Traçabilité du dernier exercice par ESMS") + flagged_text))
     table = [[r[0], r[1], r[2], r[4] if r[3] is not None else ESMS_ROW, r[5], r[6], r[7], r[8],
               "oui" if r[9] else "", r[10], r[11], r[12], r[13]] for r in rows]
     shown = [t for t, r in zip(table, rows) if r[2] == latest[r[0]]]

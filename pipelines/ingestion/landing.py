@@ -617,8 +617,10 @@ class _PersonsMet:
         return bool(self.by_id)
 
     def speculate(self, table: Table) -> bool:
-        """Whether a file of `table` is first written with the ids met so far."""
-        return table.name != "persons" and self.from_persons and not self.missed and self.pseudonyms
+        """Whether a file of `table` is first written with the ids met so far. The files whose ids are met first
+        (persons, staff: FIRST) are read the safe way, their ids first, without counting as a file that named
+        someone new."""
+        return FIRST.get(table.name) is None and self.from_persons and not self.missed and self.pseudonyms
 
     def professional(self, original: str) -> str:
         """A professional id met in a file read by Python (a DSN matricule): its pseudonym, the id met."""

@@ -346,6 +346,9 @@ def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path, monkeypatch):
     (land / "activity").mkdir(parents=True)
     # sorted after the activity files, read before them
     (land / "persons.csv").write_text("person_id,birth_year\nU0001,2010\nU0002,2011\n", encoding="utf-8")
+    # the professionals, met before the activity files as the persons are (their ids first, like persons.csv)
+    (land / "staff.csv").write_text("professional_id,finess_et,year,profession,fte,annual_cost\n"
+                                    "E1,690000013,2025,educateur_specialise,1,48000\n", encoding="utf-8")
     (land / "activity" / "a_known.csv").write_text(
         ACTIVITY_HEADER + _activity_line("k1", 3).replace(",A,", ",U0001,")
         + _activity_line("k2", 4).replace(",A,", ", U0002 ,") + _activity_line("k3", 5).replace(",A,", ",,"),
@@ -368,4 +371,4 @@ def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path, monkeypatch):
     assert sorted(rows) == sorted([("k1", u1), ("k2", u2), ("k3", None), (f"{u3}-n1", u3), ("n2", u1),
                                    (f"{u2}-c1", u2), ("c2", u3)])
     assert stand_ins == 0
-    assert reads == ["persons.csv", "b_new.csv", "c_after.csv"]
+    assert list(dict.fromkeys(reads)) == ["persons.csv", "staff.csv", "b_new.csv", "c_after.csv"]  # once per id column
