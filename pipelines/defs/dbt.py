@@ -116,16 +116,21 @@ def serafin_dbt_assets():
             children = prewarm.of(paths.work)  # the processes `serafin run` started ahead (none from the UI)
             if children is not None and _runs_data_quality(context):  # GX's import (3.5 s) while dbt builds
                 children.start_quality()
-            # Dagster records what dbt leaves alone: upstream of all that dbt builds, so first
-            yield from _unchanged_outputs(context, build.unchanged)
+            # Dagster records what dbt leaves alone: upstream of all that dbt builds, so first; their checks once dbt
+            # has run (a test that reads a rebuilt node too is run again by dbt, and reported by it)
+            unchanged_checks: list[dg.AssetCheckResult] = []
+            yield from _unchanged_outputs(context, build.unchanged, unchanged_checks)
         except BaseException:
             invocation.process.terminate()  # no dbt left writing to the build warehouse
             raise
-        if config.quiet:  # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log
-            with contextlib.redirect_stdout(_DebugLog()):
-                yield from invocation.stream()
-        else:
-            yield from invocation.stream()
+        reported: set[tuple[dg.AssetKey, str]] = set()
+        with contextlib.redirect_stdout(_DebugLog()) if config.quiet else contextlib.nullcontext():
+            # dagster-dbt echoes every dbt log line to stdout; the CLI keeps them in the debug log
+            for event in invocation.stream():
+                if isinstance(event, dg.AssetCheckResult):
+                    reported.add((event.asset_key, event.check_name))
+                yield event
+        yield from (c for c in unchanged_checks if (c.asset_key, c.check_name) not in reported)
         whole = len(context.selected_asset_keys) == len(context.assets_def.keys)  # a subset may not be a base
         copied = dbt_build.finish(build, paths.warehouse, paths.engine, whole)
         if copied is not None:
@@ -159,10 +164,11 @@ def _runs_data_quality(context: dg.AssetExecutionContext) -> bool:
     return not selected or dg.AssetKey(["audit", "data_quality"]) in selected
 
 
-def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str]):
+def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str], checks_out: list[dg.AssetCheckResult]):
     """The assets of the seeds and models an incremental run left as they were, in the order of their lineage:
     reported as current (their table is the last build's, and a full build would make the same), so that what
-    reads them (the data-quality suite, the reports) runs after them as after any build."""
+    reads them (the data-quality suite, the reports) runs after them as after any build. Their error-severity
+    checks, passed by the last build, go to `checks_out`: reported after dbt, unless dbt ran the test again."""
     import graphlib
 
     wanted = set(names)
@@ -182,7 +188,7 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, names: list[str]):
                             metadata={"incremental": "unchanged: the last build made it from the same inputs"})
             # its error-severity tests: the last build passed them (it is recorded only when dbt succeeded), on the
             # same rows
-            for spec in checks.get(key, []):
-                yield dg.AssetCheckResult(asset_key=key, check_name=spec.name, passed=True,
-                                          metadata={"incremental": "not run again: the last build passed it on the "
-                                                                   "same rows"})
+            checks_out.extend(dg.AssetCheckResult(asset_key=key, check_name=spec.name, passed=True,
+                                                  metadata={"incremental": "not run again: the last build passed it "
+                                                                           "on the same rows"})
+                              for spec in checks.get(key, []))
