@@ -141,13 +141,16 @@ def serafin_dbt_assets():
 
 
 def _observations(context: dg.AssetExecutionContext, warehouse: str):
-    """After the build: each raw table's landing files as audit.ingestion_log counts them, each mart's row count."""
+    """After the build: each raw table's landing files as audit.ingestion_log counts them, each mart's row count;
+    the DSN job labels loaded as `autre` listed in the run log."""
     import duckdb
 
     from pipelines.defs.landing import file_observations
+    from pipelines.ingestion import dsn
 
     built = {tuple(k.path) for k in context.selected_asset_keys}
     with duckdb.connect(warehouse, read_only=True) as con:
+        dsn.log_unmapped_job_labels(con)  # the DSN's job labels no profession matched, in the run log
         if ("audit", "ingestion_log") in built:
             yield from file_observations(con)
         marts = [name for schema, name in built if schema == "marts"]
