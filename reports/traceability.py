@@ -13,7 +13,6 @@ import html
 from pathlib import Path
 
 from reports.common import chart, dropdown, euros, percent, query, table_block
-from reports.narrative import extremes
 
 ESMS_ROW = "Ensemble de l'ESMS"
 FLAG_COLOUR, OK_COLOUR = "#cf222e", "#1a7f37"
@@ -78,6 +77,22 @@ def _figure(rows: list[tuple], latest: dict[str, int], warning: float | None):
     return fig
 
 
+def _transcript(rows, latest: dict[str, int], flagged: list, warning: float | None, names: dict[str, str]) -> str:
+    """The chart in one or two sentences: the most and the least traced ESMS of the last year, and how many are
+    under the threshold."""
+    whole = sorted(((r[8], names.get(r[0], r[1])) for r in rows
+                    if r[3] is None and r[2] == latest[r[0]] and r[8] is not None), reverse=True)
+    if not whole:
+        return "Aucune heure rémunérée connue : pas de traçabilité."
+    text = f"Traçabilité du dernier exercice : la plus haute à {whole[0][1]}, {percent(whole[0][0])}"
+    if len(whole) > 1:
+        text += f" ; la plus basse à {whole[-1][1]}, {percent(whole[-1][0])}"
+    text += "."
+    if warning is not None:
+        text += f" {len(flagged)} ESMS sous le seuil d'alerte de {percent(warning, 0)}."
+    return text
+
+
 def traceability_section(out_dir: Path, con, names: dict[str, str] | None = None) -> str:
     """The section "Traçabilité du temps" of couts.html: a chart (each ESMS, then each ESMS's professions, in a
     menu), the table per ESMS, year and profession, and what the two hourly costs mean. Empty without the mart."""
@@ -107,10 +122,7 @@ def traceability_section(out_dir: Path, con, names: dict[str, str] | None = None
                    "dans la traçabilité.</p>")
     fig = _figure(rows, latest, warning)
     if fig is not None:
-        whole = [((names or {}).get(r[0], r[1]), r[8]) for r in rows if r[3] is None and r[2] == latest[r[0]]]
-        flagged_text = (f" {len(flagged)} ESMS sous le seuil d'alerte de {percent(warning, 0)}."
-                        if flagged and warning is not None else "")
-        out.append(chart(fig, extremes(whole, percent, "Traçabilité du dernier exercice par ESMS") + flagged_text))
+        out.append(chart(fig, _transcript(rows, latest, flagged, warning, names or {})))
     table = [[r[0], r[1], r[2], r[4] if r[3] is not None else ESMS_ROW, r[5], r[6], r[7], r[8],
               "oui" if r[9] else "", r[10], r[11], r[12], r[13]] for r in rows]
     shown = [t for t, r in zip(table, rows) if r[2] == latest[r[0]]]
