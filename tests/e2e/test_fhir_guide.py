@@ -83,12 +83,11 @@ def test_a_tddui_export_alone_builds_activity_stays_needs_and_indicators(guide):
     counts the persons with a stay: 2023, Dupont alone (Hugo has none); the indicators are computed for the
     guide's establishment."""
     dupont, hugo = _pid("3480787529/194704032"), _pid("3480787529/123456")
+    nurse = "S" + _pid("10103441234")[1:]  # the Practitioner's RPPS, pseudonymised as a professional (prefix S)
     activity = guide.rows("select person_id, prestation_code, setting, duration_min, professional_id "
                           "from core.activity order by started_at, person_id")
-    group = sorted([(dupont, "2.3.3.1", "structure", 90, "10103441234"), (hugo, "2.3.3.1", "structure", 90,
-                                                                              "10103441234")])
-    assert activity == [*group, (dupont, "2.1.2.1", "domicile", 45, "10103441234"),
-                        (dupont, "2.1.2.1", "structure", 30, "10103441234")]
+    group = sorted([(dupont, "2.3.3.1", "structure", 90, nurse), (hugo, "2.3.3.1", "structure", 90, nurse)])
+    assert activity == [*group, (dupont, "2.1.2.1", "domicile", 45, nurse), (dupont, "2.1.2.1", "structure", 30, nurse)]
     assert guide.scalar("select count(*) from audit.rejected_rows where reason like '%not in establishments%'") == 0
     assert guide.rows("select person_id, finess_et, cast(start_date as varchar) from core.stays") == [
         (dupont, GUIDE_FINESS, "2023-04-14")]

@@ -21,8 +21,9 @@ def test_a_console_handler_on_stdout_does_not_loop(monkeypatch):
 
     console = Stdout()
     logger.addHandler(console)
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     logger.setLevel(logging.DEBUG)
+    logger.propagate = False  # the root's handlers (a CLI run earlier in this process adds its console) stay out
     try:
         with contextlib.redirect_stdout(_DebugLog()):
             print("12:00:01  1 of 3 START sql table model core.activity")
@@ -31,5 +32,6 @@ def test_a_console_handler_on_stdout_does_not_loop(monkeypatch):
     finally:
         logger.removeHandler(console)
         logger.setLevel(level)
+        logger.propagate = propagate
     assert real.getvalue().splitlines() == ["12:00:01  1 of 3 START sql table model core.activity",
                                             "12:00:02  1 of 3 OK created sql table model core.activity"]
