@@ -2,7 +2,7 @@
 pseudonymisation key and the ingestion version; the warehouse's bookkeeping of what it loaded (`raw.ingested_files`,
 `raw.row_rejections`); the `raw.<table>` views over the listed row files; the hand-over of a last good warehouse's
 bookkeeping to a new one; and the row files no warehouse lists any more. The loaders of each format
-(pipelines/ingestion/landing.py and the modules it calls) write through it."""
+(pipelines/ingestion/load_*.py and fec_landing.py, called by landing.py) write through it."""
 
 from __future__ import annotations
 

@@ -303,9 +303,9 @@ def test_windows_1252_is_read_as_latin_1_only_where_the_two_agree(tmp_path, monk
 
 
 def test_values_are_trimmed_as_duckdb_trims_them():
-    """The ingestion skips DuckDB's trim on values that cannot need it (landing._trimmed): on every kind of value it
+    """The ingestion skips DuckDB's trim on values that cannot need it (load_delimited._trimmed): on every kind of value it
     gives what trim gives, Unicode spaces (each one DuckDB's trim removes) at either end of accented values too."""
-    from pipelines.ingestion.landing import _trimmed
+    from pipelines.ingestion.load_delimited import _trimmed
 
     values = ["a", " a ", "é", "Réalisé", "", " ", "\u00a0", "\ta", "a\u200b", "é b", "2.3.3.1 - Accompagnements d’élève"]
     with duckdb.connect() as con:
@@ -321,20 +321,21 @@ def test_values_are_trimmed_as_duckdb_trims_them():
 
 
 def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path, monkeypatch):
-    """The persons file is read first and the files after it are written with the ids met so far (landing
-    `_PersonsMet`); a file naming someone new is written again with its own ids, and the files after it are read
+    """The persons file is read first and the files after it are written with the ids met so far (persons_met
+    `PersonsMet`); a file naming someone new is written again with its own ids, and the files after it are read
     the safe way, their ids first. Either way each row has the HMAC of its id as written, trimmed (worked out here
     with hmac, not with the pipeline's function); a blank id stays null, an id built from the person's id carries
     the pseudonym, and no row keeps the stand-in of an id not met."""
     import hashlib
     import hmac
 
-    from pipelines.ingestion import landing
-    from pipelines.ingestion.landing import _PersonsMet, land_folder
+    from pipelines.ingestion import load_delimited
+    from pipelines.ingestion.landing import land_folder
+    from pipelines.ingestion.persons_met import PersonsMet
 
     reads = []  # the files whose person ids were read apart
-    person_ids = landing._person_ids
-    monkeypatch.setattr(landing, "_person_ids", lambda con, result, source: reads.append(result.csv.path.name)
+    person_ids = load_delimited._person_ids
+    monkeypatch.setattr(load_delimited, "_person_ids", lambda con, result, source: reads.append(result.csv.path.name)
                         or person_ids(con, result, source))
 
     key = b"k" * 32
@@ -365,7 +366,7 @@ def test_person_ids_met_before_and_ids_new_to_the_run(tmp_path, monkeypatch):
         rows = con.execute("select event_id, person_id from raw.activity order by event_id").fetchall()
         persons = con.execute("select person_id from raw.persons order by _line").fetchall()
         stand_ins = con.execute("select count(*) from raw.activity where person_id = ? or event_id like ?",
-                                [_PersonsMet.NOT_MET, f"%{_PersonsMet.NOT_MET}%"]).fetchone()[0]
+                                [PersonsMet.NOT_MET, f"%{PersonsMet.NOT_MET}%"]).fetchone()[0]
     u1, u2, u3 = expected("U0001"), expected("U0002"), expected("U0003")
     assert persons == [(u1,), (u2,)]
     assert sorted(rows) == sorted([("k1", u1), ("k2", u2), ("k3", None), (f"{u3}-n1", u3), ("n2", u1),
