@@ -6,22 +6,22 @@ setting, never a person), each ESMS placed among the others (quartiles), and the
 scenario, winners and losers, the sensitivity as a tornado, the rules as written).
 
 The page opens with the year's key figures against the year before (reports/cost_figures.py), then one section
-per function of SECTIONS, each `(out_dir, con, names) -> html`: a new section (traceability, finance sources) is one
-line there. Numbers are computed in the marts (dbt); this module lays them out. Each chart has its transcript and is
-followed by its data as a table (long ones folded) and an Excel file (reports/common.py).
+per function of SECTIONS, each `(out_dir, con, names) -> html`: a new section (traceability, finance sources, funding
+scenarios) is one line there. Numbers are computed in the marts (dbt); this module lays them out. Each chart has its
+transcript and is followed by its data as a table (long ones folded) and an Excel file (reports/common.py).
 """
 
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import duckdb
 
 from reports.common import chart, dropdown, euros, page, plotly_script, query, table_block
 from reports.finance_sources import finance_sources_section
-from reports.narrative import extremes
+from reports.funding_scenarios import funding_scenarios_section
+from reports.narrative import extremes, others_in_menu
 from reports.traceability import traceability_section
 
 SUMMARY_SQL = """
@@ -59,10 +59,6 @@ def _names(con) -> dict[str, str]:
 def _named(rows, names: dict[str, str], at: int = 0) -> list[list]:
     """Each row with the ESMS's name beside its FINESS number (the column after `at`)."""
     return [[*r[:at + 1], names.get(r[at], ""), *r[at + 1:]] for r in rows]
-
-
-def _others(groups: dict) -> str:
-    return f" Le menu au-dessus du graphique montre les {len(groups) - 1} autres." if len(groups) > 1 else ""
 
 
 def _reconciliation(out_dir: Path, con, names: dict[str, str]) -> str:
@@ -116,7 +112,7 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
                       height=height, margin={"l": 420})
     first = next(iter(groups))
     text = extremes(list(zip(groups[first][0].y, groups[first][0].x)), euros,
-                    f"Coût complet par prestation, {first}") + _others(groups)
+                    f"Coût complet par prestation, {first}") + others_in_menu(groups)
     latest = [r for r in rows if r[1] == last[r[0]]]
     table = table_block(
         out_dir, "couts-prestations", "Coût par prestation, par ESMS et exercice",
@@ -153,7 +149,7 @@ def _flow(out_dir: Path, con, names: dict[str, str]) -> str:
     largest = max(first, key=lambda r: r[5], default=None)
     text = (f"{names.get(finess, finess)} en {rows[0][1]} : {len(first)} flux des comptes aux personnes"
             + (f" ; le plus important va de « {largest[3]} » à « {largest[4]} » ({euros(largest[5])})."
-               if largest else " ; aucun montant.") + _others(groups))
+               if largest else " ; aucun montant.") + others_in_menu(groups))
     last = {r[0]: r[1] for r in rows if r[1] == max(x[1] for x in rows if x[0] == r[0])}
     latest = [r for r in rows if r[1] == last[r[0]]]
     table = table_block(
@@ -240,7 +236,7 @@ def _actions(out_dir: Path, con, names: dict[str, str]) -> str:
     ranked = _named(sorted(rows, key=lambda r: (r[0], r[2], r[11])), names)
     first = next(iter(groups))
     text = extremes(list(zip(groups[first][0].y, groups[first][0].x)), euros,
-                    f"Coût complet des actions, {first}") + _others(groups)
+                    f"Coût complet des actions, {first}") + others_in_menu(groups)
     return ("<h2>De la prestation aux actions</h2>" + chart(fig, text) + table_block(
         out_dir, "couts-actions", "Actions par prestation, métier et lieu (dernier exercice)",
         [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Prestation", "text"), ("Libellé officiel", "text"),
@@ -291,102 +287,6 @@ def _benchmark(out_dir: Path, con, names: dict[str, str]) -> str:
              "moins de quatre ; quartile 1 = le quart le moins coûteux."))
 
 
-def _scenarios(out_dir: Path, con, names: dict[str, str]) -> str:
-    import plotly.graph_objects as go
-
-    totals = query(con, """
-        select scenario, finess_et, year, name, category, baseline_funding, scenario_funding, delta, delta_share,
-               funding_low, funding_high, most_sensitive_rule
-        from marts.funding_scenario order by scenario, finess_et, year""")
-    if not totals:
-        return ""
-    definitions = query(con, "select scenario, file, description, definition from marts.funding_scenarios "
-                             "order by file")
-    sensitivity = query(con, """
-        select scenario, finess_et, year, rule, direction, scenario_funding
-        from marts.funding_sensitivity order by scenario, finess_et, year, rule_no""")
-    last = max(r[2] for r in totals)
-    latest = [r for r in totals if r[2] == last]
-    out = ["<h2>Scénarios de financement</h2>"]
-    comparison = go.Figure()
-    for scenario in dict.fromkeys(r[0] for r in latest):
-        lines = [r for r in latest if r[0] == scenario]
-        comparison.add_trace(go.Bar(x=[r[3] or r[1] for r in lines], y=[r[6] for r in lines], name=scenario,
-                                    hovertemplate="%{x} : %{y:,.0f} €<extra>" + html.escape(scenario) + "</extra>"))
-    baseline = {r[1]: r for r in latest}
-    comparison.add_trace(go.Bar(x=[r[3] or r[1] for r in baseline.values()], y=[r[5] for r in baseline.values()],
-                                name="Dotation actuelle", marker={"color": "#6e7781"},
-                                hovertemplate="%{x} : %{y:,.0f} €<extra>Dotation actuelle</extra>"))
-    comparison.update_layout(barmode="group", title=f"Dotation actuelle et financement de chaque scénario en {last}",
-                             yaxis_title="€", yaxis_tickformat=",.0f", height=460)
-    out.append(chart(comparison, " ".join(
-        extremes([(r[3] or r[1], r[6]) for r in latest if r[0] == sc], euros, f"Financement du scénario « {sc} »")
-        for sc in dict.fromkeys(r[0] for r in latest))))
-    winners = go.Figure()
-    groups = {}
-    for scenario in dict.fromkeys(r[0] for r in latest):
-        lines = sorted((r for r in latest if r[0] == scenario and r[7] is not None), key=lambda r: r[7])
-        groups[scenario] = [go.Bar(
-            x=[r[7] for r in lines], y=[r[3] or r[1] for r in lines], orientation="h",
-            marker={"color": ["#1a7f37" if r[7] >= 0 else "#cf222e" for r in lines]},
-            customdata=[(r[8] or 0) * 100 for r in lines],
-            hovertemplate="%{y} : %{x:+,.0f} € (%{customdata:+.1f} %)<extra></extra>")]
-    dropdown(winners, groups)
-    winners.update_layout(title=f"Gagnants et perdants en {last} : écart au financement actuel",
-                          xaxis_title="Écart (€)", xaxis_tickformat=",.0f", height=200 + 40 * len(baseline))
-    out.append(chart(winners, " ".join(
-        f"Scénario « {sc} » : {sum(1 for r in latest if r[0] == sc and (r[7] or 0) > 0)} ESMS gagnants, "
-        f"{sum(1 for r in latest if r[0] == sc and (r[7] or 0) < 0)} perdants ; écart total "
-        f"{euros(sum(r[7] or 0 for r in latest if r[0] == sc))}." for sc in groups)))
-    out.append(table_block(
-        out_dir, "couts-scenarios", "Financement par scénario, ESMS et exercice",
-        [("Scénario", "text"), ("FINESS", "text"), ("Exercice", "text"), ("ESMS", "text"), ("Catégorie", "text"),
-         ("Dotation actuelle", "euro"), ("Financement du scénario", "euro"), ("Écart", "euro"),
-         ("Écart relatif", "ratio"), ("Bas (une règle à −s)", "euro"), ("Haut (une règle à +s)", "euro"),
-         ("Règle la plus sensible", "text")], totals))
-    tornado = go.Figure()
-    groups = {}
-    central = {(r[0], r[1]): r[6] for r in latest}
-    for scenario, finess in dict.fromkeys((r[0], r[1]) for r in sensitivity if r[2] == last):
-        moved = {}
-        for r in sensitivity:
-            if r[0] == scenario and r[1] == finess and r[2] == last:
-                moved.setdefault(r[3], {})[r[4]] = r[5]
-        base = central.get((scenario, finess)) or 0
-        ranked = sorted(moved.items(), key=lambda kv: abs(kv[1].get("up", base) - kv[1].get("down", base)))[-12:]
-        groups[f"{scenario} — {names.get(finess, finess)}"] = [
-            go.Bar(y=[k for k, _ in ranked], x=[v.get(d, base) - base for _, v in ranked], base=base,
-                   orientation="h", name="Règle à " + ("−s" if d == "down" else "+s"),
-                   marker={"color": "#cf222e" if d == "down" else "#1a7f37"},
-                   customdata=[v.get(d, base) for _, v in ranked],
-                   hovertemplate="%{y} : %{customdata:,.0f} €<extra></extra>")
-            for d in ("down", "up")]
-    dropdown(tornado, groups)
-    tornado.update_layout(barmode="overlay", title=f"Sensibilité en {last} : le financement quand une règle bouge "
-                                                   "de ±s (diagramme en tornade)",
-                          xaxis_title="Financement du scénario (€)", xaxis_tickformat=",.0f", height=520,
-                          margin={"l": 220})
-    first = next(iter(groups), None)
-    out.append(chart(tornado, "" if first is None or not len(groups[first][0].y) else (
-        f"{first} : la règle qui déplace le plus le financement est « {groups[first][0].y[-1]} »."
-        + _others(groups))))
-    out.append(table_block(
-        out_dir, "couts-sensibilite", "Sensibilité : financement du scénario, une règle déplacée",
-        [("Scénario", "text"), ("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("Règle", "text"),
-         ("Sens", "text"), ("Financement du scénario", "euro")],
-        [[s, f, names.get(f, ""), y, r, "−s" if d == "down" else "+s", v]
-         for s, f, y, r, d, v in sensitivity if y == last]))
-    for scenario, file, description, definition in definitions:
-        pretty = json.dumps(json.loads(definition), ensure_ascii=False, indent=2) if definition else ""
-        # the scenario's live workbook (reports/simulator.py)
-        out.append(f'<p><a class="xlsx" href="simulateur/{html.escape(Path(file).stem)}.xlsx">Simulateur du scénario '
-                   f"« {html.escape(scenario)} » (Excel)</a> : changer un tarif et voir le financement de chaque ESMS.</p>")
-        out.append(f"<details><summary>Règles du scénario « {html.escape(scenario)} » ({html.escape(file)}), "
-                   f"telles qu'écrites</summary><p>{html.escape(description or '')}</p>"
-                   f"<pre>{html.escape(pretty)}</pre></details>")
-    return "".join(out)
-
-
 def _method(out_dir: Path, con, names: dict[str, str]) -> str:
     method = query(con, "select value_ from marts.cost_parameters where parameter = 'method'")
     return (f"<p>Méthode : {html.escape(method[0][0] if method else '')}. Coût complet = coût propre de la "
@@ -396,7 +296,7 @@ def _method(out_dir: Path, con, names: dict[str, str]) -> str:
 
 # the page's sections in order, each (out_dir, con, names) -> html: a new section is one line here
 SECTIONS = [_method, _reconciliation, _prestations, traceability_section, _flow, finance_sources_section,
-            _unallocated_and_parameters, _distribution, _actions, _benchmark, _scenarios]
+            _unallocated_and_parameters, _distribution, _actions, _benchmark, funding_scenarios_section]
 
 
 def build_cost_report(warehouse: Path, out_dir: Path) -> Path:

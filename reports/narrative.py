@@ -77,3 +77,8 @@ def trend(series: Sequence[tuple[int | str, float | None]], fmt: Format, what: s
     (first_year, first), (last_year, last) = known[0], known[-1]
     way = "stable" if abs(last - first) < 1e-9 else ("en hausse" if last > first else "en baisse")
     return f"{what} : de {fmt(first)} en {first_year} à {fmt(last)} en {last_year}, {way}."
+
+
+def others_in_menu(groups: dict) -> str:
+    """The transcript's last sentence under a chart with a menu: how many other views the menu shows."""
+    return f" Le menu au-dessus du graphique montre les {len(groups) - 1} autres." if len(groups) > 1 else ""
