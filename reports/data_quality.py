@@ -63,8 +63,9 @@ def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
                     "dans l'entrepôt DuckDB. Gravité et seuils : <code>nomenclatures/data_quality_checks.csv</code>."
                     "</p>")
         body.append("<h2>Règles de ligne (validation)</h2>")
-        body.append(_checks_table(out_dir, "donnees-regles-lignes", "Règles de ligne : lignes écartées par la "
-                                  "validation, par table et colonne", rules, ("Lignes validées", "Lignes écartées")))
+        body.append(_checks_table(out_dir, "donnees-regles-lignes", "Règles de ligne : lignes écartées ou "
+                                  "signalées (gardées) par la validation, par table et colonne", rules,
+                                  ("Lignes validées", "Lignes écartées ou signalées")))
         body.append("<h2>Contrôles d'ensemble (Great Expectations)</h2>")
         body.append(_checks_table(out_dir, "donnees-controles", "Contrôles d'ensemble : volumes dans le temps, "
                                   "distributions, cohérence entre tables", suites,

@@ -61,9 +61,10 @@ def checks() -> list[Check]:
 
 
 def row_checks() -> list[Check]:
-    """The validation layer's row rules, one per landing table and column, as the setting file lists them."""
+    """The validation layer's row rules, one per landing table and column (rows set aside) and per table and column
+    of audit.data_warnings (rows kept with a warning), as the setting file lists them."""
     return [Check(row["check_id"], f"raw.{row['table_name']}", row["label"], VALIDATION, ())
-            for row in settings() if row["kind"] == VALIDATION]
+            for row in settings() if row["kind"] in row_rules.KINDS]
 
 
 def catalogue() -> list[Check]:
@@ -145,12 +146,12 @@ def run(warehouse: Path, work: Path) -> list[Outcome]:
 def _row_outcomes(connection, lines: dict[str, dict]) -> list[Outcome]:
     import sqlalchemy as sa
 
-    rules = [row for row in lines.values() if row["kind"] == VALIDATION]
-    found = {(r[0], r[1]): r[2:] for r in connection.execute(sa.text(row_rules.results_query(rules))).fetchall()}
+    rules = [row for row in lines.values() if row["kind"] in row_rules.KINDS]
+    found = {r[:3]: r[3:] for r in connection.execute(sa.text(row_rules.results_query(rules))).fetchall()}
     outcomes = []
     for check in row_checks():
         line = lines[check.check_id]
-        validated, failing, sample = found[(line["table_name"], line["column_name"])]
+        validated, failing, sample = found[(line["kind"], line["table_name"], line["column_name"])]
         share = float(line["max_failing_share"] or 0)
         outcomes.append(Outcome(check, line["severity"], row_rules.passes(failing, validated, share), validated,
                                 failing, [_safe(r) for r in (sample or [])]))

@@ -37,16 +37,18 @@ def test_on_the_demo_no_suite_fails_and_each_row_rule_counts_what_validation_set
     assert [r for r in rows if r[5] != dq.VALIDATION and not r[2]] == []
     # each row rule counts the rows validation set aside for its table and column, out of the rows it validated;
     # the demo's few messy rows (one each) pass the `error` rules, within their tolerance, and warn on the others
-    rejected = {(t, c): n for t, c, n in demo.rows(
+    rejected = {("validation", t, c): n for t, c, n in demo.rows(
         "select source_table, column_name, count(*) from audit.rejected_rows group by all")}
+    rejected |= {("warning", t, c): n for t, c, n in demo.rows(
+        "select source_table, column_name, count(*) from audit.data_warnings group by all")}
     validated = demo.scalar("select count(*) from validation.int_activity__checked")
     by_id = {r[0]: r for r in rows}
     for line in dq.settings():
-        if line["kind"] == dq.VALIDATION:
-            failing = rejected.get((line["table_name"], line["column_name"]), 0)
+        if line["kind"] != "suite":
+            failing = rejected.get((line["kind"], line["table_name"], line["column_name"]), 0)
             assert by_id[line["check_id"]][4] == failing, line["check_id"]
             assert by_id[line["check_id"]][2] == (failing == 0 or line["severity"] == "error"), line["check_id"]
-    assert by_id["activity_duration_min"][3:5] == (validated, rejected[("activity", "duration_min")])
+    assert by_id["activity_duration_min"][3:5] == (validated, rejected[("validation", "activity", "duration_min")])
     assert [r for r in rows if r[1] == "error" and not r[2]] == []
     assert {r[1] for r in rows} == {"error", "warn"}
 

@@ -1,5 +1,6 @@
-"""Each rule checked once (issue 34): every column validation checks is one row rule of
-nomenclatures/data_quality_checks.csv and every Great Expectations check one suite line, with a severity; a row
+"""Each rule checked once (issue 34): every column validation checks (rows set aside, or kept with a warning) is one
+row rule of nomenclatures/data_quality_checks.csv and every Great Expectations check one suite line, with a
+severity; a row
 rule's tolerance; and the suites' SQL on a few hand-made rows in DuckDB (no GX, no pipeline run)."""
 
 from __future__ import annotations
@@ -34,12 +35,23 @@ def _validated_columns() -> set[tuple[str, str]]:
     return found
 
 
+def _warned_columns() -> set[tuple[str, str]]:
+    """(table, column) of every kind of row audit.data_warnings lists: each select's first and fourth values, and
+    the person id of each table of its loop over the tables naming persons."""
+    text = (settings.DBT_PROJECT_DIR / "models" / "audit" / "data_warnings.sql").read_text(encoding="utf-8")
+    found = set(re.findall(r"select\s+'(\w+)'(?: as source_table)?, [\w.]+(?: as file)?, cast\([^)]*\)(?: as line)?, "
+                           r"'(\w+)'", text))
+    people = re.search(r"set person_tables = \[(.*?)\] %", text, re.S).group(1)
+    return found | {(t, "person_id") for t in re.findall(r"\['(\w+)', '[^']*', '[^']*'\]", people)}
+
+
 def test_each_validated_column_is_one_row_rule_of_the_setting_file():
     lines = dq.settings()
-    rules = [(r["table_name"], r["column_name"]) for r in lines if r["kind"] == dq.VALIDATION]
-    assert len(rules) == len(set(rules))
-    assert set(rules) == _validated_columns()
-    assert len(rules) > 70
+    for kind, columns in (("validation", _validated_columns()), ("warning", _warned_columns())):
+        rules = [(r["table_name"], r["column_name"]) for r in lines if r["kind"] == kind]
+        assert len(rules) == len(set(rules)), kind
+        assert set(rules) == columns, kind
+    assert len(_validated_columns()) > 70 and len(_warned_columns()) > 12
 
 
 def test_each_suite_check_is_one_line_of_the_setting_file():
