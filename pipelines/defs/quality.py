@@ -29,6 +29,7 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     deps=[dg.AssetKey(["core", t]) for t in CHECKED] + [dg.AssetKey(["marts", "cost_quality"]),
                                                        dg.AssetKey(["marts", "cost_reconciliation"]),
                                                        dg.AssetKey(["audit", "rejected_rows"]),
+                                                       dg.AssetKey(["audit", "data_warnings"]),
                                                        dg.AssetKey(["raw", "activity"])],
     check_specs=_check_specs(),
 )
