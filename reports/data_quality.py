@@ -59,7 +59,8 @@ def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
         suites = [c for c in checks if c[9] != VALIDATION]
         body.append(f"<p>{number(len(checks))} contrôles le {checks[0][8]:%d/%m/%Y %H:%M} : {number(failing)} en "
                     "échec ou en alerte. Chaque règle est contrôlée une fois : une règle de ligne par la validation "
-                    "(la ligne fautive est écartée et listée plus bas), une règle d'ensemble par Great Expectations, "
+                    "(la ligne fautive est écartée, ou gardée et signalée), une règle d'ensemble par Great "
+                    "Expectations, "
                     "dans l'entrepôt DuckDB. Gravité et seuils : <code>nomenclatures/data_quality_checks.csv</code>."
                     "</p>")
         body.append("<h2>Règles de ligne (validation)</h2>")
