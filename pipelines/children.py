@@ -1,7 +1,7 @@
 """What the child processes of a run share: each ends as soon as the run's process is gone.
 
 A run starts Python processes of its own (dbt as `serafin-dbt`, pipelines/dbt_child.py; the data-quality suite,
-pipelines/data_quality.py). If the run is killed, an ordinary child would go on writing to the build warehouse;
+pipelines/data_quality/). If the run is killed, an ordinary child would go on writing to the build warehouse;
 these watch their parent and exit when it is gone (they are then reparented)."""
 
 from __future__ import annotations

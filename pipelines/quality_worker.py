@@ -1,4 +1,4 @@
-"""The data-quality suite (pipelines/data_quality.py) run by a Python process of its own, so that its import of Great
+"""The data-quality checks (pipelines/data_quality/) run by a Python process of its own, so that its import of Great
 Expectations (about 3.5 s of CPU) can start ahead of the step that needs it, on the CPU the run leaves idle. The
 process ends with the run's (pipelines/children.py). Who starts it and when: pipelines/prewarm.py."""
 

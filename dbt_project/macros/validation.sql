@@ -34,6 +34,13 @@
                'reason': "'" ~ end ~ " before " ~ start ~ " (' || " ~ end ~ "_raw || ' < ' || " ~ start ~ "_raw || ')'"}) }}
 {%- endmacro %}
 
+{#- a date from `earliest` to two years after the build: anything else is a typing error (2052 for 2025) -#}
+{% macro check_plausible_date(column, earliest) -%}
+    {{ return({'column': column,
+               'when': column ~ " < cast('" ~ earliest ~ "' as date) or " ~ column ~ ' > ' ~ dbt.dateadd('year', 2, dbt.current_timestamp()),
+               'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' is before " ~ earliest[:4] ~ " or more than two years ahead'"}) }}
+{%- endmacro %}
+
 {% macro check_range(column, low, high) -%}
     {{ return({'column': column, 'when': column ~ ' < ' ~ low ~ ' or ' ~ column ~ ' > ' ~ high,
                'reason': "'" ~ column ~ " ' || " ~ serafin.quoted(column ~ '_raw') ~ " || ' must be between " ~ low ~ " and " ~ high ~ "'"}) }}

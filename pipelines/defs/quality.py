@@ -1,7 +1,8 @@
-"""Data quality after the dbt build: the Great Expectations suites of pipelines/data_quality.py run on the warehouse
-(SQL through GX's SQL data source) by one asset, `audit.data_quality` (the results table donnees.html shows), which
-carries one Dagster asset check per expectation: severity ERROR or WARN as nomenclatures/data_quality_checks.csv
-says. A failing `error` check fails the run with its name and failing row count; a `warn` one is reported."""
+"""Data quality after the dbt build (pipelines/data_quality/): the validation layer's row rules counted per rule, and
+the Great Expectations suites run on the warehouse (SQL through GX's SQL data source), by one asset,
+`audit.data_quality` (the results table donnees.html shows), which carries one Dagster asset check per check of
+nomenclatures/data_quality_checks.csv, severity ERROR or WARN as that file says. A failing `error` check fails the
+run with its name and failing count; a `warn` one is reported."""
 
 
 from pathlib import Path
@@ -10,14 +11,14 @@ import dagster as dg
 
 from pipelines.defs.resources import SerafinPaths
 
-CHECKED = ["activity", "stays", "persons", "needs", "staff"]
+CHECKED = ["activity", "stays", "needs", "staff", "ledger"]
 ASSET = dg.AssetKey(["audit", "data_quality"])
 
 
 def _check_specs() -> list[dg.AssetCheckSpec]:
-    from pipelines.data_quality import checks
+    from pipelines.data_quality import catalogue
 
-    return [dg.AssetCheckSpec(name=c.check_id, asset=ASSET, description=c.label) for c in checks()]
+    return [dg.AssetCheckSpec(name=c.check_id, asset=ASSET, description=c.label) for c in catalogue()]
 
 
 @dg.asset(
@@ -25,12 +26,17 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
     group_name="quality",
     kinds={"great_expectations", "duckdb"},
     pool="warehouse",
-    deps=[dg.AssetKey(["core", t]) for t in CHECKED] + [dg.AssetKey(["marts", "cost_quality"])],
+    deps=[dg.AssetKey(["core", t]) for t in CHECKED] + [dg.AssetKey(["marts", "cost_quality"]),
+                                                       dg.AssetKey(["marts", "cost_reconciliation"]),
+                                                       dg.AssetKey(["audit", "rejected_rows"]),
+                                                       dg.AssetKey(["audit", "data_warnings"]),
+                                                       dg.AssetKey(["raw", "activity"])],
     check_specs=_check_specs(),
 )
 def data_quality(context: dg.AssetExecutionContext, paths: SerafinPaths):
-    """Great Expectations on the core tables and the accounts' quality mart, executed in DuckDB; one row per
-    expectation in audit.data_quality (failing row count, a sample of failing rows without person ids)."""
+    """The validation layer's row rules counted per rule, and Great Expectations on the landing rows, the core
+    tables and the accounts' marts, executed in DuckDB; one row per check in audit.data_quality (units checked,
+    failing count, a sample of failing units without person ids)."""
     from pipelines import prewarm
     from pipelines.quality_worker import Worker, WorkerFailed
 

@@ -1,8 +1,9 @@
-"""Data quality (issue 16): the Great Expectations checks on the demo (none fails), a planted fault per kind of
-check on a copy of the demo warehouse (a month of activity missing warns; a duration of 2000 minutes fails the
-run), donnees.html, and a privacy scan of a whole run: every table, every Parquet row file, every report and
-every log line searched for NIR-shaped strings, INS, clear person ids and names of the landing files, and the
-pseudonymisation key."""
+"""Data quality (issues 16 and 34): on the demo, the Great Expectations suites pass and each row rule counts what
+validation set aside; on a copy of the demo warehouse, a realistic fault planted per suite check (a landing file
+that never landed, an export cut short, durations in hours, staff in cents...) fails that check alone, with the
+units counted by hand, and a row rule beyond its tolerance fails the run; donnees.html; and a privacy scan of a
+whole run: every table, every Parquet row file, every report and every log line searched for NIR-shaped strings,
+INS, clear person ids and names of the landing files, and the pseudonymisation key."""
 
 from __future__ import annotations
 
@@ -27,123 +28,167 @@ def test_the_nir_search_finds_a_nir_and_only_one():
     assert nir_in("amount 1520887145604 and 0.152088714560412") is None
 
 
-def test_no_check_fails_on_the_demo(demo):
-    rows = demo.rows("select check_id, severity, success, unexpected_count from audit.data_quality")
-    assert {r[0] for r in rows} == {c.check_id for c in dq.checks()}
-    assert [r for r in rows if not r[2]] == []
-    # every check has a severity in the setting file, and both kinds exist
+def test_on_the_demo_no_suite_fails_and_each_row_rule_counts_what_validation_set_aside(demo):
+    rows = demo.rows("select check_id, severity, success, element_count, unexpected_count, expectation "
+                     "from audit.data_quality")
+    assert {r[0] for r in rows} == {c.check_id for c in dq.catalogue()}
+    assert set(dq.severities()) == {c.check_id for c in dq.catalogue()}
+    # every Great Expectations suite passes on the demo
+    assert [r for r in rows if r[5] != dq.VALIDATION and not r[2]] == []
+    # each row rule counts the rows validation set aside for its table and column, out of the rows it validated;
+    # the demo's few messy rows (one each) pass the `error` rules, within their tolerance, and warn on the others
+    rejected = {("validation", t, c): n for t, c, n in demo.rows(
+        "select source_table, column_name, count(*) from audit.rejected_rows group by all")}
+    rejected |= {("warning", t, c): n for t, c, n in demo.rows(
+        "select source_table, column_name, count(*) from audit.data_warnings group by all")}
+    validated = demo.scalar("select count(*) from validation.int_activity__checked")
+    by_id = {r[0]: r for r in rows}
+    for line in dq.settings():
+        if line["kind"] != "suite":
+            failing = rejected.get((line["kind"], line["table_name"], line["column_name"]), 0)
+            assert by_id[line["check_id"]][4] == failing, line["check_id"]
+            assert by_id[line["check_id"]][2] == (failing == 0 or line["severity"] == "error"), line["check_id"]
+    assert by_id["activity_duration_min"][3:5] == (validated, rejected[("validation", "activity", "duration_min")])
+    assert [r for r in rows if r[1] == "error" and not r[2]] == []
     assert {r[1] for r in rows} == {"error", "warn"}
-    assert set(dq.severities()) == {c.check_id for c in dq.checks()}
 
 
 def test_the_data_quality_page_shows_each_check(demo):
     text = (demo.path.parent / "reports" / "donnees.html").read_text(encoding="utf-8")
-    for check in dq.checks():
+    for check in dq.catalogue():
         assert f"<td>{check.check_id}</td>" in text
+    assert "Règles de ligne (validation)" in text and "Contrôles d'ensemble (Great Expectations)" in text
     assert 'href="donnees.html"' in (demo.path.parent / "reports" / "index.html").read_text(encoding="utf-8")
     assert "greatexpectations" not in text and "cdn" not in text
 
 
-@pytest.fixture(scope="module")
-def faulty(demo, tmp_path_factory) -> Path:
-    """A copy of the demo warehouse with two faults planted in core.activity: the realised rows of June 2025 of
-    one ESMS removed (a month missing from the export), and one duration set to 2000 minutes."""
-    work = tmp_path_factory.mktemp("faulty")
-    copy = work / "warehouse.duckdb"
-    shutil.copy(demo.path, copy)
-    with duckdb.connect(str(copy)) as con:
-        finess = con.execute("select min(finess_et) from core.activity").fetchone()[0]
-        event, professional, person = con.execute(
-            "select event_id, professional_id, person_id from core.activity where person_id is not null "
-            "order by event_id, professional_id, person_id limit 1").fetchone()
-        # core.activity is a view over the validated rows: replaced here by a table holding the faults
-        con.execute("""create table core.activity_planted as
-                       select * replace (case when event_id = ? and professional_id = ? and person_id = ?
-                                              then 2000 else duration_min end as duration_min)
-                       from core.activity
-                       where not (finess_et = ? and strftime(started_at, '%Y-%m') = '2025-06')""",
-                    [event, professional, person, finess])
-        con.execute("drop view core.activity")
-        con.execute("alter table core.activity_planted rename to activity")
-    return copy
+# the demo's six ESMS, each with activity, staff, ledger lines and stays in 2024 and 2025
+ESMS = ["690166137", "690308242", "691590830", "691860910", "693909962", "696281948"]
 
-
-def test_a_missing_month_warns_and_a_wrong_duration_fails(faulty, tmp_path):
-    outcomes = {o.check.check_id: o for o in dq.run(faulty, tmp_path / "gx")}
-    volume = outcomes["activity_monthly_volume"]
-    assert not volume.success and volume.severity == "warn"
-    with duckdb.connect(str(faulty), read_only=True) as con:
-        finess = con.execute("select min(finess_et) from core.activity").fetchone()[0]
-    assert {"finess_et": finess, "month": "2025-06", "activity_rows": "0"}.items() <= volume.sample[0].items()
-    duration = outcomes["activity_duration_range"]
-    assert not duration.success and duration.severity == "error" and duration.unexpected_count == 1
-    assert "person_id" not in duration.sample[0] and duration.sample[0]["duration_min"].startswith("2000")
-    # the others still pass
-    assert [k for k, o in outcomes.items() if not o.success] == ["activity_duration_range", "activity_monthly_volume"]
+PERCENT_FTE = """
+update validation.int_staff__checked
+set reject_column = 'fte', reject_value = cast(fte * 100 as varchar),
+    reject_reason = 'fte ''' || cast(fte * 100 as varchar) || ''' must be between 0 and 10'
+where reject_reason is null
+"""
 
 
 @pytest.fixture(scope="module")
-def wrong_codes(demo, tmp_path_factory) -> Path:
-    """A copy of the demo warehouse with two code faults planted in core.activity: a code outside the official
-    set on the row of an action of one row, and one row of an action of several rows given another official code
-    than its other rows."""
-    work = tmp_path_factory.mktemp("wrong-codes")
-    copy = work / "warehouse.duckdb"
+def planted(demo, tmp_path_factory) -> tuple[Path, int]:
+    """A copy of the demo warehouse with one realistic fault per suite check, each on its own ESMS and year, planted
+    where it would arrive (never by replacing a view):
+    - the landing file of July 2024 never landed (forgotten by the ingestion's own bookkeeping, raw views rebuilt);
+    - the validated activity of ESMS 4 lost its realised rows of June 2025 (an export cut short);
+    - ESMS 2's 2025 durations came in hours (1.5 for 90 minutes: valid rows, an implausible mean);
+    - ESMS 6's 2024 actions all mapped to the indirect prestation 3.1.1.1 by its software;
+    - no staff lines for ESMS 5 in 2025, no ledger lines for ESMS 3 in 2024;
+    - the stays of three persons with activity in ESMS 1 from 2025 on missing from the stays export;
+    - no needs assessment for any person with a stay in ESMS 4;
+    - ESMS 5's 2024 staff cost in cents (a hundred times the ledger's personnel charges);
+    - a staff export with FTE in percent: validation set aside every staff line (rule staff_fte, `error` beyond
+      half of the lines).
+    Returns the copy and its count of staff lines."""
+    from pipelines.ingestion.store import forget, refresh_views
+
+    copy = tmp_path_factory.mktemp("planted") / "warehouse.duckdb"
     shutil.copy(demo.path, copy)
+    checked = "validation.int_activity__checked"
     with duckdb.connect(str(copy)) as con:
-        single = con.execute("select event_id, professional_id from core.activity group by all having count(*) = 1 "
-                             "order by all limit 1").fetchone()
-        shared = con.execute("select event_id, professional_id, min(person_id) from core.activity group by 1, 2 "
-                             "having count(*) >= 3 order by all limit 1").fetchone()
-        other = con.execute("select min(prestation_code) from core.activity where prestation_code <> "
-                            "(select min(prestation_code) from core.activity where event_id = ? and "
-                            "professional_id = ?)", list(shared[:2])).fetchone()[0]
-        con.execute("""create table core.activity_planted as
-                       select * replace (case when event_id = ? and professional_id = ? then 'X.9'
-                                              when event_id = ? and professional_id = ? and person_id = ? then ?
-                                              else prestation_code end as prestation_code)
-                       from core.activity""", [*single, *shared, other])
-        con.execute("drop view core.activity")
-        con.execute("alter table core.activity_planted rename to activity")
-    return copy
+        forget(con, demo.path.parent / "warehouse.raw", "activity/activite_2024-07.csv")
+        refresh_views(con, demo.path.parent / "warehouse.raw")
+        con.execute(f"delete from {checked} where finess_et = ? and status = 'realise' "
+                    "and strftime(started_at, '%Y-%m') = '2025-06'", [ESMS[3]])
+        con.execute(f"update {checked} set duration_min = round(duration_min / 60, 2) "
+                    "where finess_et = ? and year(started_at) = 2025", [ESMS[1]])
+        con.execute(f"update {checked} set prestation_code = '3.1.1.1' "
+                    "where finess_et = ? and year(started_at) = 2024", [ESMS[5]])
+        con.execute("delete from core.staff where finess_et = ? and year = 2025", [ESMS[4]])
+        con.execute("delete from core.ledger where finess_et = ? and year = 2024", [ESMS[2]])
+        persons = [r[0] for r in con.execute(
+            "select person_id from core.activity where finess_et = ? and status = 'realise' and person_id is not null "
+            "group by 1 having min(year(started_at)) = 2025 order by 1 limit 3", [ESMS[0]]).fetchall()]
+        assert len(persons) == 3
+        con.execute("delete from core.stays where list_contains(?, person_id)", [persons])
+        con.execute("delete from core.needs where person_id in (select person_id from core.stays where finess_et = ?)",
+                    [ESMS[3]])
+        con.execute("update marts.cost_reconciliation set staff_cost = staff_cost * 100 "
+                    "where finess_et = ? and year = 2024", [ESMS[4]])
+        con.execute(PERCENT_FTE)
+        con.execute("""insert into audit.rejected_rows (source_table, file, line, column_name, value, reason)
+                       select 'staff', _file, _line, reject_column, reject_value, reject_reason
+                       from validation.int_staff__checked where reject_column = 'fte'""")
+        staff_lines = con.execute("select count(*) from validation.int_staff__checked").fetchone()[0]
+    return copy, staff_lines
 
 
-def test_a_code_outside_the_set_and_two_prestations_for_one_action_fail(wrong_codes, tmp_path):
-    outcomes = {o.check.check_id: o for o in dq.run(wrong_codes, tmp_path / "gx")}
-    with duckdb.connect(str(wrong_codes), read_only=True) as con:
-        single = con.execute("select event_id, professional_id from core.activity where prestation_code = 'X.9'"
-                             ).fetchall()
-        shared = con.execute("select event_id, professional_id from core.activity group by 1, 2 "
-                             "having count(distinct prestation_code) = 2").fetchall()
-    assert len(single) == 1 and len(shared) == 1
-    code = outcomes["activity_code_official"]
-    assert not code.success and code.severity == "error" and code.unexpected_count == 1
-    assert code.sample == [{"event_id": single[0][0], "finess_et": code.sample[0]["finess_et"],
-                            "professional_id": single[0][1], "prestation_code": "X.9"}]
-    one = outcomes["activity_one_prestation_per_action"]
-    assert not one.success and one.unexpected_count == 1
-    assert one.sample == [{"event_id": shared[0][0], "professional_id": shared[0][1], "prestations": "2"}]
-    assert sorted(k for k, o in outcomes.items() if not o.success) == [
-        "activity_code_official", "activity_one_prestation_per_action"]
+@pytest.fixture(scope="module")
+def planted_outcomes(planted, tmp_path_factory) -> dict:
+    return {o.check.check_id: o for o in dq.run(planted[0], tmp_path_factory.mktemp("gx") / "gx")}
 
 
-def test_a_failing_error_check_fails_the_asset_and_names_itself(faulty, tmp_path):
+def _units(outcome) -> list[tuple]:
+    return sorted((r["finess_et"], r.get("year") or r.get("month")) for r in outcome.sample)
+
+
+def test_each_suite_check_fails_on_its_planted_fault_only(planted_outcomes):
+    o = planted_outcomes
+    # July 2024 missing from the landing: the six ESMS at 0 rows that month, of 6 x 24 ESMS-months plus the one
+    # month of the demo's row naming an unknown ESMS (690999999, February 2024)
+    landing = o["landing_activity_monthly_rows"]
+    assert (landing.element_count, landing.unexpected_count) == (6 * 24 + 1, 6)
+    assert _units(landing) == [(e, "2024-07") for e in ESMS] and {r["landing_rows"] for r in landing.sample} == {"0"}
+    # June 2025 of ESMS 4 at 0 against the three months before; the months compared: 6 ESMS x (24 - 3)
+    volume = o["activity_monthly_volume"]
+    assert (volume.element_count, volume.unexpected_count) == (6 * 21, 1)
+    assert _units(volume) == [(ESMS[3], "2025-06")] and volume.sample[0]["activity_rows"] == "0"
+    # one ESMS-year each, of the 6 x 2 ESMS-years of activity
+    for check_id, unit in [("activity_mean_duration", (ESMS[1], "2025")), ("activity_direct_share", (ESMS[5], "2024")),
+                           ("activity_esms_has_staff", (ESMS[4], "2025")),
+                           ("activity_esms_has_ledger", (ESMS[2], "2024")),
+                           ("activity_persons_have_stay", (ESMS[0], "2025")),
+                           ("ledger_staff_cost_magnitude", (ESMS[4], "2024"))]:
+        assert (o[check_id].element_count, o[check_id].unexpected_count) == (12, 1), check_id
+        assert _units(o[check_id]) == [unit], check_id
+        assert o[check_id].severity == "warn" and not o[check_id].success
+    assert float(o["activity_mean_duration"].sample[0]["mean_duration_min"]) < 10
+    assert float(o["activity_direct_share"].sample[0]["direct_share"]) == 0
+    assert o["activity_persons_have_stay"].sample[0]["persons_without_stay"] == "3"
+    assert "person_id" not in str(o["activity_persons_have_stay"].sample)
+    # both years of ESMS 4 with no person assessed
+    needs = o["needs_assessed_share"]
+    assert _units(needs) == [(ESMS[3], "2024"), (ESMS[3], "2025")] and {r["assessed"] for r in needs.sample} == {"0"}
+    suites = {c.check_id for c in dq.checks()}
+    assert sorted(k for k, v in o.items() if not v.success and k in suites) == sorted(
+        suites - {"ledger_personnel_share", "staff_hours_per_fte"})
+
+
+def test_a_row_rule_beyond_its_tolerance_fails_as_an_error(planted, planted_outcomes):
+    fte = planted_outcomes["staff_fte"]
+    lines = planted[1]
+    assert (fte.severity, fte.success, fte.element_count, fte.unexpected_count) == ("error", False, lines, lines)
+    assert fte.sample[0]["reason"].endswith("must be between 0 and 10") and "file" in fte.sample[0]
+    # the other rules of the staff table set nothing aside
+    assert planted_outcomes["staff_annual_cost"].success and planted_outcomes["staff_annual_cost"].unexpected_count == 0
+
+
+def test_a_failing_error_check_fails_the_asset_and_names_itself(planted, tmp_path):
     import dagster as dg
 
     from pipelines.defs.quality import data_quality
     from pipelines.defs.resources import SerafinPaths
 
-    paths = SerafinPaths(landing=str(tmp_path), warehouse=str(faulty), raw=str(tmp_path / "raw"),
+    paths = SerafinPaths(landing=str(tmp_path), warehouse=str(planted[0]), raw=str(tmp_path / "raw"),
                          work=str(tmp_path / "work"), reports=str(tmp_path / "reports"))
     result = dg.materialize([data_quality], resources={"paths": paths}, raise_on_error=False)
     assert not result.success
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    assert checks["activity_duration_range"].passed is False
-    assert checks["activity_duration_range"].severity == dg.AssetCheckSeverity.ERROR
+    assert checks["staff_fte"].passed is False
+    assert checks["staff_fte"].severity == dg.AssetCheckSeverity.ERROR
     assert checks["activity_monthly_volume"].severity == dg.AssetCheckSeverity.WARN
-    assert checks["activity_code_official"].passed is True
+    assert checks["activity_monthly_volume"].passed is False
+    assert checks["staff_annual_cost"].passed is True
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert "activity_duration_range" in failure.step_failure_data.error.message
+    assert "staff_fte" in failure.step_failure_data.error.message
 
 
 NIR_CANDIDATE = re.compile(r"(?<![0-9.])([12][0-9]{2}(?:0[1-9]|1[0-2])(?:[0-9]{2}|2A|2B)[0-9]{6})([0-9]{2})(?![0-9])")

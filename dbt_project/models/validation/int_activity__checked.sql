@@ -15,6 +15,7 @@
     serafin.check_code('prestation_code', ['prestation_directe', 'prestation_indirecte'], 'a 2.x or 3.x prestation code'),
     serafin.check_required('started_at'),
     serafin.check_datetime('started_at'),
+    serafin.check_plausible_date('started_at', '2000-01-01'),
     serafin.check_datetime('ended_at'),
     {'column': 'ended_at', 'when': 'ended_at <= started_at',
      'reason': "'ended_at ' || " ~ serafin.quoted('ended_at_raw') ~ " || ' is not after started_at ' || " ~ serafin.quoted('started_at_raw')},

@@ -5,6 +5,7 @@
     serafin.check_finess('finess_et'),
     serafin.check_required('start_date'),
     serafin.check_date('start_date'),
+    serafin.check_plausible_date('start_date', '1950-01-01'),
     serafin.check_date('end_date'),
     serafin.check_date_order('start_date', 'end_date'),
     serafin.check_required('modality'),
