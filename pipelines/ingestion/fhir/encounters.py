@@ -10,13 +10,14 @@ the professionals in the participants' order."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
-from pipelines.ingestion.fhir.stage import _lit, encounters_sql
+from pipelines.ingestion.fhir.stage import CODEABLE, _lit, encounters_sql
 from pipelines.ingestion.schema import TABLES
 
-SQL_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes itself
+ENCOUNTER_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes
 WHEN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?)(Z|[+-][0-9]{2}:[0-9]{2})?$"
 
 
@@ -25,6 +26,9 @@ def _case(column: str, mapping: dict[str, str], otherwise: str = "null") -> str:
     return f"case {column} {whens} else {otherwise} end"
 
 
+# Encounter.type as the guide gives it (an array of CodeableConcepts) or as a single one (some exports)
+TYPES = ("json_transform(case json_type(enc.type) when 'OBJECT' then '[' || enc.type || ']' else enc.type end, "
+         + _lit(json.dumps([CODEABLE])) + ")")
 _OTHERS = ("array_to_string(list_transform(codings, c -> coalesce(c.system, '') || '#' || coalesce(c.code, '') "
            "|| case when coalesce(c.display, '') <> '' then ' ' || c.display else '' end), ' | ')")
 # flat columns but the participants (materialised once, scanned by each step after)
@@ -39,8 +43,8 @@ ENCOUNTERS = f"""
         coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
         nullif(enc.period.start, '') as start, enc.period."end" as finish, enc.status, enc.class.code as class_code,
-        flatten(list_transform(coalesce(enc.type, []), c -> coalesce(c.coding, []))) as codings,
-        list_filter(list_transform(coalesce(enc.type, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
+        flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
+        list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
         list_filter(list_transform(enc.participant, p -> p.individual.reference), r -> coalesce(r, '') <> '')
             as participants,
@@ -54,7 +58,7 @@ ENCOUNTERS = f"""
             as length_unit,
         list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
             as outside
-    from ({{entries}}))"""
+    from (select *, {TYPES} as types from ({{entries}})))"""
 
 
 def _when(column: str) -> str:
@@ -81,27 +85,29 @@ def load_encounters(con, staged) -> str:
     return enc
 
 
-def map_encounters(con, enc: str, resolved, rel: str, targets: dict[str, Path]) -> dict:
+def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path]) -> dict:
     """The Encounters of the temp table `enc` (load_encounters) → the row files `targets` (activity, stays,
-    fhir_unmapped_events) and the rejections; returns {"rows": {table: n}, "rejections": [(table, line, column,
-    value, reason)], "encounters": n}."""
-    tag = enc.removesuffix("_enc")
+    fhir_unmapped_events), the tables of resolve.Resolved.prepare in place under `tag`; returns {"rows": {table:
+    n}, "rejections": [(table, line, column, value, reason)]}."""
     ev = f"{tag}_ev"
     try:
-        count = con.execute(f"select count(*) from {enc}").fetchone()[0]
-        if not count:
-            return {"rows": {t: _empty(con, t, targets[t]) for t in SQL_TABLES}, "rejections": [], "encounters": 0}
-        resolved.prepare(con, enc, tag)
         con.execute(f"create or replace temp table {ev} as {_resolved_sql(enc, tag)}")
         rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
-        rejections = con.execute(_rejections_sql(ev, tag)).fetchall()
-        return {"rows": rows, "rejections": rejections, "encounters": count}
+        return {"rows": rows, "rejections": con.execute(_rejections_sql(ev, tag)).fetchall()}
     finally:
-        for table in (enc, ev, f"{tag}_over"):
+        for table in (ev, f"{tag}_over"):
             con.execute(f"drop table if exists {table}")
-        resolved.release(con, tag)
+
+
+def sources(enc: str) -> dict[str, str]:
+    """The references, logical identifiers and identifiers to scrub the Encounters of `enc` use (for
+    resolve.Resolved.prepare)."""
+    return {"references": f"select subject_ref as ref from {enc} union all select provider_ref from {enc} "
+                          f"union all select unnest(participants) from {enc}",
+            "logical": f"select subject_ident::varchar as identifier from {enc} where subject_ref is null",
+            "idents": f"select ident from {enc}"}
 
 
 def step_sql(alias: str, tag: str) -> str:
@@ -256,7 +262,7 @@ def _rejections_sql(ev: str, tag: str) -> str:
     ])
 
 
-def _empty(con, table: str, target: Path) -> int:
+def empty(con, table: str, target: Path) -> int:
     columns = list(TABLES[table].column_names) if table in TABLES else [
         "event_id", "finess_et", "status", "started_at", "other_type_codes"]
     select = ", ".join(f"cast(null as varchar) as {c}" for c in [*columns, "_file"])

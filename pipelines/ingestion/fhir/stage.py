@@ -18,7 +18,7 @@ CODEABLE = {"coding": [{"system": _S, "code": _S, "display": _S}], "text": _S}
 # every line is typed by this shape; an element another resource (or a non-conformant export) gives another shape is
 # NULL there (the JSON reader's ignore_errors: a Group's type, a QuestionnaireResponse's identifier)
 ENCOUNTER = {"resourceType": _S, "id": _S, "meta": {"profile": [_S]}, "identifier": [{"value": _S}], "status": _S,
-             "class": {"code": _S}, "type": [CODEABLE], "subject": {"reference": _S, "identifier": "JSON"},
+             "class": {"code": _S}, "type": "JSON", "subject": {"reference": _S, "identifier": "JSON"},
              "participant": [{"individual": {"reference": _S}}], "period": {"start": _S, "end": _S},
              "length": {"value": _S, "unit": _S, "code": _S},
              "serviceProvider": {"reference": _S, "identifier": {"value": _S}},
@@ -96,56 +96,77 @@ def has_blank_lines(path: Path) -> bool:
     return False
 
 
+def objects_sql(staged) -> str:
+    """Every entry but the file's own Encounters (those are typed by `encounters_sql`), as (n, sub, full_url, kind,
+    raw, problem): a resource's JSON text and type, the entries of an NDJSON line holding a Bundle each numbered by
+    the line (sub: its rank, from 1; their Encounters too), a line that is not JSON or not an object with its
+    problem (`json`, `object`). Written once per file to `staged.objects` (pass 1), read by every later step."""
+    bundle = staged.bundle
+    kind_path = "$.resource.resourceType" if bundle else "$.resourceType"
+    if staged.fast:
+        source = (f"select n, case when json_type(json) <> 'OBJECT' then 'object' end as problem, json "
+                  f"from {_objects(staged)}")
+    else:
+        source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
+                  "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
+    top = (f"select n, problem, json, case when problem is null then json_extract_string(json, '{kind_path}') end "
+           f"as kind from ({source})")
+    entry = ("select n, x.i as sub, json_extract_string(x.v, '$.fullUrl') as full_url, "
+             "json_extract_string(x.v, '$.resource.resourceType') as kind, "
+             "json_extract(x.v, '$.resource')::VARCHAR as raw, cast(null as varchar) as problem "
+             "from (select n, unnest(list_transform(json_extract(json, '$.entry[*]'), (v, i) -> {'v': v, 'i': i})) "
+             "as x from top where kind = 'Bundle')")
+    full_url = "json_extract_string(json, '$.fullUrl')" if bundle else "cast(null as varchar)"
+    raw = "json_extract(json, '$.resource')::VARCHAR" if bundle else "json"
+    skip = "('Encounter')" if bundle else "('Encounter', 'Bundle')"
+    own = (f"select n, 0 as sub, {full_url} as full_url, kind, {raw} as raw, problem from top "
+           f"where kind is null or kind not in {skip}")
+    return f"with top as ({top}) {own}" + ("" if bundle else f" union all {entry}")
+
+
+def write_objects(con, staged) -> None:
+    con.execute(f"copy ({objects_sql(staged)}) to {_lit(str(staged.objects))} (format parquet, "
+                "compression uncompressed)")
+
+
+def _read_objects(staged) -> str:
+    return f"read_parquet({_lit(str(staged.objects))})"
+
+
 def encounters_sql(staged) -> str:
     """Every Encounter entry: n, its rank inside an NDJSON line holding a Bundle (sub, else 0) and enc."""
     if staged.fast:
         resource = "t.r.resource" if staged.bundle else "t.r"
         plain = (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(staged)} "
                  f"where {resource}.resourceType = 'Encounter'")
-        lines = f"(select n, json as raw from {_objects(staged)} where json_extract_string(json, '$.resourceType') = 'Bundle')"
     else:
-        parquet = f"read_parquet({_lit(str(staged.parquet))})"
-        plain = f"select n, 0 as sub, enc from {parquet} where problem is null and kind = 'Encounter'"
-        lines = f"(select n, raw from {parquet} where problem is null and kind = 'Bundle')"
+        plain = (f"select n, 0 as sub, enc from read_parquet({_lit(str(staged.parquet))}) "
+                 "where problem is null and kind = 'Encounter'")
     if staged.bundle:
         return plain
-    entries = (f"(select n, x.i as sub, x.v::VARCHAR as line from (select n, "
-               f"unnest(list_transform(json_extract(raw, '$.entry[*]'), (v, i) -> {{'v': v, 'i': i}})) as x "
-               f"from {lines}))")
-    inner = _derive(entries, True, keep="n, sub,")
-    return f"{plain} union all select n, sub, enc from ({inner}) where problem is null and kind = 'Encounter'"
+    inner = (f"select n, sub, json_transform(raw, {_lit(json.dumps(ENCOUNTER))}) as enc from {_read_objects(staged)} "
+             "where kind = 'Encounter'")
+    return f"{plain} union all {inner}"
 
 
-def python_rows_sql(staged, kinds: set[str] | None, invalid: bool = True) -> str:
-    """The entries the Python mapping reads (n, full_url, raw, problem): every one but the Encounters and blank
-    lines, in order; only `kinds` (and Bundle lines; and, when `invalid`, lines without resourceType or not JSON
-    objects) when given."""
-    path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
-    if staged.fast:
-        full_url = "json_extract_string(json, '$.fullUrl')" if staged.bundle else "cast(null as varchar)"
-        raw = "json_extract(json, '$.resource')::VARCHAR" if staged.bundle else "json"
-        kind = f"json_extract_string(json, '{path}')"
-        only = (f" and ({kind} in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
-                f"{f' or {kind} is null' if invalid else ''})" if kinds else "")
-        return (f"select n, {full_url}, {raw}, cast(null as varchar) from {_objects(staged)} "
-                f"where not regexp_matches(left(json, 300), {_lit(ENCOUNTER_RE)}){only} order by n")
-    only = (f" and (kind in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
-            f"{' or kind is null' if invalid else ''})" if kinds else "")
-    problems = " or problem in ('json', 'object')" if invalid or not kinds else ""
+def python_rows_sql(staged, kinds: set[str]) -> str:
+    """The entries the Python mapping reads (n, full_url, raw, problem), in order: those of `kinds`, those without
+    a resourceType and the lines that are not JSON objects (each rejected with its number)."""
+    listed = ", ".join(_lit(k) for k in sorted(kinds))
     return (f"select n, full_url, raw, case problem when 'json' then 'line ' || n || ' is not JSON' "
             f"when 'object' then 'line ' || n || ' is not a JSON object' end "
-            f"from read_parquet({_lit(str(staged.parquet))}) where (problem is null and kind is distinct from "
-            f"'Encounter'{only}){problems} order by n")
+            f"from {_read_objects(staged)} where problem is not null or kind is null or kind in ({listed}) "
+            "order by n, sub")
+
+
+def of_kind_sql(staged, kind: str) -> str:
+    """The resources of one type (n, sub, full_url, raw), in order."""
+    return (f"select n, sub, full_url, raw from {_read_objects(staged)} where problem is null and kind = {_lit(kind)}")
 
 
 def kind_counts_sql(staged, kinds: set[str]) -> str:
     """How many resources of each type but `kinds`, the Encounters and Bundle lines (counted for the ingestion
     log's note: the Python mapping does not read them)."""
     listed = ", ".join(_lit(k) for k in sorted({*kinds, "Encounter", "Bundle"}))
-    if staged.fast:
-        path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
-        kind = f"json_extract_string(json, '{path}')"
-        return (f"select {kind}, count(*) from {_objects(staged)} where not regexp_matches(left(json, 300), "
-                f"{_lit(ENCOUNTER_RE)}) and {kind} not in ({listed}) group by 1")
-    return (f"select kind, count(*) from read_parquet({_lit(str(staged.parquet))}) where problem is null "
-            f"and kind not in ({listed}) group by 1")
+    return (f"select kind, count(*) from {_read_objects(staged)} where problem is null and kind not in ({listed}) "
+            "group by 1")
