@@ -114,6 +114,7 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
     `targets` (SQL_TABLES), its few other resources through `mapper` (whose emit writes their rows); returns what
     the mapper kept (rejections, counts, with those of the SQL mapping) and the rows written per SQL table."""
     enc = load_encounters(con, staged)  # first: a line the JSON reader cannot type sends the file the slow way
+    tag = f"fhir_{abs(hash(str(staged.objects))) % 10**9}"
     try:
         full_urls: dict[int, str | None] = {}
         for kind, count in con.execute(kind_counts_sql(staged, HANDLED)).fetchall():  # Patients, Groups...
@@ -125,9 +126,9 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
             mapper.map(entry)
         out = mapper.finish(full_urls)
         with installed(con, mapper.key):
-            rows, rejections, encounters = _map_sql(con, staged, enc, mapper, rel, targets)
+            rows, rejections, encounters = _map_sql(con, staged, (enc, tag), mapper, rel, targets)
     finally:
-        con.execute(f"drop table if exists {enc}")
+        staged.objects.with_name(staged.objects.name.replace(".objects.", ".encounters.")).unlink(missing_ok=True)
     out.rejections.extend(rejections)
     if encounters:
         out.resources["Encounter"] = out.resources.get("Encounter", 0) + encounters
@@ -137,13 +138,13 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
     return out, rows
 
 
-def _map_sql(con, staged: Staged, enc: str, mapper: Mapper, rel: str, targets: dict[str, Path]):
+def _map_sql(con, staged: Staged, enc_tag: tuple[str, str], mapper: Mapper, rel: str, targets: dict[str, Path]):
     """The SQL mappings of a file (encounters.py, people.py), the references they use resolved once (resolve.py)."""
     from pipelines.ingestion.fhir import people
     from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, empty, map_encounters, sources
     from pipelines.ingestion.fhir.resolve import Resolved, _table
 
-    tag = enc.removesuffix("_enc")
+    enc, tag = enc_tag
     resolved = Resolved(mapper.key, mapper.index)
     responses = people.responses_sql(staged)
     found = sources(enc)
@@ -155,7 +156,7 @@ def _map_sql(con, staged: Staged, enc: str, mapper: Mapper, rel: str, targets: d
                [list(mapper.link_ids), list(mapper.link_ids.values())])
         encounters = con.execute(f"select count(*) from {enc}").fetchone()[0]
         if encounters:
-            sql = map_encounters(con, enc, tag, rel, targets)
+            sql = map_encounters(con, enc, tag, rel, targets, staged.objects.with_suffix(""))
         else:
             sql = {"rows": {t: empty(con, t, targets[t]) for t in ENCOUNTER_TABLES}, "rejections": []}
         rows, rejections = sql["rows"], list(sql["rejections"])

@@ -34,10 +34,11 @@ _OTHERS = ("array_to_string(list_transform(codings, c -> coalesce(c.system, '') 
 # flat columns but the participants (materialised once, scanned by each step after)
 ENCOUNTERS = f"""
     select * exclude (codings, texts),
-        trim(list_filter(codings, c -> contains(lower(coalesce(c.system, '')), 'serafin')
-                                       and coalesce(c.code, '') <> '')[1].code) as serafin,
-        nullif(array_to_string(list_filter([nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')],
-                                           x -> x is not null), ' | '), '') as other_type_codes
+        -- the other codes: only an event without SERAFIN-PH coding needs them (CASE evaluates them for it alone)
+        case when serafin is null then nullif(array_to_string(list_filter(
+            [nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')], x -> x is not null), ' | '), '')
+        end as other_type_codes
+    from (select *, trim(list_filter(codings, c -> c.system ilike '%serafin%' and c.code <> '')[1].code) as serafin
     from (select n, sub, enc.id as rid,
         case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
         coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
@@ -58,7 +59,7 @@ ENCOUNTERS = f"""
             as length_unit,
         list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
             as outside
-    from (select *, {TYPES} as types from ({{entries}})))"""
+    from (select *, {TYPES} as types from ({{entries}}))))"""
 
 
 def _when(column: str) -> str:
@@ -66,39 +67,46 @@ def _when(column: str) -> str:
             f"then regexp_extract(trim({column}), {_lit(WHEN)}, 1) else {column} end")
 
 
+def work_file(con, sql: str, path: Path) -> str:
+    """The rows of `sql` written to the Parquet work file `path` (streamed, so that a million Encounters never sit
+    in memory), and the relation that reads them back, in order."""
+    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order true)")
+    return f"read_parquet({_lit(str(path))})"
+
+
 def load_encounters(con, staged) -> str:
-    """The Encounters of a staged file into a temp table (its name returned); a line the JSON reader cannot type
-    makes the file go the slow way first (stage.materialise; FhirProblem for a Bundle: it is not valid)."""
+    """The Encounters of a staged file into a Parquet work file (the relation reading it returned); a line the JSON
+    reader cannot type makes the file go the slow way first (stage.materialise; FhirProblem for a Bundle: it is
+    not valid)."""
     import duckdb
 
     from pipelines.ingestion.fhir.elements import FhirProblem
     from pipelines.ingestion.fhir.stage import materialise
 
-    enc = f"fhir_{abs(hash(str(staged.parquet))) % 10**9}_enc"
+    path = staged.objects.with_name(staged.objects.name.replace(".objects.", ".encounters."))
     try:
-        con.execute(f"create or replace temp table {enc} as {ENCOUNTERS.replace('{entries}', encounters_sql(staged))}")
+        return work_file(con, ENCOUNTERS.replace('{entries}', encounters_sql(staged)), path)
     except duckdb.InvalidInputException as exc:
         if staged.bundle or not staged.fast:
             raise FhirProblem(f"not valid JSON ({str(exc).splitlines()[0]})") from exc
         materialise(con, staged)
-        con.execute(f"create or replace temp table {enc} as {ENCOUNTERS.replace('{entries}', encounters_sql(staged))}")
-    return enc
+        return work_file(con, ENCOUNTERS.replace('{entries}', encounters_sql(staged)), path)
 
 
-def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path]) -> dict:
-    """The Encounters of the temp table `enc` (load_encounters) → the row files `targets` (activity, stays,
-    fhir_unmapped_events), the tables of resolve.Resolved.prepare in place under `tag`; returns {"rows": {table:
+def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path) -> dict:
+    """The Encounters `enc` (load_encounters) → the row files `targets` (activity, stays, fhir_unmapped_events),
+    the tables of resolve.Resolved.prepare in place under `tag`, work files beside `work`; returns {"rows": {table:
     n}, "rejections": [(table, line, column, value, reason)]}."""
-    ev = f"{tag}_ev"
     try:
-        con.execute(f"create or replace temp table {ev} as {_resolved_sql(enc, tag)}")
-        rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
+        ev = work_file(con, _resolved_sql(enc, tag), work.with_suffix(".events.parquet"))
+        rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"], work),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
         return {"rows": rows, "rejections": con.execute(_rejections_sql(ev, tag)).fetchall()}
     finally:
-        for table in (ev, f"{tag}_over"):
-            con.execute(f"drop table if exists {table}")
+        con.execute(f"drop table if exists {tag}_over")
+        for suffix in (".events.parquet", ".activity.parquet"):
+            work.with_suffix(suffix).unlink(missing_ok=True)
 
 
 def sources(enc: str) -> dict[str, str]:
@@ -201,16 +209,12 @@ def _activity_rows(ev: str) -> str:
         from ranked as r left join offsets as o on o.n = r.n and o.sub = r.sub"""
 
 
-def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
-    con.execute(f"create or replace temp table {tag}_act as {_activity_rows(ev)}")
-    try:
-        return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
-                           f"as _line from {tag}_act where rank < {LINE_FACTOR}) "
-                           f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
-    finally:
-        con.execute(f"create or replace temp table {tag}_over as select n, descr from {tag}_act "
-                    f"where rank >= {LINE_FACTOR}")
-        con.execute(f"drop table if exists {tag}_act")
+def _write_activity(con, ev: str, tag: str, rel: str, target: Path, work: Path) -> int:
+    act = work_file(con, _activity_rows(ev), work.with_suffix(".activity.parquet"))
+    con.execute(f"create or replace temp table {tag}_over as select n, descr from {act} where rank >= {LINE_FACTOR}")
+    return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
+                       f"as _line from {act} where rank < {LINE_FACTOR}) "
+                       f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
 
 
 def _write_stays(con, ev: str, rel: str, target: Path) -> int:

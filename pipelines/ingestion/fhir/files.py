@@ -80,7 +80,7 @@ def split_bundle(source, out) -> int:
             chunk += more
         data = np.frombuffer(chunk, dtype=np.uint8)
         quotes = np.flatnonzero(data == 34)
-        escaped = quotes[(quotes > 0) & (data[np.maximum(quotes - 1, 0)] == 92)]
+        escaped = quotes[(quotes > 0) & (data[np.maximum(quotes - 1, 0)] == 92)] if b"\\" in chunk else ()
         if len(escaped):
             quotes = np.setdiff1d(quotes, [q for q in escaped if _odd_backslashes(data, q)], assume_unique=True)
         marks = np.flatnonzero((data == 123) | (data == 125) | (data == 91) | (data == 93))
@@ -105,12 +105,13 @@ def split_bundle(source, out) -> int:
                 count, pending, ends = count + 1, b"", ends[1:]
             elif pending:
                 pending += text[start_at:stop]
-            for index, begin in enumerate(starts):
-                if index < len(ends):
-                    out.write(text[begin:ends[index] + 1] + b"\n")
-                    count += 1
-                else:
-                    pending = text[begin:stop]
+            whole = min(len(starts), len(ends))  # the entries begun and ended in this chunk, written at once
+            if whole:
+                out.write(b"\n".join([text[b:e + 1] for b, e in zip(starts[:whole].tolist(), ends[:whole].tolist())])
+                          + b"\n")
+                count += whole
+            if len(starts) > whole:
+                pending = text[int(starts[whole]):stop]
         in_string = bool((len(quotes) + in_string) % 2)
         depth = int(level[-1]) if len(level) else depth
     if first is None or not done or depth != 0 or in_string:

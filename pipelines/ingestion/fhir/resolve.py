@@ -27,13 +27,14 @@ class Resolved:
         self.key, self.index = key, index
 
     def _index_table(self, con, tag: str) -> None:
+        """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: every
+        file's)."""
         keys, kinds, values, levels = [], [], [], []
         for level, entries in enumerate((self.index.local, self.index.others)):
-            for k, (kind, value) in entries.items():
-                keys.append(k)
-                kinds.append(kind)
-                values.append(value)
-                levels.append(level)
+            keys += entries.keys()
+            kinds += (kind for kind, _ in entries.values())
+            values += (value for _, value in entries.values())
+            levels += [level] * len(entries)
         _table(con, f"{tag}_index", {"k": "varchar", "kind": "varchar", "value": "varchar", "level": "integer"},
                [keys, kinds, values, levels])
 
@@ -95,6 +96,14 @@ class Resolved:
 
 
 def _table(con, name: str, columns: dict[str, str], values: list[list]) -> None:
-    """A temp table of the given columns from Python lists of equal length (as query parameters: no pandas)."""
-    unnests = ", ".join(f"unnest(${i + 1}::{kind}[]) as {column}" for i, (column, kind) in enumerate(columns.items()))
-    con.execute(f"create or replace temp table {name} as select {unnests}", values)
+    """A temp table of the given columns (varchar or integer) from Python lists of equal length, through Arrow."""
+    import pyarrow as pa
+
+    kinds = {"varchar": pa.string(), "integer": pa.int32()}
+    data = pa.table({c: pa.array(v, kinds[k]) for (c, k), v in zip(columns.items(), values, strict=True)})
+    view = f"{name}_arrow"
+    con.register(view, data)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from {view}")
+    finally:
+        con.unregister(view)
