@@ -13,13 +13,15 @@ files. They give the rows of the same landing tables as CSV files (data-contract
 | Organization | an establishments row (FINESS, name; its category when it carries an ESMS one); resolves references |
 
 Each changed file is read once (files.py): a Bundle cut into one line per entry (NumPy, a chunk at a time), an
-NDJSON file as it is; DuckDB reads those lines in order and parses each with its JSON reader into a Parquet work
-file. Pass 1 indexes the resources others refer to (Patient, Organization, Practitioner, PractitionerRole, Group,
-Consent) into `raw.fhir_index`, the file's own row file (the pseudonym of a Patient, never its identifier; ids
-and URLs as keyed hashes). Pass 2 maps: the Encounters in DuckDB (encounters.py: the bulk, a year of a large
-ESMS is hundreds of thousands of them), written straight to their row files; the other resources, a few per
-person, in Python (mapper.py). References resolve within the file (`urn:uuid:` fullUrls, `Type/id`) first,
-then across the files of the folder (`Patient/123`) through that index, unchanged files included.
+NDJSON file as it is; DuckDB reads those lines in order and writes every resource but the Encounters to a Parquet
+work file (stage.py). Pass 1 indexes the resources others refer to (Patient, Organization, Practitioner,
+PractitionerRole, Group, Consent) in SQL into `raw.fhir_index`, the file's own row file (indexing.py: the pseudonym
+of a Patient, never its identifier; ids and URLs as keyed hashes, computed by DuckDB with the same HMAC as the CSV
+path: keyed.py). Pass 2 maps in DuckDB the Encounters (encounters.py: the bulk, a year of a large ESMS is hundreds
+of thousands of them), the Patients and the SERAFIN QuestionnaireResponses (people.py), each written straight to
+its row file, every reference resolved once (resolve.py); the few Organizations, CarePlans and Tasks in Python
+(mapper.py). References resolve within the file (`urn:uuid:` fullUrls, `Type/id`) first, then across the files of
+the folder (`Patient/123`) through that index, unchanged files included.
 
 Kept for the user, never dropped: an event whose type has no SERAFIN-PH coding goes to
 `raw.fhir_unmapped_events` (audit.unmapped_events) with its other type codes; an unresolved reference, a

@@ -1,12 +1,14 @@
-"""DuckDB's view of a FHIR file's lines (one resource, or one Bundle entry, per line; files.py writes them): the
-Encounters typed by its JSON reader for the SQL mapping (encounters.py), every other resource as JSON text for the
-Python mapping (mapper.py), each numbered as the audit names it (the NDJSON line, or the Bundle entry, from 1).
+"""DuckDB's view of a FHIR file's lines (one resource, or one Bundle entry, per line; files.py writes them), each
+numbered as the audit names it (the NDJSON line, or the Bundle entry, from 1): the Encounters typed by its JSON
+reader for the SQL mapping (encounters.py), every other resource as JSON text in the objects work file
+(`objects_sql`, written once in pass 1), which the index (indexing.py), the Patients and QuestionnaireResponses
+(people.py) and the Python mapping (mapper.py) read.
 
-Fast path, nothing materialised: the JSON reader over the lines file, `with ordinality` giving the line numbers,
-which holds when every line is JSON (pass 1 read them all: files.py) and none is blank (a line that is not an
-object is a row of NULLs, kept in its place). Otherwise (a line that is not JSON, not an object, a
-blank line, a type that is not FHIR's) each line is read as text in file order and judged, into a Parquet work file:
-such a line is rejected with its number, the others mapped alike."""
+Fast path: the JSON reader over the lines file, `with ordinality` giving the line numbers, which holds when every
+line is JSON (pass 1 read them all) and none is blank (a line that is not an object is kept in its place).
+Otherwise (a line that is not JSON, not an object, a blank line, a type that is not FHIR's) each line is read as
+text in file order and judged, into a Parquet work file: such a line is rejected with its number, the others
+mapped alike."""
 
 from __future__ import annotations
 
