@@ -98,32 +98,39 @@ def has_blank_lines(path: Path) -> bool:
     return False
 
 
+# a line whose first key is resourceType "Encounter" (a Bundle entry's: fullUrl first, then the resource's): an
+# Encounter, known without parsing the line (the other lines are parsed to read their type)
+ENCOUNTER_FIRST = r'^\s*\{\s*"resourceType"\s*:\s*"Encounter"'
+ENTRY_ENCOUNTER_FIRST = (r'^\s*\{\s*("fullUrl"\s*:\s*"[^"\\]*"\s*,\s*)?"resource"\s*:\s*\{\s*'
+                         r'"resourceType"\s*:\s*"Encounter"')
+
+
 def objects_sql(staged) -> str:
     """Every entry but the file's own Encounters (those are typed by `encounters_sql`), as (n, sub, full_url, kind,
     raw, problem): a resource's JSON text and type, the entries of an NDJSON line holding a Bundle each numbered by
     the line (sub: its rank, from 1; their Encounters too), a line that is not JSON or not an object with its
-    problem (`json`, `object`). Written once per file to `staged.objects` (pass 1), read by every later step."""
+    problem (`json`, `object`). Written once per file to `staged.objects` (pass 1), read by every later step; the
+    lines are read once."""
     bundle = staged.bundle
     kind_path = "$.resource.resourceType" if bundle else "$.resourceType"
-    if staged.fast:
-        source = (f"select n, case when json_type(json) <> 'OBJECT' then 'object' end as problem, json "
+    first = ENTRY_ENCOUNTER_FIRST if bundle else ENCOUNTER_FIRST
+    if staged.fast:  # every line is JSON (the reader checked): an object when it opens with a brace
+        source = (f"select n, case when not regexp_matches(json, '^\\s*\\{{') then 'object' end as problem, json "
                   f"from {_objects(staged)}")
     else:
         source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
                   "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
-    top = (f"select n, problem, json, case when problem is null then json_extract_string(json, '{kind_path}') end "
-           f"as kind from ({source})")
-    entry = ("select n, x.i as sub, json_extract_string(x.v, '$.fullUrl') as full_url, "
-             "json_extract_string(x.v, '$.resource.resourceType') as kind, "
-             "json_extract(x.v, '$.resource')::VARCHAR as raw, cast(null as varchar) as problem "
-             "from (select n, unnest(list_transform(json_extract(json, '$.entry[*]'), (v, i) -> {'v': v, 'i': i})) "
-             "as x from top where kind = 'Bundle')")
-    full_url = "json_extract_string(json, '$.fullUrl')" if bundle else "cast(null as varchar)"
-    raw = "json_extract(json, '$.resource')::VARCHAR" if bundle else "json"
-    skip = "('Encounter')" if bundle else "('Encounter', 'Bundle')"
-    own = (f"select n, 0 as sub, {full_url} as full_url, kind, {raw} as raw, problem from top "
-           f"where kind is null or kind not in {skip}")
-    return f"with top as ({top}) {own}" + ("" if bundle else f" union all {entry}")
+    kind = (f"case when problem is not null then null when regexp_matches(left(json, 300), {_lit(first)}) "
+            f"then 'Encounter' else json_extract_string(json, '{kind_path}') end")
+    own = (f"{{'sub': 0::BIGINT, 'full_url': {'json_extract_string(json, ' + _lit('$.fullUrl') + ')' if bundle else 'null::VARCHAR'}, "
+           f"'kind': kind, 'raw': {'json_extract(json, ' + _lit('$.resource') + ')::VARCHAR' if bundle else 'json'}}}")
+    entries = ("list_transform(json_extract(json, '$.entry[*]'), (v, i) -> {'sub': i::BIGINT, "
+               "'full_url': json_extract_string(v, '$.fullUrl'), 'kind': json_extract_string(v, "
+               "'$.resource.resourceType'), 'raw': json_extract(v, '$.resource')::VARCHAR})")
+    each = f"[{own}]" if bundle else f"case when kind = 'Bundle' then {entries} else [{own}] end"
+    return f"""select n, x.sub, x.full_url, x.kind, x.raw, problem
+        from (select n, problem, unnest({each}) as x
+              from (select n, problem, json, {kind} as kind from ({source})) where kind is distinct from 'Encounter')"""
 
 
 def write_objects(con, staged) -> None:
