@@ -99,14 +99,13 @@ def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], 
     n}, "rejections": [(table, line, column, value, reason)]}."""
     try:
         ev = work_file(con, _resolved_sql(enc, tag), work.with_suffix(".events.parquet"))
-        rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"], work),
+        rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
         return {"rows": rows, "rejections": con.execute(_rejections_sql(ev, tag)).fetchall()}
     finally:
         con.execute(f"drop table if exists {tag}_over")
-        for suffix in (".events.parquet", ".activity.parquet"):
-            work.with_suffix(suffix).unlink(missing_ok=True)
+        work.with_suffix(".events.parquet").unlink(missing_ok=True)
 
 
 def sources(enc: str) -> dict[str, str]:
@@ -183,37 +182,40 @@ def _activity_columns() -> str:
     return ", ".join(f"{values.get(c, 'cast(null as varchar)')} as {c}" for c in TABLES["activity"].column_names)
 
 
-def _activity_rows(ev: str) -> str:
-    """The événements that give rows, one row per person (NULL: no subject) × professional (NULL: none), ranked."""
+def _activity_rows(ev: str, over: bool = False) -> str:
+    """The événements that give rows, one row per person (NULL: no subject) × professional (NULL: none), ranked (the
+    rank of an entry of an NDJSON line holding a Bundle follows the rows of the entries before it), streamed from
+    `ev`; only the events that give more than LINE_FACTOR rows when `over`."""
     persons = ("case when not has_subject then [null] when is_group then list_filter(members, m -> m is not null) "
                "else [person] end")
+    gives = ("not is_stay and start is not null and finess is not null and serafin is not null "
+             "and (not has_subject or is_group or person is not null) and not bad_participant")
+    size = f"len({persons}) * greatest(len(professionals), 1)"
     offset = ("coalesce(sum(len_rows) over (partition by n order by sub rows between unbounded preceding and "
               "1 preceding), 0)")
     return f"""
-        with ok as (
-            select n, sub, descr, scrubbed, finess, serafin, start, finish, length_value, length_unit, class_code,
-                   status_mapped, outside, unnest(list_transform({persons}, (v, i) -> {{'v': v, 'i': i}})) as px,
+        with offsets as (
+            select n, sub, {offset} as shift from (select n, sub, {size} as len_rows from {ev} where sub > 0 and {gives})
+        ),
+        ok as (
+            select e.n, e.sub, descr, scrubbed, finess, serafin, start, finish, length_value, length_unit, class_code,
+                   status_mapped, outside, {persons} as persons,
                    case when len(professionals) = 0 then [null] else professionals end as pros,
-                   greatest(len(professionals), 1) as n_pros
-            from {ev}
-            where not is_stay and start is not null and finess is not null and serafin is not null
-                and (not has_subject or is_group or person is not null) and not bad_participant
-        ),
-        ranked as (
-            select * exclude (px, ox, pros), px.v as person_id, ox.v as professional, (px.i - 1) * n_pros + ox.i - 1 as rank_in_event
-            from (select *, unnest(list_transform(pros, (v, i) -> {{'v': v, 'i': i}})) as ox from ok)
-        ),
-        sized as (select n, sub, count(*) as len_rows from ranked where sub > 0 group by n, sub),
-        offsets as (select n, sub, {offset} as offset from sized)
-        select r.*, r.rank_in_event + coalesce(o.offset, 0) as rank
-        from ranked as r left join offsets as o on o.n = r.n and o.sub = r.sub"""
+                   greatest(len(professionals), 1) as n_pros, coalesce(o.shift, 0) as shift
+            from {ev} as e left join offsets as o on o.n = e.n and o.sub = e.sub
+            where {gives}{f' and coalesce(o.shift, 0) + {size} > {LINE_FACTOR}' if over else ''}
+        )
+        select * exclude (px, ox, pros, persons), px.v as person_id, ox.v as professional,
+            (px.i - 1) * n_pros + ox.i - 1 + shift as rank
+        from (select *, unnest(list_transform(pros, (v, i) -> {{'v': v, 'i': i}})) as ox
+              from (select *, unnest(list_transform(persons, (v, i) -> {{'v': v, 'i': i}})) as px from ok))"""
 
 
-def _write_activity(con, ev: str, tag: str, rel: str, target: Path, work: Path) -> int:
-    act = work_file(con, _activity_rows(ev), work.with_suffix(".activity.parquet"))
-    con.execute(f"create or replace temp table {tag}_over as select n, descr from {act} where rank >= {LINE_FACTOR}")
+def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
+    con.execute(f"create or replace temp table {tag}_over as select n, descr from ({_activity_rows(ev, True)}) "
+                f"where rank >= {LINE_FACTOR}")
     return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
-                       f"as _line from {act} where rank < {LINE_FACTOR}) "
+                       f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR}) "
                        f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
 
 
