@@ -47,19 +47,16 @@ ENCOUNTERS = f"""
         flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
         list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
-        list_filter(list_transform(enc.participant, p -> p.individual.reference), r -> coalesce(r, '') <> '')
-            as participants,
-        case when len(list_filter(list_transform(enc.participant, p -> p.individual.reference),
-                                  r -> coalesce(r, '') <> '')) = 1
-             then list_filter(list_transform(enc.participant, p -> p.individual.reference),
-                              r -> coalesce(r, '') <> '')[1] end as single_participant,
+        participants, case when len(participants) = 1 then participants[1] end as single_participant,
         nullif(enc.serviceProvider.reference, '') as provider_ref,
         nullif(enc.serviceProvider.identifier.value, '') as provider_ident,
         enc.length.value as length_value, coalesce(nullif(enc.length.unit, ''), nullif(enc.length.code, ''), 'min')
             as length_unit,
         list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
             as outside
-    from (select *, {TYPES} as types from ({{entries}}))))"""
+    from (select *, {TYPES} as types, list_filter(list_transform(enc.participant, p -> p.individual.reference),
+                                                  r -> coalesce(r, '') <> '') as participants
+          from ({{entries}}))))"""
 
 
 def _when(column: str) -> str:

@@ -31,10 +31,12 @@ class Resolved:
         file's)."""
         keys, kinds, values, levels = [], [], [], []
         for level, entries in enumerate((self.index.local, self.index.others)):
-            keys += entries.keys()
-            kinds += (kind for kind, _ in entries.values())
-            values += (value for _, value in entries.values())
-            levels += [level] * len(entries)
+            if entries:
+                keys += entries.keys()
+                found_kinds, found_values = zip(*entries.values(), strict=True)
+                kinds += found_kinds
+                values += found_values
+                levels += [level] * len(entries)
         _table(con, f"{tag}_index", {"k": "varchar", "kind": "varchar", "value": "varchar", "level": "integer"},
                [keys, kinds, values, levels])
 
