@@ -166,7 +166,7 @@ def esms_category_codes() -> set[str]:
         return {row["category_code"] for row in csv.DictReader(handle)}
 
 
-# ---------------------------------------------------------------- pass 1: the index
+# ---------------------------------------------------------------- the index (its rows: indexing.py, in SQL)
 
 @functools.lru_cache(maxsize=250_000)  # a file refers to the same persons, professionals and ESMS again and again
 def ref_keys(reference: str, key: bytes) -> tuple[str, ...]:
@@ -211,5 +211,3 @@ class Index:
                     return level[k]
         return None
 
-
-# ---------------------------------------------------------------- pass 2: the rows

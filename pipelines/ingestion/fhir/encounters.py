@@ -1,8 +1,9 @@
 """The Encounters of a staged FHIR file mapped in DuckDB: événements to activity rows (or unmapped events), séjours to
-stays, each failed rule to a rejection, with the same rules as the Python mapping of the other resources
-(mapper.py) and the same wording. What needs the key or the index is computed in Python once per distinct value
-(`Resolved`): each reference a file uses (Patient, Group members, Practitioner through a PractitionerRole,
-Organization), each logical Patient identifier, each usager part of an identifier; the rows never go through Python.
+stays, each failed rule to a rejection, with the same wording as the other mappings (people.py, mapper.py). What
+needs the key or the index is resolved once per distinct value (resolve.py, in SQL with the keyed hashes of
+keyed.py): each reference a file uses (Patient, Group members, Practitioner through a PractitionerRole,
+Organization), each logical Patient identifier, each usager part of an identifier; the rows never go through Python,
+and go through Parquet work files rather than memory (`work_file`).
 
 A row's line is its entry (or NDJSON line) × 1000 + its rank among that resource's rows of the table: for an
 événement, (person position − 1) × professionals + professional position − 1, the persons in the Group's order and
