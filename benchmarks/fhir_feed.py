@@ -1,9 +1,10 @@
 """The FHIR input path against the CSV path (issues 15, 36): the same N activity rows written as a CSV file, as
 TDDUI FHIR NDJSON (a Bundle of the persons, professionals and ESMS, then one Encounter per line, a collective event
 with a Group subject) and as the same resources in one Bundle (`evenements.json`, its entries streamed), each
-landed by the real ingestion (`land_folder`, the Parquet row files of `serafin run`) in the same run. Prints rows
-per second and peak memory of each path; targets (issue 36): NDJSON ≥ 300,000 rows/s, Bundle ≥ 150,000; nothing
-here is a timed test.
+landed by the real ingestion (`land_folder`, the Parquet row files of `serafin run`) in the same run, each in a child
+process of its own. Prints rows per second, CPU seconds (every thread: the figure to compare on a busy machine) and
+peak memory of each path, and the load average; targets (issue 36): NDJSON ≥ 300,000 rows/s, Bundle ≥ 150,000;
+nothing here is a timed test.
 
     python benchmarks/fhir_feed.py --events 1e6
 """
@@ -83,18 +84,29 @@ def _as_bundle(source: Path, target: Path) -> None:
         out.write("]}\n")
 
 
-def _land(landing: Path, work: Path, name: str) -> tuple[float, int]:
+def _land(landing: Path, work: Path, name: str) -> dict:
+    """Land one folder in a child process of its own (its peak memory its own): elapsed seconds, CPU seconds (user +
+    system, every thread), activity rows and peak RSS in MB."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, __file__, "--land", str(landing), "--work", str(work), "--name", name],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _land_here(landing: Path, work: Path, name: str) -> None:
     import duckdb
 
     from pipelines.ingestion.landing import land_folder
 
     con = duckdb.connect(str(work / f"{name}.duckdb"))
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     land_folder(con, landing, b"benchmark-key-not-secret-32-bytes!", work / f"{name}.raw")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     rows = con.execute("select count(*) from raw.activity").fetchone()[0]
     con.close()
-    return elapsed, rows
+    print(json.dumps({"elapsed": elapsed, "cpu": cpu, "rows": rows,
+                      "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 def main() -> int:
@@ -102,7 +114,13 @@ def main() -> int:
     parser.add_argument("--events", type=float, default=1e6)
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--professionals", type=int, default=400)
+    parser.add_argument("--land", type=Path, help=argparse.SUPPRESS)  # the child process landing one folder
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--name", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.land:
+        _land_here(args.land, args.work, args.name)
+        return 0
     with tempfile.TemporaryDirectory(prefix="serafin-fhir-") as tmp:
         work = Path(tmp)
         started = time.perf_counter()
@@ -110,15 +128,17 @@ def main() -> int:
         size = (fhir_landing / "fhir" / "evenements.ndjson").stat().st_size
         print(f"written in {time.perf_counter() - started:.1f} s: {int(args.events):,} events, {rows:,} activity rows; "
               f"NDJSON {size / 1e6:,.0f} MB, CSV {(csv_landing / 'activity.csv').stat().st_size / 1e6:,.0f} MB")
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; cpu count {os.cpu_count()}")
         results = {}
         for name, landing in (("csv", csv_landing), ("fhir", fhir_landing), ("bundle", work / "landing-bundle")):
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            elapsed, landed = _land(landing, work, name)
-            results[name] = (elapsed, landed)
-            print(f"{name:>6}: {landed:,} rows in {elapsed:.1f} s = {landed / elapsed:,.0f} rows/s "
-                  f"(peak RSS {max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024):,.0f} MB)")
-        print(f"NDJSON / CSV time: {results['fhir'][0] / results['csv'][0]:.1f} ×; Bundle / CSV time: "
-              f"{results['bundle'][0] / results['csv'][0]:.1f} ×; cpu count {os.cpu_count()}")
+            got = results[name] = _land(landing, work, name)
+            print(f"{name:>6}: {got['rows']:,} rows in {got['elapsed']:.1f} s = {got['rows'] / got['elapsed']:,.0f} "
+                  f"rows/s; CPU {got['cpu']:.1f} s = {got['rows'] / got['cpu']:,.0f} rows per CPU-second; "
+                  f"peak RSS {got['rss']:,.0f} MB", flush=True)
+        for name, label in (("fhir", "NDJSON"), ("bundle", "Bundle")):
+            print(f"{label} / CSV: time {results[name]['elapsed'] / results['csv']['elapsed']:.1f} ×, "
+                  f"CPU {results[name]['cpu'] / results['csv']['cpu']:.1f} ×")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -198,3 +198,57 @@ def test_bundle_entries_are_cut_whatever_the_layout(tmp_path, name):
     con, outcomes = _land(tmp_path, {name: text})
     assert outcomes[name].status == "loaded", outcomes[name].message
     assert [(r[0], r[3]) for r in _activity(con, name)] == [("EV2", 2000), ("EV3", 3000)]
+
+
+def test_an_encounter_type_given_as_one_object(tmp_path):
+    """Some exports give Encounter.type as one CodeableConcept, not an array: its SERAFIN-PH coding is the
+    prestation as with an array, and an event without one is kept as unmapped with its other codes and text."""
+    other = {"coding": [{"system": "http://example.org/actes", "code": "Z9", "display": "Autre"}], "text": "atelier"}
+    con, _ = _land(tmp_path, {"types.ndjson": _lines(
+        _event(1, type={"coding": [{"system": SERAFIN, "code": "2.3.3.1"}]}), _event(2, type=other))})
+    assert con.execute("select event_id, prestation_code from raw.activity where _file = 'fhir/types.ndjson'"
+                       ).fetchall() == [("EV1", "2.3.3.1")]
+    assert con.execute("select event_id, other_type_codes, _line from raw.fhir_unmapped_events "
+                       "where _file = 'fhir/types.ndjson'").fetchall() == [
+        ("EV2", "http://example.org/actes#Z9 Autre | atelier", 2000)]
+
+
+def test_serafin_responses_and_patients_mapped_in_sql(tmp_path):
+    """By hand, over the linkIds of nomenclatures/tddui_serafin_linkids.csv: the items walked in document order (an
+    item, the items under its answers, then its own sub-items); the level from the first answer (an integer, a code,
+    false → 0, a decimal truncated, anything else none); the free-text comment gives no row, an unknown linkId is
+    rejected, a response without `authored` too; a logical subject is the local id pseudonymised; a response to
+    another questionnaire gives nothing. A Patient's INS (typed by a single CodeableConcept) is passed over for its
+    local identifier, stripped."""
+    questionnaire = "https://interop.esante.gouv.fr/ig/fhir/tddui/Questionnaire/tddui-questionnaire-serafin"
+    q1 = {"resourceType": "QuestionnaireResponse", "id": "q1", "questionnaire": questionnaire,
+          "subject": {"reference": "Patient/u1"}, "authored": "2025-02-03T10:00:00+01:00",
+          "item": [{"linkId": "besoin-serafin", "item": [
+              {"linkId": "besoin-fonc-ment", "answer": [
+                  {"valueInteger": 2, "item": [{"linkId": "besoin-douleur", "answer": [{"valueBoolean": False}]}]}]},
+              {"linkId": "besoin-voix", "answer": [{"valueCoding": {"code": "3"}}]},
+              {"linkId": "commentaire-serafin", "answer": [{"valueString": "RAS"}]},
+              {"linkId": "inconnu", "answer": [{"valueBoolean": True}]},
+              {"linkId": "besoin-cardio-vasc", "answer": [{"valueString": "oui"}]}]}]}
+    q2 = {**q1, "id": "q2", "authored": None}
+    q3 = {"resourceType": "QuestionnaireResponse", "id": "q3", "questionnaire": questionnaire,
+          "subject": {"identifier": {"value": "LOC-9"}}, "authored": "2025-02-04",
+          "item": [{"linkId": "besoin-voix", "answer": [{"valueDecimal": 1.5}]}]}
+    q4 = {**q1, "id": "q4", "questionnaire": "https://example.org/Questionnaire/satisfaction"}
+    patient = {"resourceType": "Patient", "id": "u5", "gender": "other", "identifier": [
+        {"type": {"coding": [{"code": "INS-NIR"}]}, "value": "X1"}, {"value": " LOC-5 "}]}
+    con, outcomes = _land(tmp_path, {"qr.ndjson": _lines(q1, q2, q3, q4, patient)})
+    u1 = _pid("LOC-1")
+    assert con.execute("select person_id, assessed_on, need_code, level, source, _line from raw.needs "
+                       "where _file = 'fhir/qr.ndjson' order by _line").fetchall() == [
+        (u1, "2025-02-03", "1.1.1", "2", "esms", 1000), (u1, "2025-02-03", "1.1.3", "0", "esms", 1001),
+        (u1, "2025-02-03", "1.1.4", "3", "esms", 1002), (u1, "2025-02-03", "1.1.5", None, "esms", 1003),
+        (_pid("LOC-9"), "2025-02-04", "1.1.4", "1", "esms", 3000)]
+    assert _rejections(con, "qr.ndjson") == [
+        ("needs", 1000, "linkId", "QuestionnaireResponse/q1", "linkId 'inconnu' is not an item of the SERAFIN "
+         "questionnaire (nomenclatures/tddui_serafin_linkids.csv) (entry 1)"),
+        ("needs", 2000, "authored", "QuestionnaireResponse/q2", "SERAFIN evaluation without its date (authored) "
+         "(entry 2)")]
+    assert con.execute("select person_id, birth_year, sex, _line from raw.persons where _file = 'fhir/qr.ndjson'"
+                       ).fetchall() == [(_pid("LOC-5"), None, "U", 5000)]
+    assert outcomes["qr.ndjson"].rows_read == 5 + 1 + 2

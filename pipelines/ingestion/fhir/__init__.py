@@ -13,13 +13,15 @@ files. They give the rows of the same landing tables as CSV files (data-contract
 | Organization | an establishments row (FINESS, name; its category when it carries an ESMS one); resolves references |
 
 Each changed file is read once (files.py): a Bundle cut into one line per entry (NumPy, a chunk at a time), an
-NDJSON file as it is; DuckDB reads those lines in order and parses each with its JSON reader into a Parquet work
-file. Pass 1 indexes the resources others refer to (Patient, Organization, Practitioner, PractitionerRole, Group,
-Consent) into `raw.fhir_index`, the file's own row file (the pseudonym of a Patient, never its identifier; ids
-and URLs as keyed hashes). Pass 2 maps: the Encounters in DuckDB (encounters.py: the bulk, a year of a large
-ESMS is hundreds of thousands of them), written straight to their row files; the other resources, a few per
-person, in Python (mapper.py). References resolve within the file (`urn:uuid:` fullUrls, `Type/id`) first,
-then across the files of the folder (`Patient/123`) through that index, unchanged files included.
+NDJSON file as it is; DuckDB reads those lines in order and writes every resource but the Encounters to a Parquet
+work file (stage.py). Pass 1 indexes the resources others refer to (Patient, Organization, Practitioner,
+PractitionerRole, Group, Consent) in SQL into `raw.fhir_index`, the file's own row file (indexing.py: the pseudonym
+of a Patient, never its identifier; ids and URLs as keyed hashes, computed by DuckDB with the same HMAC as the CSV
+path: keyed.py). Pass 2 maps in DuckDB the Encounters (encounters.py: the bulk, a year of a large ESMS is hundreds
+of thousands of them), the Patients and the SERAFIN QuestionnaireResponses (people.py), each written straight to
+its row file, every reference resolved once (resolve.py); the few Organizations, CarePlans and Tasks in Python
+(mapper.py). References resolve within the file (`urn:uuid:` fullUrls, `Type/id`) first, then across the files of
+the folder (`Patient/123`) through that index, unchanged files included.
 
 Kept for the user, never dropped: an event whose type has no SERAFIN-PH coding goes to
 `raw.fhir_unmapped_events` (audit.unmapped_events) with its other type codes; an unresolved reference, a
@@ -45,18 +47,21 @@ from pipelines.ingestion.fhir.elements import (
     FhirProblem,
     Index,
     esms_category_codes,
-    index_entry,
     linkid_table,
     local_identifier,
     organisation_finess,
     ref_keys,
     scrub,
 )
-from pipelines.ingestion.fhir.encounters import SQL_TABLES, load_encounters, map_encounters
+from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, load_encounters
 from pipelines.ingestion.fhir.files import Staged, is_fhir_file, layout, resources, slow_path, split_bundle, stage
+from pipelines.ingestion.fhir.indexing import index_rows
+from pipelines.ingestion.fhir.keyed import installed
 from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
-from pipelines.ingestion.fhir.resolve import Resolved
-from pipelines.ingestion.fhir.stage import kind_counts_sql
+from pipelines.ingestion.fhir.people import PEOPLE_TABLES
+from pipelines.ingestion.fhir.stage import kind_counts_sql, write_objects
+
+SQL_TABLES = (*ENCOUNTER_TABLES, *PEOPLE_TABLES)  # the row files the DuckDB mapping writes itself
 
 __all__ = [
     "EXTENSIONS",
@@ -76,7 +81,6 @@ __all__ = [
     "Mapper",
     "Staged",
     "esms_category_codes",
-    "index_entry",
     "index_file",
     "is_fhir_file",
     "layout",
@@ -93,38 +97,76 @@ __all__ = [
 
 
 def index_file(con, path: Path, key: bytes, workdir: Path, name: str) -> tuple[Staged, list[tuple]]:
-    """Pass 1 over one file: it is staged (read once), and its index rows computed (FhirProblem, OSError or
-    EOFError: the file cannot be read, it is rejected whole)."""
+    """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql), and its index rows
+    computed in DuckDB (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole)."""
     import duckdb
 
     staged = stage(con, path, workdir, name)
     try:
-        rows = [item for entry in resources(con, staged, INDEXED) if (item := index_entry(entry, key))]
+        write_objects(con, staged)
     except duckdb.InvalidInputException:  # a line that is not JSON: the file is read line by line
         slow_path(con, staged)
-        rows = [item for entry in resources(con, staged, INDEXED) if (item := index_entry(entry, key))]
-    return staged, rows
+        write_objects(con, staged)
+    with installed(con, key):
+        return staged, index_rows(con, staged)
 
 
 def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, Path]) -> tuple[Mapped, dict]:
-    """Pass 2 over one staged file: its Encounters to the row files `targets` (activity, stays,
-    fhir_unmapped_events: SQL_TABLES), its other resources through `mapper` (whose emit writes their rows);
-    returns what the mapper kept (rejections, counts) and the rows written per SQL table."""
+    """Pass 2 over one staged file: its Encounters, Patients and QuestionnaireResponses in DuckDB to the row files
+    `targets` (SQL_TABLES), its few other resources through `mapper` (whose emit writes their rows); returns what
+    the mapper kept (rejections, counts, with those of the SQL mapping) and the rows written per SQL table."""
     enc = load_encounters(con, staged)  # first: a line the JSON reader cannot type sends the file the slow way
-    full_urls: dict[int, str | None] = {}
-    for kind, count in con.execute(kind_counts_sql(staged, HANDLED)).fetchall():  # Groups, Practitioners...
-        if kind:
-            mapper.out.resources[kind] = mapper.out.resources.get(kind, 0) + count
-    for entry in resources(con, staged, HANDLED, invalid=True):
-        if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
-            full_urls[entry.number] = entry.full_url
-        mapper.map(entry)
-    out = mapper.finish(full_urls)
-    sql = map_encounters(con, enc, Resolved(mapper.key, mapper.index), rel, targets)
-    out.rejections.extend(sql["rejections"])
-    if sql["encounters"]:
-        out.resources["Encounter"] = out.resources.get("Encounter", 0) + sql["encounters"]
-    for table, rows in sql["rows"].items():
+    tag = f"fhir_{abs(hash(str(staged.objects))) % 10**9}"
+    try:
+        full_urls: dict[int, str | None] = {}
+        for kind, count in con.execute(kind_counts_sql(staged, HANDLED)).fetchall():  # Patients, Groups...
+            if kind:
+                mapper.out.resources[kind] = mapper.out.resources.get(kind, 0) + count
+        for entry in resources(con, staged, HANDLED):
+            if entry.full_url and entry.resource and entry.resource.get("resourceType") == "CarePlan":
+                full_urls[entry.number] = entry.full_url
+            mapper.map(entry)
+        out = mapper.finish(full_urls)
+        with installed(con, mapper.key):
+            rows, rejections, encounters = _map_sql(con, staged, (enc, tag), mapper, rel, targets)
+    finally:
+        staged.objects.with_name(staged.objects.name.replace(".objects.", ".encounters.")).unlink(missing_ok=True)
+    out.rejections.extend(rejections)
+    if encounters:
+        out.resources["Encounter"] = out.resources.get("Encounter", 0) + encounters
+    for table, count in rows.items():
         if table in out.rows:
-            out.rows[table] += rows
-    return out, sql["rows"]
+            out.rows[table] += count
+    return out, rows
+
+
+def _map_sql(con, staged: Staged, enc_tag: tuple[str, str], mapper: Mapper, rel: str, targets: dict[str, Path]):
+    """The SQL mappings of a file (encounters.py, people.py), the references they use resolved once (resolve.py)."""
+    from pipelines.ingestion.fhir import people
+    from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, empty, map_encounters, sources
+    from pipelines.ingestion.fhir.resolve import Resolved, _table
+
+    enc, tag = enc_tag
+    resolved = Resolved(mapper.key, mapper.index)
+    responses = people.responses_sql(staged)
+    found = sources(enc)
+    try:
+        resolved.prepare(con, tag, [found["references"], f"select subject_ref as ref from ({responses})"],
+                         [found["logical"], f"select subject_ident as identifier from ({responses}) "
+                                            "where subject_ref is null"], [found["idents"]])
+        _table(con, f"{tag}_linkids", {"link_id": "varchar", "need_code": "varchar"},
+               [list(mapper.link_ids), list(mapper.link_ids.values())])
+        encounters = con.execute(f"select count(*) from {enc}").fetchone()[0]
+        if encounters:
+            sql = map_encounters(con, enc, tag, rel, targets, staged.objects.with_suffix(""))
+        else:
+            sql = {"rows": {t: empty(con, t, targets[t]) for t in ENCOUNTER_TABLES}, "rejections": []}
+        rows, rejections = sql["rows"], list(sql["rejections"])
+        rows["persons"], more = people.map_patients(con, staged, rel, targets["persons"])
+        rejections += more
+        rows["needs"], more = people.map_responses(con, staged, tag, rel, targets["needs"])
+        rejections += more
+        return rows, rejections, encounters
+    finally:
+        resolved.release(con, tag)
+        con.execute(f"drop table if exists {tag}_linkids")

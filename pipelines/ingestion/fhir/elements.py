@@ -10,7 +10,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from pipelines.ingestion.pseudonym import pseudonymise, pseudonymise_professional
+from pipelines.ingestion.pseudonym import pseudonymise
 
 FOLDER = "fhir"
 SOURCE = "fhir"  # raw.ingested_files.source_table of a FHIR file
@@ -166,7 +166,7 @@ def esms_category_codes() -> set[str]:
         return {row["category_code"] for row in csv.DictReader(handle)}
 
 
-# ---------------------------------------------------------------- pass 1: the index
+# ---------------------------------------------------------------- the index (its rows: indexing.py, in SQL)
 
 @functools.lru_cache(maxsize=250_000)  # a file refers to the same persons, professionals and ESMS again and again
 def ref_keys(reference: str, key: bytes) -> tuple[str, ...]:
@@ -178,35 +178,6 @@ def ref_keys(reference: str, key: bytes) -> tuple[str, ...]:
     if match:
         keys.append(pseudonymise(key, f"id {match.group(1)}/{match.group(2)}"))
     return tuple(keys)
-
-
-def index_entry(entry: Entry, key: bytes) -> tuple | None:
-    """(resource_type, id key, fullUrl key, value) of a resource others refer to, None for the others; ids and
-    URLs as keyed hashes (ref_keys), a Patient's value its pseudonym, a Group's its members' keys."""
-    resource = entry.resource
-    if not isinstance(resource, dict):
-        return None
-    kind = resource.get("resourceType")
-    value: str | None
-    if kind == "Patient":
-        local = local_identifier(resource)
-        value = pseudonymise(key, local) if local else None
-    elif kind == "Organization":
-        value = organisation_finess(resource)
-    elif kind == "Practitioner":  # pseudonymised as a CSV file's intervenant, so that both meet
-        value = pseudonymise_professional(key, str(_identifier(resource) or resource.get("id")))
-    elif kind == "PractitionerRole":
-        value = "ref:" + ",".join(ref_keys(str((resource.get("practitioner") or {}).get("reference") or ""), key))
-    elif kind == "Group":
-        value = "|".join(",".join(ref_keys(str((m.get("entity") or {}).get("reference") or ""), key))
-                         for m in resource.get("member") or [])
-    elif kind == "Consent":
-        value = f"{resource.get('status') or ''}|{_date(resource.get('dateTime')) or ''}"
-    else:
-        return None
-    rid = resource.get("id")
-    return (kind, pseudonymise(key, f"id {kind}/{rid}") if rid else None,
-            pseudonymise(key, "url " + entry.full_url) if entry.full_url else None, value)
 
 
 @dataclass
@@ -240,5 +211,3 @@ class Index:
                     return level[k]
         return None
 
-
-# ---------------------------------------------------------------- pass 2: the rows

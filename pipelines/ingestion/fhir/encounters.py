@@ -1,8 +1,9 @@
 """The Encounters of a staged FHIR file mapped in DuckDB: événements to activity rows (or unmapped events), séjours to
-stays, each failed rule to a rejection, with the same rules as the Python mapping of the other resources
-(mapper.py) and the same wording. What needs the key or the index is computed in Python once per distinct value
-(`Resolved`): each reference a file uses (Patient, Group members, Practitioner through a PractitionerRole,
-Organization), each logical Patient identifier, each usager part of an identifier; the rows never go through Python.
+stays, each failed rule to a rejection, with the same wording as the other mappings (people.py, mapper.py). What
+needs the key or the index is resolved once per distinct value (resolve.py, in SQL with the keyed hashes of
+keyed.py): each reference a file uses (Patient, Group members, Practitioner through a PractitionerRole,
+Organization), each logical Patient identifier, each usager part of an identifier; the rows never go through Python,
+and go through Parquet work files rather than memory (`work_file`).
 
 A row's line is its entry (or NDJSON line) × 1000 + its rank among that resource's rows of the table: for an
 événement, (person position − 1) × professionals + professional position − 1, the persons in the Group's order and
@@ -10,13 +11,14 @@ the professionals in the participants' order."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
-from pipelines.ingestion.fhir.stage import _lit, encounters_sql
+from pipelines.ingestion.fhir.stage import CODEABLE, _lit, encounters_sql
 from pipelines.ingestion.schema import TABLES
 
-SQL_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes itself
+ENCOUNTER_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes
 WHEN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?)(Z|[+-][0-9]{2}:[0-9]{2})?$"
 
 
@@ -25,36 +27,37 @@ def _case(column: str, mapping: dict[str, str], otherwise: str = "null") -> str:
     return f"case {column} {whens} else {otherwise} end"
 
 
+# Encounter.type as the guide gives it (an array of CodeableConcepts) or as a single one (some exports)
+TYPES = ("json_transform(case json_type(enc.type) when 'OBJECT' then '[' || enc.type || ']' else enc.type end, "
+         + _lit(json.dumps([CODEABLE])) + ")")
 _OTHERS = ("array_to_string(list_transform(codings, c -> coalesce(c.system, '') || '#' || coalesce(c.code, '') "
            "|| case when coalesce(c.display, '') <> '' then ' ' || c.display else '' end), ' | ')")
 # flat columns but the participants (materialised once, scanned by each step after)
 ENCOUNTERS = f"""
     select * exclude (codings, texts),
-        trim(list_filter(codings, c -> contains(lower(coalesce(c.system, '')), 'serafin')
-                                       and coalesce(c.code, '') <> '')[1].code) as serafin,
-        nullif(array_to_string(list_filter([nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')],
-                                           x -> x is not null), ' | '), '') as other_type_codes
+        -- the other codes: only an event without SERAFIN-PH coding needs them (CASE evaluates them for it alone)
+        case when serafin is null then nullif(array_to_string(list_filter(
+            [nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')], x -> x is not null), ' | '), '')
+        end as other_type_codes
+    from (select *, trim(list_filter(codings, c -> c.system ilike '%serafin%' and c.code <> '')[1].code) as serafin
     from (select n, sub, enc.id as rid,
         case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
         coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
         nullif(enc.period.start, '') as start, enc.period."end" as finish, enc.status, enc.class.code as class_code,
-        flatten(list_transform(coalesce(enc.type, []), c -> coalesce(c.coding, []))) as codings,
-        list_filter(list_transform(coalesce(enc.type, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
+        flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
+        list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
-        list_filter(list_transform(enc.participant, p -> p.individual.reference), r -> coalesce(r, '') <> '')
-            as participants,
-        case when len(list_filter(list_transform(enc.participant, p -> p.individual.reference),
-                                  r -> coalesce(r, '') <> '')) = 1
-             then list_filter(list_transform(enc.participant, p -> p.individual.reference),
-                              r -> coalesce(r, '') <> '')[1] end as single_participant,
+        participants, case when len(participants) = 1 then participants[1] end as single_participant,
         nullif(enc.serviceProvider.reference, '') as provider_ref,
         nullif(enc.serviceProvider.identifier.value, '') as provider_ident,
         enc.length.value as length_value, coalesce(nullif(enc.length.unit, ''), nullif(enc.length.code, ''), 'min')
             as length_unit,
         list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
             as outside
-    from ({{entries}}))"""
+    from (select *, {TYPES} as types, list_filter(list_transform(enc.participant, p -> p.individual.reference),
+                                                  r -> coalesce(r, '') <> '') as participants
+          from ({{entries}}))))"""
 
 
 def _when(column: str) -> str:
@@ -62,46 +65,54 @@ def _when(column: str) -> str:
             f"then regexp_extract(trim({column}), {_lit(WHEN)}, 1) else {column} end")
 
 
+def work_file(con, sql: str, path: Path) -> str:
+    """The rows of `sql` written to the Parquet work file `path` (streamed, so that a million Encounters never sit
+    in memory), and the relation that reads them back, in order."""
+    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order true)")
+    return f"read_parquet({_lit(str(path))})"
+
+
 def load_encounters(con, staged) -> str:
-    """The Encounters of a staged file into a temp table (its name returned); a line the JSON reader cannot type
-    makes the file go the slow way first (stage.materialise; FhirProblem for a Bundle: it is not valid)."""
+    """The Encounters of a staged file into a Parquet work file (the relation reading it returned); a line the JSON
+    reader cannot type makes the file go the slow way first (stage.materialise; FhirProblem for a Bundle: it is
+    not valid)."""
     import duckdb
 
     from pipelines.ingestion.fhir.elements import FhirProblem
     from pipelines.ingestion.fhir.stage import materialise
 
-    enc = f"fhir_{abs(hash(str(staged.parquet))) % 10**9}_enc"
+    path = staged.objects.with_name(staged.objects.name.replace(".objects.", ".encounters."))
     try:
-        con.execute(f"create or replace temp table {enc} as {ENCOUNTERS.replace('{entries}', encounters_sql(staged))}")
+        return work_file(con, ENCOUNTERS.replace('{entries}', encounters_sql(staged)), path)
     except duckdb.InvalidInputException as exc:
         if staged.bundle or not staged.fast:
             raise FhirProblem(f"not valid JSON ({str(exc).splitlines()[0]})") from exc
         materialise(con, staged)
-        con.execute(f"create or replace temp table {enc} as {ENCOUNTERS.replace('{entries}', encounters_sql(staged))}")
-    return enc
+        return work_file(con, ENCOUNTERS.replace('{entries}', encounters_sql(staged)), path)
 
 
-def map_encounters(con, enc: str, resolved, rel: str, targets: dict[str, Path]) -> dict:
-    """The Encounters of the temp table `enc` (load_encounters) → the row files `targets` (activity, stays,
-    fhir_unmapped_events) and the rejections; returns {"rows": {table: n}, "rejections": [(table, line, column,
-    value, reason)], "encounters": n}."""
-    tag = enc.removesuffix("_enc")
-    ev = f"{tag}_ev"
+def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path) -> dict:
+    """The Encounters `enc` (load_encounters) → the row files `targets` (activity, stays, fhir_unmapped_events),
+    the tables of resolve.Resolved.prepare in place under `tag`, work files beside `work`; returns {"rows": {table:
+    n}, "rejections": [(table, line, column, value, reason)]}."""
     try:
-        count = con.execute(f"select count(*) from {enc}").fetchone()[0]
-        if not count:
-            return {"rows": {t: _empty(con, t, targets[t]) for t in SQL_TABLES}, "rejections": [], "encounters": 0}
-        resolved.prepare(con, enc, tag)
-        con.execute(f"create or replace temp table {ev} as {_resolved_sql(enc, tag)}")
+        ev = work_file(con, _resolved_sql(enc, tag), work.with_suffix(".events.parquet"))
         rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
-        rejections = con.execute(_rejections_sql(ev, tag)).fetchall()
-        return {"rows": rows, "rejections": rejections, "encounters": count}
+        return {"rows": rows, "rejections": con.execute(_rejections_sql(ev, tag)).fetchall()}
     finally:
-        for table in (enc, ev, f"{tag}_over"):
-            con.execute(f"drop table if exists {table}")
-        resolved.release(con, tag)
+        con.execute(f"drop table if exists {tag}_over")
+        work.with_suffix(".events.parquet").unlink(missing_ok=True)
+
+
+def sources(enc: str) -> dict[str, str]:
+    """The references, logical identifiers and identifiers to scrub the Encounters of `enc` use (for
+    resolve.Resolved.prepare)."""
+    return {"references": f"select subject_ref as ref from {enc} union all select provider_ref from {enc} "
+                          f"union all select unnest(participants) from {enc}",
+            "logical": f"select subject_ident::varchar as identifier from {enc} where subject_ref is null",
+            "idents": f"select ident from {enc}"}
 
 
 def step_sql(alias: str, tag: str) -> str:
@@ -169,42 +180,41 @@ def _activity_columns() -> str:
     return ", ".join(f"{values.get(c, 'cast(null as varchar)')} as {c}" for c in TABLES["activity"].column_names)
 
 
-def _activity_rows(ev: str) -> str:
-    """The événements that give rows, one row per person (NULL: no subject) × professional (NULL: none), ranked."""
+def _activity_rows(ev: str, over: bool = False) -> str:
+    """The événements that give rows, one row per person (NULL: no subject) × professional (NULL: none), ranked (the
+    rank of an entry of an NDJSON line holding a Bundle follows the rows of the entries before it), streamed from
+    `ev`; only the events that give more than LINE_FACTOR rows when `over`."""
     persons = ("case when not has_subject then [null] when is_group then list_filter(members, m -> m is not null) "
                "else [person] end")
+    gives = ("not is_stay and start is not null and finess is not null and serafin is not null "
+             "and (not has_subject or is_group or person is not null) and not bad_participant")
+    size = f"len({persons}) * greatest(len(professionals), 1)"
     offset = ("coalesce(sum(len_rows) over (partition by n order by sub rows between unbounded preceding and "
               "1 preceding), 0)")
     return f"""
-        with ok as (
-            select n, sub, descr, scrubbed, finess, serafin, start, finish, length_value, length_unit, class_code,
-                   status_mapped, outside, unnest(list_transform({persons}, (v, i) -> {{'v': v, 'i': i}})) as px,
+        with offsets as (
+            select n, sub, {offset} as shift from (select n, sub, {size} as len_rows from {ev} where sub > 0 and {gives})
+        ),
+        ok as (
+            select e.n, e.sub, descr, scrubbed, finess, serafin, start, finish, length_value, length_unit, class_code,
+                   status_mapped, outside, {persons} as persons,
                    case when len(professionals) = 0 then [null] else professionals end as pros,
-                   greatest(len(professionals), 1) as n_pros
-            from {ev}
-            where not is_stay and start is not null and finess is not null and serafin is not null
-                and (not has_subject or is_group or person is not null) and not bad_participant
-        ),
-        ranked as (
-            select * exclude (px, ox, pros), px.v as person_id, ox.v as professional, (px.i - 1) * n_pros + ox.i - 1 as rank_in_event
-            from (select *, unnest(list_transform(pros, (v, i) -> {{'v': v, 'i': i}})) as ox from ok)
-        ),
-        sized as (select n, sub, count(*) as len_rows from ranked where sub > 0 group by n, sub),
-        offsets as (select n, sub, {offset} as offset from sized)
-        select r.*, r.rank_in_event + coalesce(o.offset, 0) as rank
-        from ranked as r left join offsets as o on o.n = r.n and o.sub = r.sub"""
+                   greatest(len(professionals), 1) as n_pros, coalesce(o.shift, 0) as shift
+            from {ev} as e left join offsets as o on o.n = e.n and o.sub = e.sub
+            where {gives}{f' and coalesce(o.shift, 0) + {size} > {LINE_FACTOR}' if over else ''}
+        )
+        select * exclude (px, ox, pros, persons), px.v as person_id, ox.v as professional,
+            (px.i - 1) * n_pros + ox.i - 1 + shift as rank
+        from (select *, unnest(list_transform(pros, (v, i) -> {{'v': v, 'i': i}})) as ox
+              from (select *, unnest(list_transform(persons, (v, i) -> {{'v': v, 'i': i}})) as px from ok))"""
 
 
 def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
-    con.execute(f"create or replace temp table {tag}_act as {_activity_rows(ev)}")
-    try:
-        return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
-                           f"as _line from {tag}_act where rank < {LINE_FACTOR}) "
-                           f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
-    finally:
-        con.execute(f"create or replace temp table {tag}_over as select n, descr from {tag}_act "
-                    f"where rank >= {LINE_FACTOR}")
-        con.execute(f"drop table if exists {tag}_act")
+    con.execute(f"create or replace temp table {tag}_over as select n, descr from ({_activity_rows(ev, True)}) "
+                f"where rank >= {LINE_FACTOR}")
+    return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
+                       f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR}) "
+                       f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
 
 
 def _write_stays(con, ev: str, rel: str, target: Path) -> int:
@@ -256,7 +266,7 @@ def _rejections_sql(ev: str, tag: str) -> str:
     ])
 
 
-def _empty(con, table: str, target: Path) -> int:
+def empty(con, table: str, target: Path) -> int:
     columns = list(TABLES[table].column_names) if table in TABLES else [
         "event_id", "finess_et", "status", "started_at", "other_type_codes"]
     select = ", ".join(f"cast(null as varchar) as {c}" for c in [*columns, "_file"])

@@ -80,7 +80,7 @@ def split_bundle(source, out) -> int:
             chunk += more
         data = np.frombuffer(chunk, dtype=np.uint8)
         quotes = np.flatnonzero(data == 34)
-        escaped = quotes[(quotes > 0) & (data[np.maximum(quotes - 1, 0)] == 92)]
+        escaped = quotes[(quotes > 0) & (data[np.maximum(quotes - 1, 0)] == 92)] if b"\\" in chunk else ()
         if len(escaped):
             quotes = np.setdiff1d(quotes, [q for q in escaped if _odd_backslashes(data, q)], assume_unique=True)
         marks = np.flatnonzero((data == 123) | (data == 125) | (data == 91) | (data == 93))
@@ -105,12 +105,13 @@ def split_bundle(source, out) -> int:
                 count, pending, ends = count + 1, b"", ends[1:]
             elif pending:
                 pending += text[start_at:stop]
-            for index, begin in enumerate(starts):
-                if index < len(ends):
-                    out.write(text[begin:ends[index] + 1] + b"\n")
-                    count += 1
-                else:
-                    pending = text[begin:stop]
+            whole = min(len(starts), len(ends))  # the entries begun and ended in this chunk, written at once
+            if whole:
+                out.write(b"\n".join([text[b:e + 1] for b, e in zip(starts[:whole].tolist(), ends[:whole].tolist())])
+                          + b"\n")
+                count += whole
+            if len(starts) > whole:
+                pending = text[int(starts[whole]):stop]
         in_string = bool((len(quotes) + in_string) % 2)
         depth = int(level[-1]) if len(level) else depth
     if first is None or not done or depth != 0 or in_string:
@@ -154,6 +155,7 @@ class Staged:
     bundle: bool           # the lines are Bundle entries ({fullUrl, resource})
     lines: Path
     parquet: Path
+    objects: Path          # every entry but the file's own Encounters (stage.objects_sql), written in pass 1
     fast: bool = True
 
 
@@ -182,7 +184,7 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
             import orjson
 
             lines.write_bytes(orjson.dumps(resource) + b"\n")
-    staged = Staged(path, kind, bundle, lines, workdir / f"{name}.parquet")
+    staged = Staged(path, kind, bundle, lines, workdir / f"{name}.parquet", workdir / f"{name}.objects.parquet")
     if not bundle and has_blank_lines(lines):
         slow_path(con, staged)
     return staged
@@ -221,41 +223,23 @@ def _utf8_copy(source: Path, target: Path) -> None:
             out.write(line)
 
 
-def resources(con, staged: Staged, kinds: set[str] | None = None, invalid: bool = False) -> Iterator[Entry]:
-    """The resources of a staged file the Python mapping reads (every one but the Encounters, mapped in SQL; only
-    `kinds` when given), lines that are not JSON or not objects as entries with a problem, in file order."""
+def resources(con, staged: Staged, kinds: set[str]) -> Iterator[Entry]:
+    """The resources of a staged file the Python mapping reads (those of `kinds`), the entries without a
+    resourceType and the lines that are not JSON objects (as entries with a problem), in file order."""
     from pipelines.ingestion.fhir.stage import python_rows_sql
 
     cursor = con.cursor()
     try:
-        cursor.execute(python_rows_sql(staged, kinds, invalid))
+        cursor.execute(python_rows_sql(staged, kinds))
         while batch := cursor.fetchmany(10_000):
             for number, full_url, raw, problem in batch:
                 if problem:
                     yield Entry(number, None, None, _why(problem, raw))
                     continue
                 item = _loads(raw) if raw is not None else None
-                if isinstance(item, dict) and item.get("resourceType") == "Encounter":
-                    continue  # mapped in SQL (encounters.py)
-                if isinstance(item, dict) and item.get("resourceType") == "Bundle" and not staged.bundle:
-                    # an NDJSON line holding a Bundle: its entries (all of them in pass 2, counted by the mapper)
-                    yield from _bundle_line(number, item, None if invalid else kinds)
-                    continue
-                yield Entry(number, full_url, item if isinstance(item, dict) else None,
-                            "" if isinstance(item, dict) or staged.bundle else
-                            f"line {number} is not a JSON object")
+                yield Entry(number, full_url, item if isinstance(item, dict) else None)
     finally:
         cursor.close()
-
-
-def _bundle_line(number: int, bundle: dict, kinds: set[str] | None) -> Iterator[Entry]:
-    """The entries of a Bundle written on one NDJSON line, all numbered as the line (its Encounters: SQL)."""
-    for entry in bundle.get("entry") or []:
-        resource = (entry or {}).get("resource")
-        kind = resource.get("resourceType") if isinstance(resource, dict) else None
-        if kind == "Encounter" or (kinds is not None and kind not in kinds):
-            continue
-        yield Entry(number, (entry or {}).get("fullUrl"), resource)
 
 
 def _why(problem: str, raw: str | None) -> str:

@@ -1,7 +1,7 @@
-"""The Python mapping of a FHIR file's resources other than the Encounters (mapped in DuckDB: encounters.py):
-Patients → persons, Organizations → establishments, SERAFIN QuestionnaireResponses → needs, CarePlans (with their
-Tasks and Consent) → plans; a resource without resourceType, or a line that is not JSON, is rejected. Their volume is
-per person or per establishment, not per event."""
+"""The Python mapping of the few resources of a FHIR file not mapped in DuckDB (Encounters: encounters.py; Patients
+and QuestionnaireResponses: people.py): Organizations → establishments, CarePlans (with their Tasks and Consent) →
+plans; a resource without resourceType, or a line that is not JSON, is rejected. Their volume is per plan or per
+establishment, not per event."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pipelines.ingestion.fhir.elements import (
     FINESS_PREFIX,
     LINE_FACTOR,
-    SEX,
     SOURCE,
     TARGETS,
     Entry,
@@ -26,7 +25,7 @@ from pipelines.ingestion.fhir.elements import (
 from pipelines.ingestion.pseudonym import pseudonymise
 
 # the resource types the Python mapping reads in pass 2 (a method `_<type>` each); the others are only counted
-HANDLED = {"Patient", "Organization", "QuestionnaireResponse", "CarePlan", "Task"}
+HANDLED = {"Organization", "CarePlan", "Task"}
 
 
 @dataclass
@@ -112,16 +111,6 @@ class Mapper:
         if handler:
             handler(entry, resource)
 
-    def _patient(self, entry: Entry, patient: dict) -> None:
-        local = local_identifier(patient)
-        if not local:
-            self.reject("persons", entry, "identifier", patient,
-                        "Patient without a local identifier (INS and NIR are never used as person ids)")
-            return
-        self.row("persons", entry, person_id=pseudonymise(self.key, local),
-                 birth_year=(str(patient["birthDate"])[:4] if patient.get("birthDate") else None),
-                 sex=SEX.get(str(patient.get("gender") or ""), None))
-
     def _organization(self, entry: Entry, organization: dict) -> None:
         """An Organization with a FINESS declares an establishment: always an establishments row (FINESS, name,
         department from the address), with its category when a coding of `type` is an ESMS category (else none:
@@ -135,38 +124,6 @@ class Mapper:
         postcode = str(address.get("postalCode") or "")
         self.row("establishments", entry, finess_et=finess, name=organization.get("name"), category=category,
                  department=(postcode[:3] if postcode[:2] == "97" else postcode[:2]) or None)
-
-    def _questionnaireresponse(self, entry: Entry, response: dict) -> None:
-        if "serafin" not in str(response.get("questionnaire") or "").lower():
-            return
-        if not response.get("authored"):
-            self.reject("needs", entry, "authored", response, "SERAFIN evaluation without its date (authored)")
-            return
-        resolved, person = self.person(response.get("subject"))
-        if not resolved:
-            self.reject("needs", entry, "subject", response, "subject: no Patient with this reference in the files")
-            return
-
-        def walk(items):
-            for item in items or []:
-                answers = item.get("answer") or []
-                if answers:
-                    link = str(item.get("linkId") or "")
-                    code = self.link_ids.get(link)
-                    if code == "":  # the evaluation's free-text comment: not a need
-                        pass
-                    elif code is None:
-                        self.reject("needs", entry, "linkId", response,
-                                    f"linkId {link!r} is not an item of the SERAFIN questionnaire "
-                                    "(nomenclatures/tddui_serafin_linkids.csv)")
-                    else:
-                        self.row("needs", entry, person_id=person, assessed_on=_date(response["authored"]),
-                                 need_code=code, level=_level(answers[0]), source="esms")
-                    for answer in answers:
-                        walk(answer.get("item"))
-                walk(item.get("item"))
-
-        walk(response.get("item"))
 
     def _careplan(self, entry: Entry, plan: dict) -> None:
         self.out.care_plans.append((entry, plan))
@@ -208,17 +165,3 @@ class Mapper:
             for code in list(dict.fromkeys(codes)) or [None]:  # no code: validation says prestation_code is missing
                 self.row("plans", entry, prestation_code=code, **common)
         return self.out
-
-
-def _level(answer: dict) -> str | None:
-    """The level of an answered need item: an integer or coded 0–3 as such; any other answer marks the need
-    as present, at the default level (1)."""
-    for key in ("valueInteger", "valueDecimal"):
-        if key in answer and answer[key] is not None and 0 <= float(answer[key]) <= 3:
-            return str(int(float(answer[key])))
-    coding = answer.get("valueCoding") or {}
-    if str(coding.get("code") or "") in {"0", "1", "2", "3"}:
-        return str(coding["code"])
-    if answer.get("valueBoolean") is False:
-        return "0"
-    return None

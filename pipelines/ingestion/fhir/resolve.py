@@ -1,80 +1,93 @@
-"""What the SQL mapping of the Encounters (encounters.py) needs from the key and the index, computed once per distinct
-value a file uses and handed to DuckDB as small tables (`<tag>_refs`, `_logical`, `_scrub`, `_nir`): each reference
-resolved as the Python mapping resolves it (this file's resources first, then every FHIR file's, by keyed hash), each
-logical Patient identifier's pseudonym, each usager part of an identifier's pseudonym, each NIR-shaped number's."""
+"""What the SQL mappings (encounters.py, people.py) need from the key and the index, computed in DuckDB once per
+distinct value a file uses, as small temp tables: `<tag>_refs` (each reference resolved as `Index.resolve` resolves
+it: this file's resources first, then every FHIR file's, by keyed hash; a PractitionerRole read through its
+Practitioner, a Group's members in order), `_logical` (each logical Patient identifier's pseudonym), `_scrub` (each
+usager part of an identifier's pseudonym) and `_nir` (each NIR-shaped number's, in Python: rare). The keyed hashes
+are those of keyed.py, which must be installed on the connection."""
 
 from __future__ import annotations
 
-from pipelines.ingestion.fhir.elements import LOCAL_ID_IN_SQL, NIR_SQL, Index, local_identifier, scrub_nir
-from pipelines.ingestion.pseudonym import pseudonymise
+from pipelines.ingestion.fhir.elements import LOCAL_ID_IN_SQL, NIR_SQL, Index, scrub_nir
+from pipelines.ingestion.fhir.indexing import local_identifier_sql, ref_keys_sql
+from pipelines.ingestion.fhir.stage import _lit
 
-TABLES = ("refs", "logical", "scrub", "nir")
+TABLES = ("index", "refs", "logical", "scrub", "nir")
+
+
+def _first_hit(source: str, by: str, tag: str) -> str:
+    """The first of each row's keys (a `keys` list, by `by`) found in the index: this file's level first, then the
+    others'; within a level, in the keys' order (elements.Index.resolve_keys)."""
+    return f"""select {by}, min_by(i.kind, [i.level, x.p]) as kind, min_by(i.value, [i.level, x.p]) as value
+        from (select {by}, unnest(list_transform(keys, (k, p) -> {{'k': k, 'p': p}})) as x from {source}) as s
+        join {tag}_index as i on i.k = s.x.k group by {by}"""
 
 
 class Resolved:
     def __init__(self, key: bytes, index: Index):
         self.key, self.index = key, index
 
-    def reference(self, ref: str) -> dict:
-        """A reference as the Python mapping reads it: the Patient's pseudonym, the Organization's FINESS, the
-        Practitioner's id (directly or through a PractitionerRole), or a Group's members (None: not found)."""
-        found = self.index.resolve(ref)
-        kind, value = found if found else (None, None)
-        row = {"ref": ref, "patient": value if kind == "Patient" and value else None,
-               "organization": value if kind == "Organization" and value else None,
-               "professional": None, "is_group": kind == "Group", "members": None}
-        if kind == "PractitionerRole" and value and value.startswith("ref:"):
-            practitioner = self.index.resolve_keys(value[4:].split(","))
-            kind, value = practitioner if practitioner else (None, None)
-        if kind == "Practitioner":
-            row["professional"] = value
-        if row["is_group"]:
-            members = []
-            for member in (m for m in (value or "").split("|") if m):
-                hit = self.index.resolve_keys(member.split(","))
-                members.append(hit[1] if hit and hit[0] == "Patient" and hit[1] else None)
-            row["members"] = members
-        return row
+    def _index_table(self, con, tag: str) -> None:
+        """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: every
+        file's)."""
+        keys, kinds, values, levels = [], [], [], []
+        for level, entries in enumerate((self.index.local, self.index.others)):
+            if entries:
+                keys += entries.keys()
+                found_kinds, found_values = zip(*entries.values(), strict=True)
+                kinds += found_kinds
+                values += found_values
+                levels += [level] * len(entries)
+        _table(con, f"{tag}_index", {"k": "varchar", "kind": "varchar", "value": "varchar", "level": "integer"},
+               [keys, kinds, values, levels])
 
-    def logical(self, text: str) -> str | None:
-        """The pseudonym a logical reference (Reference.identifier, as JSON) gives, None for an INS, a NIR or none."""
-        import orjson
-
-        try:
-            identifier = orjson.loads(text)
-        except ValueError:
-            return None
-        if not isinstance(identifier, dict) or not identifier.get("value"):
-            return None
-        local = local_identifier({"identifier": [identifier]})
-        return pseudonymise(self.key, local) if local else None
-
-    def prepare(self, con, enc: str, tag: str) -> None:
-        """The tables `<tag>_refs`, `_logical`, `_scrub` and `_nir` for the Encounters of the temp table `enc`."""
-        refs = [r[0] for r in con.execute(
-            f"select distinct ref from (select subject_ref as ref from {enc} union all select provider_ref from {enc} "
-            f"union all select unnest(participants) from {enc}) where ref is not null").fetchall()]
-        rows = [self.reference(ref) for ref in refs]
-        columns = {"ref": "varchar", "patient": "varchar", "organization": "varchar", "professional": "varchar",
-                   "is_group": "boolean", "members": "varchar[]"}
-        _table(con, f"{tag}_refs", columns, [[row[c] for row in rows] for c in columns])
-        logical = [r[0] for r in con.execute(f"select distinct subject_ident::varchar from {enc} "
-                                             "where subject_ref is null and subject_ident is not null").fetchall()]
-        _table(con, f"{tag}_logical", {"identifier": "varchar", "person": "varchar"},
-               [logical, [self.logical(t) for t in logical]])
-        parts = [r[0] for r in con.execute(
-            f"select distinct regexp_extract(ident, '{LOCAL_ID_IN_SQL}', 1) || '/' || "
-            f"regexp_extract(ident, '{LOCAL_ID_IN_SQL}', 2) from {enc} "
-            f"where regexp_matches(ident, '{LOCAL_ID_IN_SQL}')").fetchall()]
-        _table(con, f"{tag}_scrub", {"part": "varchar", "pseudonym": "varchar"},
-               [parts, [pseudonymise(self.key, p) for p in parts]])
+    def prepare(self, con, tag: str, references: list[str], logical: list[str], idents: list[str]) -> None:
+        """The tables `<tag>_refs`, `_logical`, `_scrub` and `_nir` for the references (`ref` of each SQL query of
+        `references`), the logical identifiers (JSON text, `identifier` of `logical`) and the identifiers to
+        scrub (`ident` of `idents`) a file uses."""
+        self._index_table(con, tag)
+        refs = " union ".join(f"select ref from ({q})" for q in references)
+        members = ("(select ref, m.i as pos, string_split(m.v, ',') as keys from (select ref, unnest(list_transform("
+                   "list_filter(string_split(value, '|'), m -> m <> ''), (v, i) -> {'v': v, 'i': i})) as m "
+                   "from hits where kind = 'Group'))")
+        con.execute(f"""create or replace temp table {tag}_refs as
+        with r as (select ref, string_split({ref_keys_sql('ref')}, ',') as keys
+                   from ({refs}) where coalesce(ref, '') <> ''),
+        hits as ({_first_hit('r', 'ref', tag)}),
+        roles as (select ref, string_split(substr(value, 5), ',') as keys from hits
+                  where kind = 'PractitionerRole' and starts_with(value, 'ref:')),
+        role_hits as ({_first_hit('roles', 'ref', tag)}),
+        member_hits as (select m.ref, m.pos, h.kind, h.value from {members} as m
+                        left join ({_first_hit(members, 'ref, pos', tag)}) as h on h.ref = m.ref and h.pos = m.pos),
+        listed as (select ref, list(case when kind = 'Patient' and coalesce(value, '') <> '' then value end
+                                    order by pos) as members from member_hits group by ref)
+        select r.ref,
+            case when h.kind = 'Patient' and coalesce(h.value, '') <> '' then h.value end as patient,
+            case when h.kind = 'Organization' and coalesce(h.value, '') <> '' then h.value end as organization,
+            case when h.kind = 'Practitioner' then h.value
+                 when h.kind = 'PractitionerRole' and rh.kind = 'Practitioner' then rh.value end as professional,
+            coalesce(h.kind = 'Group', false) as is_group,
+            case when h.kind = 'Group' then coalesce(l.members, []) end as members
+        from r left join hits as h on h.ref = r.ref left join role_hits as rh on rh.ref = r.ref
+        left join listed as l on l.ref = r.ref""")
+        idents_all = " union ".join(f"select identifier from ({q})" for q in logical)
+        con.execute(f"""create or replace temp table {tag}_logical as
+        select identifier, case when json_type(identifier) = 'OBJECT'
+                                     and coalesce(json_extract_string(identifier, '$.value'), '') <> ''
+                                then fhir_pseudonym({local_identifier_sql("json_array(identifier::JSON)")}) end
+                           as person
+        from ({idents_all}) where identifier is not null""")
+        pattern = _lit(LOCAL_ID_IN_SQL)
+        part = f"regexp_extract(ident, {pattern}, 1) || '/' || regexp_extract(ident, {pattern}, 2)"
+        all_idents = " union ".join(f"select ident from ({q})" for q in idents)
+        con.execute(f"create or replace temp table {tag}_scrub as select part, fhir_pseudonym(part) as pseudonym "
+                    f"from (select distinct {part} as part from ({all_idents}) where regexp_matches(ident, {pattern}))")
         from pipelines.ingestion.fhir.encounters import step_sql
 
         candidates = [r[0] for r in con.execute(
-            f"select distinct step1 from (select {step_sql('e', tag)} as step1 from {enc} as e "
-            f"left join {tag}_scrub as sc on regexp_matches(e.ident, '{LOCAL_ID_IN_SQL}') and sc.part = "
-            f"regexp_extract(e.ident, '{LOCAL_ID_IN_SQL}', 1) || '/' || regexp_extract(e.ident, "
-            f"'{LOCAL_ID_IN_SQL}', 2)) where regexp_matches(step1, '{NIR_SQL}')").fetchall()]
+            f"select distinct step1 from (select {step_sql('e', tag)} as step1 from ({all_idents}) as e "
+            f"left join {tag}_scrub as sc on regexp_matches(e.ident, {pattern}) and sc.part = "
+            f"regexp_extract(e.ident, {pattern}, 1) || '/' || regexp_extract(e.ident, {pattern}, 2)) "
+            f"where regexp_matches(step1, '{NIR_SQL}')").fetchall()]
         _table(con, f"{tag}_nir", {"value": "varchar", "scrubbed": "varchar"},
                [candidates, [scrub_nir(v, self.key) for v in candidates]])
 
@@ -85,6 +98,14 @@ class Resolved:
 
 
 def _table(con, name: str, columns: dict[str, str], values: list[list]) -> None:
-    """A temp table of the given columns from Python lists of equal length (as query parameters: no pandas)."""
-    unnests = ", ".join(f"unnest(${i + 1}::{kind}[]) as {column}" for i, (column, kind) in enumerate(columns.items()))
-    con.execute(f"create or replace temp table {name} as select {unnests}", values)
+    """A temp table of the given columns (varchar or integer) from Python lists of equal length, through Arrow."""
+    import pyarrow as pa
+
+    kinds = {"varchar": pa.string(), "integer": pa.int32()}
+    data = pa.table({c: pa.array(v, kinds[k]) for (c, k), v in zip(columns.items(), values, strict=True)})
+    view = f"{name}_arrow"
+    con.register(view, data)
+    try:
+        con.execute(f"create or replace temp table {name} as select * from {view}")
+    finally:
+        con.unregister(view)

@@ -1,12 +1,14 @@
-"""DuckDB's view of a FHIR file's lines (one resource, or one Bundle entry, per line; files.py writes them): the
-Encounters typed by its JSON reader for the SQL mapping (encounters.py), every other resource as JSON text for the
-Python mapping (mapper.py), each numbered as the audit names it (the NDJSON line, or the Bundle entry, from 1).
+"""DuckDB's view of a FHIR file's lines (one resource, or one Bundle entry, per line; files.py writes them), each
+numbered as the audit names it (the NDJSON line, or the Bundle entry, from 1): the Encounters typed by its JSON
+reader for the SQL mapping (encounters.py), every other resource as JSON text in the objects work file
+(`objects_sql`, written once in pass 1), which the index (indexing.py), the Patients and QuestionnaireResponses
+(people.py) and the Python mapping (mapper.py) read.
 
-Fast path, nothing materialised: the JSON reader over the lines file, `with ordinality` giving the line numbers,
-which holds when every line is JSON (pass 1 read them all: files.py) and none is blank (a line that is not an
-object is a row of NULLs, kept in its place). Otherwise (a line that is not JSON, not an object, a
-blank line, a type that is not FHIR's) each line is read as text in file order and judged, into a Parquet work file:
-such a line is rejected with its number, the others mapped alike."""
+Fast path: the JSON reader over the lines file, `with ordinality` giving the line numbers, which holds when every
+line is JSON (pass 1 read them all) and none is blank (a line that is not an object is kept in its place).
+Otherwise (a line that is not JSON, not an object, a blank line, a type that is not FHIR's) each line is read as
+text in file order and judged, into a Parquet work file: such a line is rejected with its number, the others
+mapped alike."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ CODEABLE = {"coding": [{"system": _S, "code": _S, "display": _S}], "text": _S}
 # every line is typed by this shape; an element another resource (or a non-conformant export) gives another shape is
 # NULL there (the JSON reader's ignore_errors: a Group's type, a QuestionnaireResponse's identifier)
 ENCOUNTER = {"resourceType": _S, "id": _S, "meta": {"profile": [_S]}, "identifier": [{"value": _S}], "status": _S,
-             "class": {"code": _S}, "type": [CODEABLE], "subject": {"reference": _S, "identifier": "JSON"},
+             "class": {"code": _S}, "type": "JSON", "subject": {"reference": _S, "identifier": "JSON"},
              "participant": [{"individual": {"reference": _S}}], "period": {"start": _S, "end": _S},
              "length": {"value": _S, "unit": _S, "code": _S},
              "serviceProvider": {"reference": _S, "identifier": {"value": _S}},
@@ -96,56 +98,84 @@ def has_blank_lines(path: Path) -> bool:
     return False
 
 
+# a line whose first key is resourceType "Encounter" (a Bundle entry's: fullUrl first, then the resource's): an
+# Encounter, known without parsing the line (the other lines are parsed to read their type)
+ENCOUNTER_FIRST = r'^\s*\{\s*"resourceType"\s*:\s*"Encounter"'
+ENTRY_ENCOUNTER_FIRST = (r'^\s*\{\s*("fullUrl"\s*:\s*"[^"\\]*"\s*,\s*)?"resource"\s*:\s*\{\s*'
+                         r'"resourceType"\s*:\s*"Encounter"')
+
+
+def objects_sql(staged) -> str:
+    """Every entry but the file's own Encounters (those are typed by `encounters_sql`), as (n, sub, full_url, kind,
+    raw, problem): a resource's JSON text and type, the entries of an NDJSON line holding a Bundle each numbered by
+    the line (sub: its rank, from 1; their Encounters too), a line that is not JSON or not an object with its
+    problem (`json`, `object`). Written once per file to `staged.objects` (pass 1), read by every later step; the
+    lines are read once."""
+    bundle = staged.bundle
+    kind_path = "$.resource.resourceType" if bundle else "$.resourceType"
+    first = ENTRY_ENCOUNTER_FIRST if bundle else ENCOUNTER_FIRST
+    if staged.fast:  # every line is JSON (the reader checked): an object when it opens with a brace
+        source = (f"select n, case when not regexp_matches(json, '^\\s*\\{{') then 'object' end as problem, json "
+                  f"from {_objects(staged)}")
+    else:
+        source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
+                  "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
+    kind = (f"case when problem is not null then null when regexp_matches(left(json, 300), {_lit(first)}) "
+            f"then 'Encounter' else json_extract_string(json, '{kind_path}') end")
+    own = (f"{{'sub': 0::BIGINT, 'full_url': {'json_extract_string(json, ' + _lit('$.fullUrl') + ')' if bundle else 'null::VARCHAR'}, "
+           f"'kind': kind, 'raw': {'json_extract(json, ' + _lit('$.resource') + ')::VARCHAR' if bundle else 'json'}}}")
+    entries = ("list_transform(json_extract(json, '$.entry[*]'), (v, i) -> {'sub': i::BIGINT, "
+               "'full_url': json_extract_string(v, '$.fullUrl'), 'kind': json_extract_string(v, "
+               "'$.resource.resourceType'), 'raw': json_extract(v, '$.resource')::VARCHAR})")
+    each = f"[{own}]" if bundle else f"case when kind = 'Bundle' then {entries} else [{own}] end"
+    return f"""select n, x.sub, x.full_url, x.kind, x.raw, problem
+        from (select n, problem, unnest({each}) as x
+              from (select n, problem, json, {kind} as kind from ({source})) where kind is distinct from 'Encounter')"""
+
+
+def write_objects(con, staged) -> None:
+    con.execute(f"copy ({objects_sql(staged)}) to {_lit(str(staged.objects))} (format parquet, "
+                "compression uncompressed)")
+
+
+def _read_objects(staged) -> str:
+    return f"read_parquet({_lit(str(staged.objects))})"
+
+
 def encounters_sql(staged) -> str:
     """Every Encounter entry: n, its rank inside an NDJSON line holding a Bundle (sub, else 0) and enc."""
     if staged.fast:
         resource = "t.r.resource" if staged.bundle else "t.r"
         plain = (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(staged)} "
                  f"where {resource}.resourceType = 'Encounter'")
-        lines = f"(select n, json as raw from {_objects(staged)} where json_extract_string(json, '$.resourceType') = 'Bundle')"
     else:
-        parquet = f"read_parquet({_lit(str(staged.parquet))})"
-        plain = f"select n, 0 as sub, enc from {parquet} where problem is null and kind = 'Encounter'"
-        lines = f"(select n, raw from {parquet} where problem is null and kind = 'Bundle')"
+        plain = (f"select n, 0 as sub, enc from read_parquet({_lit(str(staged.parquet))}) "
+                 "where problem is null and kind = 'Encounter'")
     if staged.bundle:
         return plain
-    entries = (f"(select n, x.i as sub, x.v::VARCHAR as line from (select n, "
-               f"unnest(list_transform(json_extract(raw, '$.entry[*]'), (v, i) -> {{'v': v, 'i': i}})) as x "
-               f"from {lines}))")
-    inner = _derive(entries, True, keep="n, sub,")
-    return f"{plain} union all select n, sub, enc from ({inner}) where problem is null and kind = 'Encounter'"
+    inner = (f"select n, sub, json_transform(raw, {_lit(json.dumps(ENCOUNTER))}) as enc from {_read_objects(staged)} "
+             "where kind = 'Encounter'")
+    return f"{plain} union all {inner}"
 
 
-def python_rows_sql(staged, kinds: set[str] | None, invalid: bool = True) -> str:
-    """The entries the Python mapping reads (n, full_url, raw, problem): every one but the Encounters and blank
-    lines, in order; only `kinds` (and Bundle lines; and, when `invalid`, lines without resourceType or not JSON
-    objects) when given."""
-    path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
-    if staged.fast:
-        full_url = "json_extract_string(json, '$.fullUrl')" if staged.bundle else "cast(null as varchar)"
-        raw = "json_extract(json, '$.resource')::VARCHAR" if staged.bundle else "json"
-        kind = f"json_extract_string(json, '{path}')"
-        only = (f" and ({kind} in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
-                f"{f' or {kind} is null' if invalid else ''})" if kinds else "")
-        return (f"select n, {full_url}, {raw}, cast(null as varchar) from {_objects(staged)} "
-                f"where not regexp_matches(left(json, 300), {_lit(ENCOUNTER_RE)}){only} order by n")
-    only = (f" and (kind in ({', '.join(_lit(k) for k in sorted(kinds))}, 'Bundle')"
-            f"{' or kind is null' if invalid else ''})" if kinds else "")
-    problems = " or problem in ('json', 'object')" if invalid or not kinds else ""
+def python_rows_sql(staged, kinds: set[str]) -> str:
+    """The entries the Python mapping reads (n, full_url, raw, problem), in order: those of `kinds`, those without
+    a resourceType and the lines that are not JSON objects (each rejected with its number)."""
+    listed = ", ".join(_lit(k) for k in sorted(kinds))
     return (f"select n, full_url, raw, case problem when 'json' then 'line ' || n || ' is not JSON' "
             f"when 'object' then 'line ' || n || ' is not a JSON object' end "
-            f"from read_parquet({_lit(str(staged.parquet))}) where (problem is null and kind is distinct from "
-            f"'Encounter'{only}){problems} order by n")
+            f"from {_read_objects(staged)} where problem is not null or kind is null or kind in ({listed}) "
+            "order by n, sub")
+
+
+def of_kind_sql(staged, kind: str) -> str:
+    """The resources of one type (n, sub, full_url, raw), in order."""
+    return (f"select n, sub, full_url, raw from {_read_objects(staged)} where problem is null and kind = {_lit(kind)}")
 
 
 def kind_counts_sql(staged, kinds: set[str]) -> str:
     """How many resources of each type but `kinds`, the Encounters and Bundle lines (counted for the ingestion
     log's note: the Python mapping does not read them)."""
     listed = ", ".join(_lit(k) for k in sorted({*kinds, "Encounter", "Bundle"}))
-    if staged.fast:
-        path = "$.resource.resourceType" if staged.bundle else "$.resourceType"
-        kind = f"json_extract_string(json, '{path}')"
-        return (f"select {kind}, count(*) from {_objects(staged)} where not regexp_matches(left(json, 300), "
-                f"{_lit(ENCOUNTER_RE)}) and {kind} not in ({listed}) group by 1")
-    return (f"select kind, count(*) from read_parquet({_lit(str(staged.parquet))}) where problem is null "
-            f"and kind not in ({listed}) group by 1")
+    return (f"select kind, count(*) from {_read_objects(staged)} where problem is null and kind not in ({listed}) "
+            "group by 1")

@@ -1,0 +1,50 @@
+"""The keyed hashes of the FHIR mapping computed by DuckDB, a set at a time: the same HMAC-SHA256 as
+`pipelines.ingestion.pseudonym.pseudonymise` (so a person's pseudonym is the one its CSV rows give), written with
+DuckDB's `sha256` over the key's inner and outer pads (RFC 2104), and the reference keys of `elements.ref_keys`.
+
+`installed(con, key)` defines, for the duration of a `with` block, the temporary macros
+`fhir_pseudonym(text)` (`P` + 20 hex characters, the text stripped as Python's `str.strip` does),
+`fhir_url_key(reference)` and `fhir_id_key(reference)` (NULL when the reference does not end in `Type/id`). The
+pads live only in the connection's temporary catalogue, never in a table or a file, and are dropped on leaving."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+from pipelines.ingestion.fhir.elements import REFERENCE
+
+BLOCK = 64  # SHA-256's block size: a key longer than that is hashed first (RFC 2104)
+# every character Python's str.strip removes
+WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+REFERENCE_SQL = REFERENCE.pattern  # RE2 reads it alike: no look-around
+MACROS = ("fhir_pseudonym", "fhir_url_key", "fhir_id_key", "fhir_hmac")
+
+
+def _blob(data: bytes) -> str:
+    return "'" + "".join(f"\\x{b:02x}" for b in data) + "'::BLOB"
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@contextmanager
+def installed(con, key: bytes):
+    import hashlib
+
+    padded = (hashlib.sha256(key).digest() if len(key) > BLOCK else key).ljust(BLOCK, b"\0")
+    inner, outer = bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+    ref = _text(REFERENCE_SQL)
+    con.execute(f"create or replace temp macro fhir_hmac(x) as "
+                f"sha256({_blob(outer)} || unhex(sha256({_blob(inner)} || encode(x))))")
+    con.execute(f"create or replace temp macro fhir_pseudonym(x) as "
+                f"'P' || left(fhir_hmac(trim(x, {_text(WHITESPACE)})), 20)")
+    con.execute("create or replace temp macro fhir_url_key(r) as fhir_pseudonym('url ' || r)")
+    con.execute(f"create or replace temp macro fhir_id_key(r) as case when regexp_matches(r, {ref}) then "
+                f"fhir_pseudonym('id ' || regexp_extract(r, {ref}, 1) || '/' || regexp_extract(r, {ref}, 2)) end")
+    try:
+        yield
+    finally:
+        for name in reversed(MACROS):
+            con.execute(f"drop macro if exists temp.{name}")
