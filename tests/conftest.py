@@ -87,7 +87,7 @@ def demo(tmp_path_factory) -> Warehouse:
     work = tmp_path_factory.mktemp("demo")
     # as `serafin demo`: the last month of activity comes as TDDUI FHIR files
     generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7, fhir=True))
-    # every log line of the run kept in run.log (the privacy scan of tests/test_data_quality.py reads it)
+    # every log line of the run kept in run.log (the privacy scan of tests/e2e/test_data_quality.py reads it)
     handler = logging.FileHandler(work / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root = logging.getLogger()

@@ -74,7 +74,7 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[tuple[str, str
         "order by column_index", [catalog, schema, table]).fetchall()] for schema, table in rows}
 
 
-# the columns that say when, not what: the time the data-quality suite ran (pipelines/data_quality.py) and the time
+# the columns that say when, not what: the time the data-quality suite ran (pipelines/data_quality/) and the time
 # the build was recorded (pipelines/incremental.py)
 WHEN = {("audit", "data_quality"): {"checked_at"}, ("raw", "build_state"): {"built_at"}}
 
