@@ -103,12 +103,17 @@ class Shift(_Strict):
     share: float = Field(ge=0, le=1)
 
 
+# the most shifts a file may have: int_funding_scenario_hours unrolls them this many steps (dbt_project.yml's var
+# scenario_max_shifts, which tests/unit/test_scenario_sql.py holds equal)
+MAX_SHIFTS = 12
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str | None = None
     years: list[Annotated[int, Field(ge=2000, le=2100)]] | None = None
     rules: list[Rule] = Field(min_length=1)
-    shifts: list[Shift] = Field(default_factory=list)
+    shifts: list[Shift] = Field(default_factory=list, max_length=MAX_SHIFTS)
     sensitivity: float = Field(default=0.10, ge=0, le=1)
 
 
