@@ -334,8 +334,8 @@ def test_the_rerun_without_dbt_gives_the_rows_of_a_dbt_build(funding, tmp_path, 
 
 
 def test_a_failing_model_leaves_the_warehouse_as_it_was(funding, tmp_path):
-    """One statement fails late (marts.funding_sensitivity, after marts.funding_scenario was rebuilt): the whole
-    re-run is rolled back, the scenario's inputs included, and the message says so."""
+    """The last statement fails (cpom_trajectory, s1 being the CPOM's target: every scenario table was rebuilt
+    before it): the whole re-run is rolled back, the scenario's inputs included, and the message says so."""
     from pipelines.scenario_rerun import rerun
     from pipelines.warehouse import RunFailed
 
@@ -343,9 +343,9 @@ def test_a_failing_model_leaves_the_warehouse_as_it_was(funding, tmp_path):
     shutil.copyfile(funding.path, warehouse)
     with duckdb_connect(warehouse) as con:
         steps = [r[0] for r in con.execute("select model from audit.scenario_models order by step").fetchall()]
-        assert steps.index("funding_sensitivity") > steps.index("funding_scenario")
-        con.execute("update audit.scenario_models set sql = 'select error(''the model breaks'') as scenario' "
-                    "where model = 'funding_sensitivity'")
+        assert steps[-1] == "cpom_trajectory" and "funding_scenario" in steps
+        con.execute("update audit.scenario_models set sql = 'select error(''the model breaks'') as level' "
+                    "where model = 'cpom_trajectory'")
     before = _scenario_tables(warehouse)
     new = tmp_path / "s1.yaml"
     new.write_text("name: s1\nrules:\n  - kind: per_place\n    amounts: {IME: 2000}\n", encoding="utf-8")
