@@ -43,7 +43,7 @@ def versions() -> str:
 
 def _steps(manifest: dict[str, Any]) -> list[Step] | None:
     """The scenario inputs and models and cpom_trajectory of a built manifest in the order of their lineage, or
-    None when one of them was not compiled by this build (an incremental run that left it alone)."""
+    None when a model was not compiled by this build (an incremental run that left it alone)."""
     import graphlib
 
     nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"
@@ -53,12 +53,13 @@ def _steps(manifest: dict[str, Any]) -> list[Step] | None:
     steps = []
     for uid in order.static_order():
         node = nodes[uid]
-        if not node.get("compiled_code") or not node.get("relation_name"):
-            return None
         role = "input" if INPUT_TAG in node["tags"] else "cpom" if node["name"] == CPOM_MODEL else "scenario"
+        # an input's rows are written in Python: its SQL is not needed (a month added leaves the inputs alone)
+        if not node.get("relation_name") or (role != "input" and not node.get("compiled_code")):
+            return None
         relation = node["relation_name"].split(".", 1)[1] if node["relation_name"].count(".") == 2 else \
             node["relation_name"]
-        steps.append(Step(node["name"], relation, node["compiled_code"], role))
+        steps.append(Step(node["name"], relation, node.get("compiled_code") or "", role))
     return steps
 
 
