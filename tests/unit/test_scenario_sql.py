@@ -41,3 +41,26 @@ def test_input_rows_of_a_file(tmp_path):
     assert [(r["shift_no"], r["from_setting"], r["to_setting"], r["share"]) for r in rows["int_funding_shifts"]] == [
         (1, "structure", "ecole", 0.25)]
     assert rows["funding_scenarios"][0]["file"] == "s.yaml" and rows["funding_scenarios"][0]["years"] == ""
+
+
+def _node(name: str, tags: list[str], parents: list[str], sql: str | None) -> tuple[str, dict]:
+    return f"model.serafin.{name}", {
+        "resource_type": "model", "name": name, "tags": tags, "compiled_code": sql,
+        "relation_name": f'"warehouse"."marts"."{name}"',
+        "depends_on": {"nodes": [f"model.serafin.{p}" for p in parents]}}
+
+
+def test_the_steps_kept_follow_the_lineage_and_need_the_models_sql():
+    """An input's SQL is not needed (its rows are written in Python, and a month added leaves it alone); a scenario
+    model's is: without it nothing is kept. Other models are left out, the catalog dropped from the relation."""
+    nodes = dict([_node("cpom_trajectory", [], ["funding_scenario", "costs"], "select 3"),
+                  _node("funding_scenario", ["scenario"], ["int_funding_rules"], "select 2"),
+                  _node("int_funding_rules", ["scenario", "scenario_input"], [], None),
+                  _node("costs", [], [], "select 0")])
+    steps = scenario_sql._steps({"nodes": nodes})
+    assert [(s.model, s.role, s.relation) for s in steps] == [
+        ("int_funding_rules", "input", '"marts"."int_funding_rules"'),
+        ("funding_scenario", "scenario", '"marts"."funding_scenario"'),
+        ("cpom_trajectory", "cpom", '"marts"."cpom_trajectory"')]
+    nodes["model.serafin.funding_scenario"]["compiled_code"] = None
+    assert scenario_sql._steps({"nodes": nodes}) is None
