@@ -1,9 +1,10 @@
 """Benchmark of `serafin scenario FILE` on a built warehouse (issue 38: under 3 s end to end on 5 M rows, 2 cores).
 
 FILE is the landing folder's scenario that cpom.yaml names as its target (so the CPOM trajectory is refreshed too),
-else its first scenario file. The command runs in a fresh process, as a finance director starts it, three times: the
-first may parse the dbt project into the cache (once per version of the project, pipelines/parsed_dbt.py), the
-others are what each new scenario costs; the figure kept is the best of those two (on a shared machine a run varies).
+else its first scenario file. The command runs in a fresh process, as a finance director starts it, three times: on
+a warehouse built by this version it replays the scenario models' stored SQL (pipelines/scenario_sql.py); on an older
+one it builds them with dbt, and the first run may parse the dbt project into the cache (pipelines/parsed_dbt.py). The
+figure kept is the best of the last two (on a shared machine a run varies).
 Each run's CPU time (its process and its children) is printed beside its wall time. The warehouse is copied first:
 the measured runs replace the copy, never the warehouse given.
 

@@ -183,11 +183,11 @@ def cmd_scenario(args) -> int:
     from rich.table import Table
 
     from pipelines import scenario_rerun, scenarios
-    from pipelines.run import RunFailed
+    from pipelines.warehouse import RunFailed
 
     started = time.perf_counter()
-    print(f"Re-running the scenario of {Path(args.file).resolve()} on {Path(args.warehouse).resolve()} (dbt build "
-          "of the scenario models; nothing is read again) …", file=sys.stderr, flush=True)
+    print(f"Re-running the scenario of {Path(args.file).resolve()} on {Path(args.warehouse).resolve()} (the scenario "
+          "models only; nothing is read again) …", file=sys.stderr, flush=True)
     try:
         rows = scenario_rerun.rerun(Path(args.file), Path(args.warehouse), verbose=args.verbose)
     except (scenarios.ScenarioProblem, RunFailed) as exc:
@@ -204,13 +204,26 @@ def cmd_scenario(args) -> int:
     Console(width=150).print(table)
     print(f"{len(rows)} rows in marts.funding_scenario, marts.funding_scenario_detail and marts.funding_sensitivity "
           f"({time.perf_counter() - started:.1f} s)")
-    record_scenario(Path(args.warehouse), Path(args.file), name)
+    _record_in_background(Path(args.warehouse), Path(args.file), name)
     return 0
+
+
+def _record_in_background(warehouse: Path, file: Path, name: str) -> None:
+    """record_scenario in a process of its own, left running when the command ends: Dagster's import would double
+    the time of a re-run, and the figures are already in the warehouse."""
+    import subprocess
+
+    code = "import sys; from pathlib import Path; from pipelines.cli import record_scenario; " \
+           "record_scenario(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])"
+    subprocess.Popen([sys.executable, "-c", code, str(warehouse.resolve()), str(file.resolve()), name],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
 
 
 def record_scenario(warehouse: Path, file: Path, name: str) -> None:
     """The scenario models a re-run rebuilt (dbt tag `scenario`), recorded in the warehouse's Dagster instance as
-    materializations outside any run: the UI shows them in each model's history with the scenario's name."""
+    materializations outside any run: the UI shows them in each model's history with the scenario's name. Run
+    after the command, in a process of its own (`_record_in_background`)."""
     import dagster as dg
 
     from pipelines import dbt_build, instance

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines import incremental, settings
+from pipelines import incremental, scenario_sql, settings
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ def finish(build: Build, warehouse: str, engine: str, whole: bool) -> int | None
             copied = spark_engine.import_tables(con, build.spark)
         if whole:
             incremental.record(con, build.options_digest, engine, build.decision)
+        # what `serafin scenario` runs without dbt (pipelines/scenario_sql.py)
+        scenario_sql.keep(con, build.target / "manifest.json", engine)
     return copied
 
 

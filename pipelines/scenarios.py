@@ -6,7 +6,8 @@ per_presence_day, per_need_level) whose sum is the scenario's funding, optional 
 settings, and the sensitivity. A bad file stops the run with one line naming the file, the key path
 (`rules[2].tariff.percentile`) and what is wrong. The checked scenarios reach dbt as the var `scenarios`
 (`as_dbt_var`), read by macros/funding.sql; the models are intermediate/funding and marts/funding.
-`serafin scenario FILE` re-runs one of them on a built warehouse (pipelines/scenario_rerun.py).
+`serafin scenario FILE` re-runs one of them on a built warehouse (pipelines/scenario_rerun.py), without dbt where the
+warehouse keeps its scenario models' SQL (pipelines/scenario_sql.py).
 """
 
 from __future__ import annotations
@@ -103,12 +104,17 @@ class Shift(_Strict):
     share: float = Field(ge=0, le=1)
 
 
+# the most shifts a file may have: int_funding_scenario_hours unrolls them this many steps (dbt_project.yml's var
+# scenario_max_shifts, which tests/unit/test_scenario_sql.py holds equal)
+MAX_SHIFTS = 12
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str | None = None
     years: list[Annotated[int, Field(ge=2000, le=2100)]] | None = None
     rules: list[Rule] = Field(min_length=1)
-    shifts: list[Shift] = Field(default_factory=list)
+    shifts: list[Shift] = Field(default_factory=list, max_length=MAX_SHIFTS)
     sensitivity: float = Field(default=0.10, ge=0, le=1)
 
 

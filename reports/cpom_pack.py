@@ -51,7 +51,7 @@ SHEETS = [
                overhead_cost, full_cost, cost_per_hour
         from marts.cost_per_prestation order by finess_et, year, full_cost desc nulls last""",
      ["FINESS", "Exercice", "Prestation", "Libellé officiel", "Heures", "Personnes", "Coût direct (€)",
-      "Quote-part de structure (€)", "Coût complet (€)", "Coût par heure (€)"],
+      "Quote-part de structure (€)", "Coût complet (€)", "Coût par heure enregistrée (€)"],
      {4: DEC, 5: INT, 6: EURO, 7: EURO, 8: EURO, 9: EURO2}),
     ("Coût par place et par personne", f"""
         select {SCOPE}, year, indicator_id, label, value, numerator, denominator

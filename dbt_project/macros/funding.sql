@@ -3,7 +3,9 @@
   the var `scenarios`: a list of {name, description, file, years, sensitivity, rules: [{no, rule, kind, label,
   prestation, need, settings, tariff, percentile, among, amounts: {key: amount}}], shifts: [{no, prestation,
   from_setting, to_setting, share}]}. These macros turn it into relations (a union of one-row selects, which
-  every engine reads); an empty list gives an empty relation with the same columns.
+  every engine reads); an empty list gives an empty relation with the same columns. Only the scenario inputs
+  (tag scenario_input) read the var: the other scenario models read those tables, so that their SQL is the same
+  whatever the scenarios and `serafin scenario` can run it as a run compiled it (pipelines/scenario_sql.py).
 -#}
 
 {% macro scenarios() -%}

@@ -1,7 +1,8 @@
 """scenarios/*.yaml for the demo: two contrasting funding models a finance director would compare with
 today's dotation (docs' scenarios.md):
-- an activity-based one: a small base, every hour of direct prestation at the median cost per hour of the
-  ESMS's category, lodging per night and meals and transport per presence day;
+- an activity-based one: a small base, every hour of direct prestation at the median cost per recorded hour
+  (marts.cost_per_prestation.cost_per_hour, not the cost per estimated hour) of the ESMS's category, lodging
+  per night and meals and transport per presence day;
 - a needs-based one: a larger base, an amount per place, complements by the persons' needs levels, hours in
   ordinary settings and coordination paid apart, and a shift of 15 % of the social participation hours from
   the structure to the city."""
@@ -22,8 +23,9 @@ def write_scenarios(out: Path) -> None:
     folder.mkdir(exist_ok=True)
     lines = ["name: Tarif horaire médian",
              "description: >",
-             "  Socle de 5 % de la dotation actuelle, chaque heure de prestation directe payée au coût horaire",
-             "  médian des ESMS de la même catégorie, l'hébergement à la nuit, repas et transports à la journée.",
+             "  Socle de 5 % de la dotation actuelle, chaque heure de prestation directe payée au coût médian par",
+             "  heure enregistrée (coût complet de la prestation / heures tracées, pas par heure payée estimée) des ESMS",
+             "  de la même catégorie, l'hébergement à la nuit, repas et transports à la journée.",
              "rules:",
              "  - kind: base_share",
              "    share: 0.05",

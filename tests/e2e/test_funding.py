@@ -292,6 +292,74 @@ def test_serafin_scenario_reruns_one_scenario_on_a_built_warehouse(funding, tmp_
     assert f"{bad}: rules[0].prestation: '2.9.9' is not a SERAFIN-PH code" in capsys.readouterr().err
 
 
+def _scenario_tables(path: Path) -> dict[str, list[tuple]]:
+    """Every table `serafin scenario` writes (the scenario inputs and models, the CPOM trajectory), sorted rows."""
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        relations = [r[0] for r in con.execute("select relation from audit.scenario_models order by step").fetchall()]
+        return {r: sorted(con.execute(f"select * from {r}").fetchall(), key=repr) for r in relations}
+
+
+def test_the_rerun_without_dbt_gives_the_rows_of_a_dbt_build(funding, tmp_path, capsys):
+    """s1 re-run from its own file leaves every scenario table as the run's dbt build made it (the figures the tests
+    above derive by hand); s1 changed (two shifts, a derived tariff among all, years by default) gives exactly the
+    rows dbt builds for it on a warehouse without the stored SQL."""
+    from pipelines.scenario_rerun import rerun
+
+    assert len(_scenario_tables(funding.path)) >= 12
+    fast, slow = tmp_path / "fast" / "warehouse.duckdb", tmp_path / "slow" / "warehouse.duckdb"
+    for copy in (fast, slow):
+        copy.parent.mkdir()
+        shutil.copyfile(funding.path, copy)
+    same = tmp_path / "1_all_kinds.yaml"  # the run's file name: marts.funding_scenarios keeps it
+    same.write_text(SCENARIO_1, encoding="utf-8")
+    rerun(same, fast)
+    assert _scenario_tables(fast) == _scenario_tables(funding.path)
+    assert "built with dbt" not in capsys.readouterr().err
+    changed = SCENARIO_1.replace("years: [2025]\n", "").replace("among: category", "among: all").replace(
+        "share: 0.25", "share: 0.5\n  - prestation: \"2.3.3\"\n    from_setting: ecole\n    to_setting: cite\n"
+                       "    share: 0.2")
+    assert changed.count("from_setting") == 2 and "among: all" in changed
+    same.write_text(changed, encoding="utf-8")
+    rerun(same, fast)
+    with duckdb_connect(slow) as con:
+        con.execute("drop table audit.scenario_models")
+    rerun(same, slow)
+    assert "warehouse keeps no compiled scenario models" in capsys.readouterr().err  # the dbt build's notice
+    tables = _scenario_tables(fast)
+    assert tables != _scenario_tables(funding.path)
+    with duckdb_connect(slow) as con:  # the dbt build does not keep its SQL: the same tables read
+        assert {r: sorted(con.execute(f"select * from {r}").fetchall(), key=repr) for r in tables} == tables
+
+
+def test_a_failing_model_leaves_the_warehouse_as_it_was(funding, tmp_path):
+    """The last statement fails (cpom_trajectory, s1 being the CPOM's target: every scenario table was rebuilt
+    before it): the whole re-run is rolled back, the scenario's inputs included, and the message says so."""
+    from pipelines.scenario_rerun import rerun
+    from pipelines.warehouse import RunFailed
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(funding.path, warehouse)
+    with duckdb_connect(warehouse) as con:
+        steps = [r[0] for r in con.execute("select model from audit.scenario_models order by step").fetchall()]
+        assert steps[-1] == "cpom_trajectory" and "funding_scenario" in steps
+        con.execute("update audit.scenario_models set sql = 'select error(''the model breaks'') as level' "
+                    "where model = 'cpom_trajectory'")
+    before = _scenario_tables(warehouse)
+    new = tmp_path / "s1.yaml"
+    new.write_text("name: s1\nrules:\n  - kind: per_place\n    amounts: {IME: 2000}\n", encoding="utf-8")
+    with pytest.raises(RunFailed, match=r"left as it was: .*the model breaks"):
+        rerun(new, warehouse)
+    assert _scenario_tables(warehouse) == before
+
+
+def duckdb_connect(path: Path):
+    import duckdb
+
+    return duckdb.connect(str(path))
+
+
 def test_cpom_trajectory_of_an_esms(funding):
     rows = {(y, m): (v, st, r) for y, m, v, st, r in funding.rows(
         "select year, measure, value, status, rule from marts.cpom_trajectory where level = 'esms' and entity = ?", [A])}

@@ -140,7 +140,7 @@ PYTHON_LAYERS = {
     1: ["pipelines.ingestion", "pipelines.warehouse", "pipelines.failures", "pipelines.incremental",
         "pipelines.dbt_build", "pipelines.dbt_cli", "pipelines.dbt_child", "pipelines.data_quality",
         "pipelines.quality_worker", "pipelines.prewarm", "pipelines.spark_engine", "pipelines.instance",
-        "pipelines.preflight", "pipelines.parsed_dbt", "reports"],
+        "pipelines.preflight", "pipelines.parsed_dbt", "pipelines.scenario_sql", "reports"],
     2: ["pipelines.defs", "pipelines.definitions"],  # the Dagster definitions
     3: ["pipelines.run", "pipelines.serve", "pipelines.scenario_rerun", "pipelines.demo"],  # the commands
     4: ["pipelines.cli"],

@@ -1,32 +1,18 @@
 {{ config(tags=['scenario']) }}
 {#- The rows of every scenario (scenarios.md, readings): every establishment × the scenario's years (given in
-    the file, else the years with a ledger row); with the ESMS's category and authorised places. -#}
-{% set given = [] %}
-{% set by_default = [] %}
-{% for s in serafin.scenarios() %}
-    {% for y in (s.years or []) %}
-        {% do given.append([serafin.sql_text(s.name), y]) %}
-    {% endfor %}
-    {% if not s.years %}
-        {% do by_default.append([serafin.sql_text(s.name)]) %}
-    {% endif %}
-{% endfor %}
-with given_years as (
-    {{ serafin.rows_relation(given, [('scenario', 'string'), ('year', 'integer')]) }}
-),
-
-default_scenarios as (
-    {{ serafin.rows_relation(by_default, [('scenario', 'string')]) }}
-),
-
-ledger_years as (
+    the file, else the years with a ledger row: int_funding_scenario_years); with the ESMS's category and
+    authorised places. -#}
+with ledger_years as (
     select distinct year from {{ ref('ledger') }} where {{ serafin.selected_years('year') }}
 ),
 
 scenario_years as (
-    select scenario, year from given_years
+    select scenario, year from {{ ref('int_funding_scenario_years') }} where year is not null
     union all
-    select d.scenario, l.year from default_scenarios as d cross join ledger_years as l
+    select d.scenario, l.year
+    from {{ ref('int_funding_scenario_years') }} as d
+    cross join ledger_years as l
+    where d.year is null
 )
 
 select

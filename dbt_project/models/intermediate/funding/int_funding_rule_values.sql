@@ -1,4 +1,4 @@
-{{ config(tags=['scenario']) }}
+{{ config(tags=['scenario', 'scenario_input']) }}
 {#- The lists of the rules: one row per scenario × rule × key. For per_place the key is an ESMS category
     (short label) and value its amount per place; for per_need_level the key is a level (1-3) and value its
     amount per person; for per_hour with settings the key is a setting and value is null. -#}

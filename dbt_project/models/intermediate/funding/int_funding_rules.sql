@@ -1,4 +1,4 @@
-{{ config(tags=['scenario']) }}
+{{ config(tags=['scenario', 'scenario_input']) }}
 {#- One row per scenario × rule of the scenario files (var scenarios, macros/funding.sql), numbered from 1 in
     file order: its kind, prestation or need, fixed tariff (a share for base_share) or derived tariff
     (percentile, among), whether it is limited to settings, and the scenario's sensitivity. -#}

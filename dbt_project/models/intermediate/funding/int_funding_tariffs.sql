@@ -13,24 +13,42 @@ with pool as (
     where ey.has_ledger and f.cost_per_hour is not null
 ),
 
-{% set derived = [] %}
-{% for s in serafin.scenarios() %}{% for r in s.rules if r.percentile is not none %}{% do derived.append((s.name, r)) %}{% endfor %}{% endfor %}
+derived_rules as (
+    select scenario, rule_no, prestation_code, among, percentile / 100.0 as p
+    from {{ ref('int_funding_rules') }}
+    where percentile is not null
+),
+
+ranked as (
+    -- each derived rule's pool, per year (and category with among: category), sorted by cost per hour
+    select
+        r.scenario, r.rule_no, pl.year, case when r.among = 'category' then pl.category end as category,
+        r.p, pl.cost_per_hour,
+        row_number() over (partition by r.scenario, r.rule_no, pl.year,
+                                        case when r.among = 'category' then pl.category end
+                           order by pl.cost_per_hour nulls last) as rank_,
+        count(*) over (partition by r.scenario, r.rule_no, pl.year,
+                                    case when r.among = 'category' then pl.category end) as esms
+    from derived_rules as r
+    inner join pool as pl on pl.prestation_code = r.prestation_code
+),
+
+bounds as (
+    -- the continuous percentile p: the value at position h = (n - 1) × p of the sorted pool (counted from 0), by
+    -- linear interpolation between the two values around it, as quantile_cont and Spark's percentile do; written
+    -- out because the percentile is a column of the rules here, where those functions need a constant
+    select
+        scenario, rule_no, year, category, esms,
+        (esms - 1) * p - floor((esms - 1) * p) as weight,
+        max(case when rank_ = floor((esms - 1) * p) + 1 then cost_per_hour end) as below,
+        max(case when rank_ = floor((esms - 1) * p) + 2 then cost_per_hour end) as above
+    from ranked
+    group by scenario, rule_no, year, category, esms, p
+),
+
 derived as (
-    -- one select per derived rule: the percentile is a constant of the rule (an engine needs it so)
-    {% for name, r in derived %}
-    select {{ serafin.sql_text(name) }} as scenario, {{ r.no }} as rule_no, year,
-           {{ 'category' if r.among == 'category' else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as category,
-           {{ serafin.percentile_cont('cost_per_hour', r.percentile / 100.0) }} as tariff,
-           count(*) as esms
-    from pool
-    where prestation_code = {{ serafin.sql_text(r.prestation) }}
-    group by year{{ ', category' if r.among == 'category' }}
-    union all
-    {% endfor %}
-    select cast(null as {{ dbt.type_string() }}) as scenario, cast(null as integer) as rule_no,
-           cast(null as integer) as year, cast(null as {{ dbt.type_string() }}) as category,
-           cast(null as double) as tariff, cast(null as bigint) as esms
-    where 1 = 0
+    select scenario, rule_no, year, category, below + weight * (coalesce(above, below) - below) as tariff, esms
+    from bounds
 )
 
 select

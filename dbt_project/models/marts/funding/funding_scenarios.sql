@@ -1,4 +1,4 @@
-{{ config(tags=['scenario']) }}
+{{ config(tags=['scenario', 'scenario_input']) }}
 {#- One row per scenario of the run: its file, description, years, sensitivity, number of rules and shifts, and
     its checked definition (the JSON of var scenarios), which `serafin scenario` reads to re-run the
     scenarios of a warehouse beside a new one. -#}
