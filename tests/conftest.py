@@ -109,3 +109,32 @@ def demo(tmp_path_factory) -> Warehouse:
         handler.close()
     assert ok, reason
     return Warehouse(warehouse)
+
+
+# --- two workers, each session landing built once -------------------------------------------------------------------
+# `--dist loadgroup` (pyproject.toml) sends each group to one worker. A module goes whole to one group: "demo" when one
+# of its tests reads the demo landing, "worked" when one reads the worked example, else a group of its own. So the
+# demo and the worked example are each built once in the suite, not once per worker. The heaviest groups are handed
+# out first, so that neither worker is left with a long one at the end.
+FIRST = ("demo", "tests/e2e/test_spark_parity.py", "worked")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    if not config.pluginmanager.hasplugin("xdist") or config.getoption("dist", "no") != "loadgroup":
+        return
+    by_module: dict[str, list] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    group = {}
+    for module, tests in by_module.items():
+        names = set().union(*(item.fixturenames for item in tests))
+        group[module] = "demo" if "demo" in names else "worked" if "worked_example" in names else module
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group[item.nodeid.split("::")[0]]))
+
+    def rank(item):
+        name = group[item.nodeid.split("::")[0]]
+        return FIRST.index(name) if name in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: within a group, the tests keep their order

@@ -38,8 +38,13 @@ def _environ() -> dict[str, str]:
 
 
 def _dbt_log_names(work: Path, node: str) -> bool:
-    return any(node in log.read_text(encoding="utf-8", errors="replace")
-               for log in (work / ".warehouse.duckdb.build").rglob("dbt.log"))
+    # dbt's log of the build (pipelines/failures.py reads it there); not a walk of the build folder, whose compiled
+    # SQL dbt writes and removes while it is walked
+    log = work / ".warehouse.duckdb.build" / "dbt" / "dbt.log"
+    try:
+        return node in log.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
 
 
 KILL_POINTS = {
