@@ -23,13 +23,18 @@ def measure(landing: Path, rows: int, workdir: Path, child: Callable[..., dict])
 
 def cost(result: dict) -> dict | None:
     """The persistent instance's cost in one size's result, in seconds: wall time, and CPU time of the run's
-    process; None when the ephemeral run was not measured."""
+    process (the memory sampler's aside); None when the ephemeral run was not measured."""
     ephemeral = result.get("ephemeral")
     if not ephemeral:
         return None
     run = result["run"]
     return {"wall_s": run["total_s"] - ephemeral["total_s"],
-            "cpu_self_s": run["cpu_s"]["self"] - ephemeral["cpu_s"]["self"]}
+            "cpu_self_s": _cpu_self(run) - _cpu_self(ephemeral)}
+
+
+def _cpu_self(run: dict) -> float:
+    """The CPU time of the run's process, the memory sampler's thread aside (its time grows with the wall time)."""
+    return run["cpu_s"]["self"] - run["cpu_s"].get("sampler", 0.0)
 
 
 def rows(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -47,7 +52,7 @@ def rows(results: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
         ("persistent instance: cost of a run, wall time (s)", [
             (f"{c['wall_s']:+.1f}", "") if c else ("—", "") for c in costs]),
         # CPU time varies far less than wall time on a shared machine: the run's own process is where events are written
-        ("persistent instance: cost of a run, CPU of the run's process (s)", [
+        ("persistent instance: cost of a run, CPU of the run's process, sampler aside (s)", [
             (f"{c['cpu_self_s']:+.1f}", "") if c else ("—", "") for c in costs]),
     ]
 
@@ -58,5 +63,5 @@ def verdict(result: dict) -> list[str]:
     if found is None:
         return []
     value = found["cpu_self_s"]
-    return [f"{'met ' if value <= TARGET_S else 'MISSED'} persistent instance, CPU of the run's process: "
+    return [f"{'met ' if value <= TARGET_S else 'MISSED'} persistent instance, CPU of the run's process (sampler aside): "
             f"{value:+,.2f} s (target ≤ {TARGET_S:,.2f})"]

@@ -57,17 +57,21 @@ def tree_rss_mb(pid: int) -> float:
 
 
 class RssSampler(threading.Thread):
-    """Samples the RSS of this process and its children every `interval` seconds."""
+    """Samples the RSS of this process and its children every `interval` seconds. Its own CPU time (`cpu_s`, known
+    once stopped) is counted in the process's: about 1 % of the wall time on a loaded machine, which a comparison of
+    two runs of different wall times takes out."""
 
     def __init__(self, interval: float = 0.05):
         super().__init__(daemon=True)
         self.interval, self.samples, self._halt = interval, [], threading.Event()
+        self.cpu_s = 0.0
 
     def run(self) -> None:
         pid = os.getpid()
         while not self._halt.is_set():
             self.samples.append((time.time(), tree_rss_mb(pid)))
             self._halt.wait(self.interval)
+        self.cpu_s = time.thread_time()
 
     def stop(self) -> None:
         self._halt.set()

@@ -67,6 +67,7 @@ def pipeline(landing: Path, warehouse: Path, reports: Path, record: bool = True)
     end = time.time()
     cpu = cpu_used(cpu)
     sampler.stop()
+    cpu["sampler"] = sampler.cpu_s  # in "self": the sampling thread's own CPU time
     instance_open = outcome.marks.get("instance_end", 0.0) - outcome.marks.get("instance_start", 0.0)
     if not record:
         return {"success": True, "total_s": end - t0, "instance_open_s": instance_open, "cpu_s": cpu,
