@@ -25,6 +25,18 @@ from tests.e2e import test_cost_edge_cases, test_indicators
 COOPERATION_NAME = "Plateforme d'appui Rhône-Sud \\ essai"
 
 
+# Spark tuned for this landing's few hundred rows per table (dbt_project/profiles.yml reads them; a real run keeps
+# the profile's defaults): one partition per shuffle, no adaptive re-planning, expressions interpreted instead of
+# compiled per query, and a JVM that spends no core on its optimising JIT or a parallel collector. The SQL Spark
+# runs is the same; only how it executes changes.
+TINY_DATA_SPARK = {
+    "SERAFIN_SPARK_PARTITIONS": "1",
+    "SERAFIN_SPARK_ADAPTIVE": "false",
+    "SERAFIN_SPARK_CODEGEN": "false",
+    "SERAFIN_SPARK_CODEGEN_MODE": "NO_CODEGEN",
+    "SERAFIN_SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData",
+}
+
 def _spark_missing() -> str | None:
     from pipelines import spark_engine
 
@@ -59,13 +71,16 @@ def engines(tmp_path_factory) -> tuple[Warehouse, Warehouse]:
     from pipelines.run import execute as run
 
     built = {}
-    for engine in ("duckdb", "spark"):
-        warehouse = work / engine / "warehouse.duckdb"
-        # dbt's data tests run on the DuckDB build; on Spark, models and seeds only (the tests cost as much as
-        # the models there, and a full `serafin run --engine spark` was seen passing all 685 nodes)
-        outcome = run(landing, warehouse, work / engine / "reports", engine=engine, data_tests=engine == "duckdb")
-        assert outcome.success, f"{engine}: {outcome.reason}"
-        built[engine] = Warehouse(warehouse)
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in TINY_DATA_SPARK.items():
+            env.setenv(name, value)
+        for engine in ("duckdb", "spark"):
+            warehouse = work / engine / "warehouse.duckdb"
+            # dbt's data tests run on the DuckDB build; on Spark, models and seeds only (the tests cost as much as
+            # the models there, and a full `serafin run --engine spark` was seen passing all 685 nodes)
+            outcome = run(landing, warehouse, work / engine / "reports", engine=engine, data_tests=engine == "duckdb")
+            assert outcome.success, f"{engine}: {outcome.reason}"
+            built[engine] = Warehouse(warehouse)
     return built["duckdb"], built["spark"]
 
 
