@@ -84,6 +84,9 @@ def materialise(con, staged) -> None:
     staged.fast = False
 
 
+BLANK_STARTS = (b"\n\n", b"\n ", b"\n\t", b"\n\r")
+
+
 def has_blank_lines(path: Path) -> bool:
     """Whether a file of lines has an empty (or blank) line before its last one (a line the JSON reader skips)."""
     import re
@@ -92,7 +95,10 @@ def has_blank_lines(path: Path) -> bool:
     with path.open("rb") as handle:
         tail = b"\n"  # a blank first line too
         while chunk := handle.read(8 << 20):
-            if blank.search(tail + chunk):
+            text = tail + chunk
+            # a blank line starts with a newline followed by another, a space, a tab or a return: when no such pair
+            # is in the chunk (the common case, found at memory speed) the regular expression need not run
+            if any(pair in text for pair in BLANK_STARTS) and blank.search(text):
                 return True
             tail = chunk[-64:]
     return False
@@ -103,6 +109,10 @@ def has_blank_lines(path: Path) -> bool:
 ENCOUNTER_FIRST = r'^\s*\{\s*"resourceType"\s*:\s*"Encounter"'
 ENTRY_ENCOUNTER_FIRST = (r'^\s*\{\s*("fullUrl"\s*:\s*"[^"\\]*"\s*,\s*)?"resource"\s*:\s*\{\s*'
                          r'"resourceType"\s*:\s*"Encounter"')
+
+# the openings most writers give an Encounter's line, checked before the regular expression (far cheaper)
+OPENINGS = ('{"resourceType":"Encounter"', '{"resourceType": "Encounter"')
+ENTRY_OPENINGS = tuple(f'{{"resource":{sep}{o}' for o in OPENINGS for sep in ("", " "))
 
 
 def objects_sql(staged) -> str:
@@ -115,13 +125,16 @@ def objects_sql(staged) -> str:
     kind_path = "$.resource.resourceType" if bundle else "$.resourceType"
     first = ENTRY_ENCOUNTER_FIRST if bundle else ENCOUNTER_FIRST
     if staged.fast:  # every line is JSON (the reader checked): an object when it opens with a brace
-        source = (f"select n, case when not regexp_matches(json, '^\\s*\\{{') then 'object' end as problem, json "
+        source = (f"select n, case when prefix(json, '{{') then null when not regexp_matches(json, '^\\s*\\{{') "
+                  "then 'object' end as problem, json "
                   f"from {_objects(staged)}")
     else:
         source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
                   "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
-    kind = (f"case when problem is not null then null when regexp_matches(left(json, 300), {_lit(first)}) "
-            f"then 'Encounter' else json_extract_string(json, '{kind_path}') end")
+    opening = " or ".join(f"prefix(json, {_lit(p)})" for p in (ENTRY_OPENINGS if bundle else OPENINGS))
+    kind = (f"case when problem is not null then null when {opening} then 'Encounter' "
+            f"when regexp_matches(left(json, 300), {_lit(first)}) then 'Encounter' "
+            f"else json_extract_string(json, '{kind_path}') end")
     own = (f"{{'sub': 0::BIGINT, 'full_url': {'json_extract_string(json, ' + _lit('$.fullUrl') + ')' if bundle else 'null::VARCHAR'}, "
            f"'kind': kind, 'raw': {'json_extract(json, ' + _lit('$.resource') + ')::VARCHAR' if bundle else 'json'}}}")
     entries = ("list_transform(json_extract(json, '$.entry[*]'), (v, i) -> {'sub': i::BIGINT, "
