@@ -40,7 +40,7 @@ ENCOUNTERS = f"""
             [nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')], x -> x is not null), ' | '), '')
         end as other_type_codes
     from (select *, trim(list_filter(codings, c -> c.system ilike '%serafin%' and c.code <> '')[1].code) as serafin
-    from (select n, sub, enc.id as rid,
+    from (select n, sub,
         case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
         coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
@@ -48,7 +48,7 @@ ENCOUNTERS = f"""
         flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
         list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
-        participants, case when len(participants) = 1 then participants[1] end as single_participant,
+        participants,
         nullif(enc.serviceProvider.reference, '') as provider_ref,
         nullif(enc.serviceProvider.identifier.value, '') as provider_ident,
         enc.length.value as length_value, coalesce(nullif(enc.length.unit, ''), nullif(enc.length.code, ''), 'min')
@@ -68,8 +68,7 @@ def _when(column: str) -> str:
 def work_file(con, sql: str, path: Path) -> str:
     """The rows of `sql` written to the Parquet work file `path` (streamed, so that a million Encounters never sit
     in memory), and the relation that reads them back, in order."""
-    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order true, "
-                "dictionary_size_limit 1)")  # read back at once: no dictionary to build
+    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order true)")
     return f"read_parquet({_lit(str(path))})"
 
 
@@ -167,7 +166,8 @@ def _resolved_sql(enc: str, tag: str) -> str:
                  else coalesce(pa.bad_participant, false) end as bad_participant,
             case when len(e.participants) = 1 then list_filter([p1.professional], x -> x is not null)
                  else coalesce(pa.professionals, []) end as professionals
-        from (select *, {ident_parts('ident')} as idm from {enc}) as e
+        from (select *, {ident_parts('ident')} as idm,
+                  case when len(participants) = 1 then participants[1] end as single_participant from {enc}) as e
         left join {tag}_refs as p1 on p1.ref = e.single_participant
         left join {tag}_refs as pr on pr.ref = e.provider_ref
         left join {tag}_refs as s on s.ref = e.subject_ref
