@@ -61,8 +61,9 @@ ENCOUNTERS = f"""
 
 
 def _when(column: str) -> str:
-    return (f"case when coalesce({column}, '') = '' then null when regexp_matches(trim({column}), {_lit(WHEN)}) "
-            f"then regexp_extract(trim({column}), {_lit(WHEN)}, 1) else {column} end")
+    # one regular expression: its first group is never empty when it matches (a date at least), '' when it does not
+    return (f"case when coalesce({column}, '') = '' then null "
+            f"else coalesce(nullif(regexp_extract(trim({column}), {_lit(WHEN)}, 1), ''), {column}) end")
 
 
 def work_file(con, sql: str, path: Path) -> str:
