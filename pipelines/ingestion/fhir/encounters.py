@@ -40,7 +40,7 @@ ENCOUNTERS = f"""
             [nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')], x -> x is not null), ' | '), '')
         end as other_type_codes
     from (select *, trim(list_filter(codings, c -> c.system ilike '%serafin%' and c.code <> '')[1].code) as serafin
-    from (select n, sub, enc.id as rid,
+    from (select n, sub,
         case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
         coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
@@ -48,7 +48,7 @@ ENCOUNTERS = f"""
         flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
         list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
-        participants, case when len(participants) = 1 then participants[1] end as single_participant,
+        participants,
         nullif(enc.serviceProvider.reference, '') as provider_ref,
         nullif(enc.serviceProvider.identifier.value, '') as provider_ident,
         enc.length.value as length_value, coalesce(nullif(enc.length.unit, ''), nullif(enc.length.code, ''), 'min')
@@ -61,8 +61,9 @@ ENCOUNTERS = f"""
 
 
 def _when(column: str) -> str:
-    return (f"case when coalesce({column}, '') = '' then null when regexp_matches(trim({column}), {_lit(WHEN)}) "
-            f"then regexp_extract(trim({column}), {_lit(WHEN)}, 1) else {column} end")
+    # one regular expression: its first group is never empty when it matches (a date at least), '' when it does not
+    return (f"case when coalesce({column}, '') = '' then null "
+            f"else coalesce(nullif(regexp_extract(trim({column}), {_lit(WHEN)}, 1), ''), {column}) end")
 
 
 def work_file(con, sql: str, path: Path) -> str:
@@ -115,19 +116,27 @@ def sources(enc: str) -> dict[str, str]:
             "idents": f"select ident from {enc}"}
 
 
+def ident_parts(column: str) -> str:
+    """The parts of an identifier of the guide's form (`site`, `usager`, `rest`: empty strings when it is not of
+    that form), read by one regular expression."""
+    return f"regexp_extract({column}, {_lit(LOCAL_ID_IN_SQL)}, ['site', 'usager', 'rest'])"
+
+
 def step_sql(alias: str, tag: str) -> str:
-    """An identifier of the guide's form with its usager part replaced by its pseudonym (`sc`: `<tag>_scrub`)."""
-    pattern = _lit(LOCAL_ID_IN_SQL)
-    return (f"case when regexp_matches({alias}.ident, {pattern}) then regexp_extract({alias}.ident, {pattern}, 1) "
-            f"|| '/' || sc.pseudonym || '-' || regexp_extract({alias}.ident, {pattern}, 3) else {alias}.ident end")
+    """An identifier of the guide's form with its usager part replaced by its pseudonym (`sc`: `<tag>_scrub`;
+    `{alias}.idm`: the identifier's ident_parts)."""
+    return (f"case when {alias}.idm.site <> '' then {alias}.idm.site || '/' || sc.pseudonym || '-' || "
+            f"{alias}.idm.rest else {alias}.ident end")
+
+
+def scrub_join(alias: str) -> str:
+    """The join condition of an identifier's row (`{alias}.idm`) with its usager part's pseudonym (`sc`)."""
+    return f"{alias}.idm.site <> '' and sc.part = {alias}.idm.site || '/' || {alias}.idm.usager"
 
 
 def _resolved_sql(enc: str, tag: str) -> str:
     """Each Encounter with its references resolved: identifier scrubbed, FINESS, persons (a Patient, or the Group's
     members: NULL for one not found), professionals, SERAFIN-PH code and the other codes."""
-    match = f"regexp_matches(e.ident, {_lit(LOCAL_ID_IN_SQL)})"
-    part = (f"regexp_extract(e.ident, {_lit(LOCAL_ID_IN_SQL)}, 1) || '/' || "
-            f"regexp_extract(e.ident, {_lit(LOCAL_ID_IN_SQL)}, 2)")
     step = step_sql("e", tag)
     return f"""
     with parts as (
@@ -145,7 +154,7 @@ def _resolved_sql(enc: str, tag: str) -> str:
         from bad as b left join listed as l on l.n = b.n and l.sub = b.sub
     ),
     base as (
-        select e.* exclude (participants, single_participant), {step} as step1,
+        select e.* exclude (participants, single_participant, idm), {step} as step1,
             coalesce(pr.organization,
                      case when length(e.provider_ident) = 10 then substr(e.provider_ident, 2) else e.provider_ident end,
                      nullif(regexp_extract(e.ident, '^3([0-9]{{2}}[0-9AB][0-9]{{6}})/', 1), '')) as finess,
@@ -158,12 +167,13 @@ def _resolved_sql(enc: str, tag: str) -> str:
                  else coalesce(pa.bad_participant, false) end as bad_participant,
             case when len(e.participants) = 1 then list_filter([p1.professional], x -> x is not null)
                  else coalesce(pa.professionals, []) end as professionals
-        from {enc} as e
+        from (select *, {ident_parts('ident')} as idm,
+                  case when len(participants) = 1 then participants[1] end as single_participant from {enc}) as e
         left join {tag}_refs as p1 on p1.ref = e.single_participant
         left join {tag}_refs as pr on pr.ref = e.provider_ref
         left join {tag}_refs as s on s.ref = e.subject_ref
         left join {tag}_logical as l on e.subject_ref is null and l.identifier = e.subject_ident
-        left join {tag}_scrub as sc on {match} and sc.part = {part}
+        left join {tag}_scrub as sc on {scrub_join('e')}
         left join professionals as pa on pa.n = e.n and pa.sub = e.sub
     )
     select b.*, coalesce(nr.scrubbed, b.step1) as scrubbed,
@@ -203,10 +213,10 @@ def _activity_rows(ev: str, over: bool = False) -> str:
             from {ev} as e left join offsets as o on o.n = e.n and o.sub = e.sub
             where {gives}{f' and coalesce(o.shift, 0) + {size} > {LINE_FACTOR}' if over else ''}
         )
-        select * exclude (px, ox, pros, persons), px.v as person_id, ox.v as professional,
-            (px.i - 1) * n_pros + ox.i - 1 + shift as rank
-        from (select *, unnest(list_transform(pros, (v, i) -> {{'v': v, 'i': i}})) as ox
-              from (select *, unnest(list_transform(persons, (v, i) -> {{'v': v, 'i': i}})) as px from ok))"""
+        -- one row per (person, professional), persons outer: k = (person position - 1) × n_pros + professional's - 1
+        select * exclude (k, pros, persons), persons[k // n_pros + 1] as person_id, pros[k % n_pros + 1]
+            as professional, k + shift as rank
+        from (select *, unnest(range(len(persons) * n_pros)) as k from ok)"""
 
 
 def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:

@@ -7,11 +7,10 @@ are those of keyed.py, which must be installed on the connection."""
 
 from __future__ import annotations
 
-from pipelines.ingestion.fhir.elements import LOCAL_ID_IN_SQL, NIR_SQL, Index, scrub_nir
+from pipelines.ingestion.fhir.elements import NIR_SQL, Index, scrub_nir
 from pipelines.ingestion.fhir.indexing import local_identifier_sql, ref_keys_sql
-from pipelines.ingestion.fhir.stage import _lit
 
-TABLES = ("index", "refs", "logical", "scrub", "nir")
+TABLES = ("index", "refs", "logical", "idents", "scrub", "nir")
 
 
 def _first_hit(source: str, by: str, tag: str) -> str:
@@ -76,18 +75,18 @@ class Resolved:
                                 then fhir_pseudonym({local_identifier_sql("json_array(identifier::JSON)")}) end
                            as person
         from ({idents_all}) where identifier is not null""")
-        pattern = _lit(LOCAL_ID_IN_SQL)
-        part = f"regexp_extract(ident, {pattern}, 1) || '/' || regexp_extract(ident, {pattern}, 2)"
-        all_idents = " union ".join(f"select ident from ({q})" for q in idents)
-        con.execute(f"create or replace temp table {tag}_scrub as select part, fhir_pseudonym(part) as pseudonym "
-                    f"from (select distinct {part} as part from ({all_idents}) where regexp_matches(ident, {pattern}))")
-        from pipelines.ingestion.fhir.encounters import step_sql
+        from pipelines.ingestion.fhir.encounters import ident_parts, scrub_join, step_sql
 
+        all_idents = " union ".join(f"select ident from ({q})" for q in idents)
+        con.execute(f"create or replace temp table {tag}_idents as select ident, {ident_parts('ident')} as idm "
+                    f"from (select distinct ident from ({all_idents}))")
+        con.execute(f"create or replace temp table {tag}_scrub as select part, fhir_pseudonym(part) as pseudonym "
+                    f"from (select distinct idm.site || '/' || idm.usager as part from {tag}_idents "
+                    "where idm.site <> '')")
         candidates = [r[0] for r in con.execute(
-            f"select distinct step1 from (select {step_sql('e', tag)} as step1 from ({all_idents}) as e "
-            f"left join {tag}_scrub as sc on regexp_matches(e.ident, {pattern}) and sc.part = "
-            f"regexp_extract(e.ident, {pattern}, 1) || '/' || regexp_extract(e.ident, {pattern}, 2)) "
-            f"where regexp_matches(step1, '{NIR_SQL}')").fetchall()]
+            f"select distinct step1 from (select {step_sql('e', tag)} as step1 from {tag}_idents as e "
+            f"left join {tag}_scrub as sc on {scrub_join('e')}) where regexp_matches(step1, '{NIR_SQL}')").fetchall()]
+        con.execute(f"drop table {tag}_idents")
         _table(con, f"{tag}_nir", {"value": "varchar", "scrubbed": "varchar"},
                [candidates, [scrub_nir(v, self.key) for v in candidates]])
 

@@ -104,6 +104,10 @@ ENCOUNTER_FIRST = r'^\s*\{\s*"resourceType"\s*:\s*"Encounter"'
 ENTRY_ENCOUNTER_FIRST = (r'^\s*\{\s*("fullUrl"\s*:\s*"[^"\\]*"\s*,\s*)?"resource"\s*:\s*\{\s*'
                          r'"resourceType"\s*:\s*"Encounter"')
 
+# the openings most writers give an Encounter's line, checked before the regular expression (far cheaper)
+OPENINGS = ('{"resourceType":"Encounter"', '{"resourceType": "Encounter"')
+ENTRY_OPENINGS = tuple(f'{{"resource":{sep}{o}' for o in OPENINGS for sep in ("", " "))
+
 
 def objects_sql(staged) -> str:
     """Every entry but the file's own Encounters (those are typed by `encounters_sql`), as (n, sub, full_url, kind,
@@ -115,13 +119,16 @@ def objects_sql(staged) -> str:
     kind_path = "$.resource.resourceType" if bundle else "$.resourceType"
     first = ENTRY_ENCOUNTER_FIRST if bundle else ENCOUNTER_FIRST
     if staged.fast:  # every line is JSON (the reader checked): an object when it opens with a brace
-        source = (f"select n, case when not regexp_matches(json, '^\\s*\\{{') then 'object' end as problem, json "
+        source = (f"select n, case when prefix(json, '{{') then null when not regexp_matches(json, '^\\s*\\{{') "
+                  "then 'object' end as problem, json "
                   f"from {_objects(staged)}")
     else:
         source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
                   "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
-    kind = (f"case when problem is not null then null when regexp_matches(left(json, 300), {_lit(first)}) "
-            f"then 'Encounter' else json_extract_string(json, '{kind_path}') end")
+    opening = " or ".join(f"prefix(json, {_lit(p)})" for p in (ENTRY_OPENINGS if bundle else OPENINGS))
+    kind = (f"case when problem is not null then null when {opening} then 'Encounter' "
+            f"when regexp_matches(left(json, 300), {_lit(first)}) then 'Encounter' "
+            f"else json_extract_string(json, '{kind_path}') end")
     own = (f"{{'sub': 0::BIGINT, 'full_url': {'json_extract_string(json, ' + _lit('$.fullUrl') + ')' if bundle else 'null::VARCHAR'}, "
            f"'kind': kind, 'raw': {'json_extract(json, ' + _lit('$.resource') + ')::VARCHAR' if bundle else 'json'}}}")
     entries = ("list_transform(json_extract(json, '$.entry[*]'), (v, i) -> {'sub': i::BIGINT, "
