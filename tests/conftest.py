@@ -121,7 +121,8 @@ FIRST = ("demo", "tests/e2e/test_spark_parity.py", "worked")
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    if not config.pluginmanager.hasplugin("xdist") or config.getoption("dist", "no") != "loadgroup":
+    # a worker's own `dist` option reads "no"; xdist keeps the controller's choice in `loadgroup`
+    if not getattr(config.option, "loadgroup", False):
         return
     by_module: dict[str, list] = {}
     for item in items:
