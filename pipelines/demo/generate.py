@@ -56,7 +56,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
         write_fec(out, esms, ledger, years)
     write_dsn(out, esms, staff, config.seed)  # the payroll as twelve monthly DSN per ESMS, not staff.csv
     partners = write_partners_and_conventions(out, esms, years)
-    activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
+    activity_rows = write_activity(out, esms, stays, staff_ids, years, config)
     if config.fhir:  # the last month as TDDUI FHIR files; its persons leave persons.csv for Patient resources
         months = sorted((out / "activity").glob("activite_*.csv"))
         moved = write_fhir(out, months[-1], esms, persons)
