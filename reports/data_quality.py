@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import data_table, number, page, query, status_badge, table_block
+from reports.common import block, data_table, number, page, query, status_badge, table_block
 from reports.narrative import KeyFigure, key_figures
 
 STATE = {(True, "error"): "Conforme", (True, "warn"): "Conforme", (False, "error"): "Échec (bloquant)",
@@ -115,5 +115,4 @@ def _checks_table(out_dir: Path, name: str, caption: str, checks: list, counted:
         [[c[0], TABLES.get(c[1], c[1]), c[2], "bloquant" if c[3] == "error" else "alerte",
           status_badge("met" if c[4] else ("off_track" if c[3] == "error" else "on_track"),
                        "Dans la tolérance" if c[4] and c[6] else STATE[(bool(c[4]), c[3])]),
-          c[5] if c[5] is not None else "", c[6]] for c in checks],
-        fold=len(checks))
+          c[5] if c[5] is not None else "", c[6]] for c in checks], layout=block(fold=len(checks)))

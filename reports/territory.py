@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import chart, data_table, number, page, percent, plotly_script, query, write_xlsx
+from reports.common import Layout, chart, data_table, number, page, percent, plotly_script, query, write_xlsx
 from reports.narrative import KeyFigure, change, extremes, key_figures
 
 SMALL = "< 5"
@@ -66,8 +66,8 @@ def figures_block(con) -> str:
          "Sur un an"],
         [[d, c, number(p, 2), change(p, pb, lambda v: number(v, 2), y - 1),
           "< 5" if w is None else number(w, 2), "" if w is None else change(w, wb, lambda v: number(v, 2), y - 1)]
-         for d, c, y, p, pb, w, wb in rows], numeric=(2, 4), fold=12,
-        why_empty="pas de population ni d’extrait FINESS dans le dossier de dépôt.")
+         for d, c, y, p, pb, w, wb in rows], numeric=(2, 4),
+         layout=Layout(fold=12, why_empty="pas de population ni d’extrait FINESS dans le dossier de dépôt."))
     return key_figures(figures) + table
 
 
