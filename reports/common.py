@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -97,12 +98,33 @@ def _cell(value, numeric: bool) -> str:
     return f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How much of a table a page shows. `fold`: the first rows shown, the others one click away (<details>;
+    None: all shown, 0: the whole table one click away); `limit` (table_block): at most so many rows on the page,
+    the Excel file holds them all; `note`: a sentence under the table (table_block); `why_empty`: what the page
+    says instead of a table without rows."""
+
+    fold: int | None = None
+    limit: int | None = None
+    note: str = ""
+    why_empty: str = "aucune ligne."
+
+
+def block(fold: int = 10, limit: int | None = None, note: str = "",
+          why_empty: str = "aucune ligne pour cet entrepôt.") -> Layout:
+    """table_block's layout: the first 10 rows, the others one click away, unless told otherwise."""
+    return Layout(fold, limit, note, why_empty)
+
+
 def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[int] = (),
-               download: str | None = None, fold: int | None = None, why_empty: str = "aucune ligne.") -> str:
-    """The data of a chart (or a table of its own) as an HTML table, with a link to its Excel file. `fold`: the
-    first rows shown, the others one click away (<details>); no row: a sentence, not an empty table."""
+               download: str | None = None, layout: Layout = Layout()) -> str:
+    """The data of a chart (or a table of its own) as an HTML table, with a link to its Excel file. `layout.fold`:
+    the first rows shown, the others one click away (<details>); no row: a sentence (`layout.why_empty`), not an
+    empty table."""
+    fold = layout.fold
     if not rows:
-        return empty(caption, why_empty)
+        return empty(caption, layout.why_empty)
     head = "<thead><tr>" + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers) + "</tr></thead>"
 
     def body(lines):
@@ -227,25 +249,26 @@ def dropdown(fig, groups: dict[str, list], label: str = "") -> None:
 
 
 def table_block(out_dir: Path, name: str, caption: str, columns: Sequence[tuple[str, str]],
-                rows: Sequence[Sequence], limit: int | None = None, note: str = "", fold: int = 10,
-                why_empty: str = "aucune ligne pour cet entrepôt.") -> str:
+                rows: Sequence[Sequence], layout: Layout | None = None) -> str:
     """A table (the data of a chart, or a table of its own) on the page, written whole to donnees/{name}.xlsx and
-    linked from its caption. columns: (French header, kind of KINDS). The page shows the first `fold` rows, the
-    others up to `limit` one click away; the Excel file holds them all. No row: a sentence saying why, no file."""
+    linked from its caption. columns: (French header, kind of KINDS). The page shows the first `layout.fold` rows,
+    the others up to `layout.limit` one click away; the Excel file holds them all. No row: a sentence saying why
+    (`layout.why_empty`), no file. `layout`: block() unless given."""
+    layout = layout or block()
     if not rows:
-        return empty(caption, why_empty)
+        return empty(caption, layout.why_empty)
     headers = [h for h, _ in columns]
     kinds = [k for _, k in columns]
     rows = [list(r) for r in rows]
     write_xlsx(out_dir / "donnees" / f"{name}.xlsx", caption[:31], headers, rows,
                {i: KINDS[k][1] for i, k in enumerate(kinds) if KINDS[k][1]})
-    shown = rows if limit is None else rows[:limit]
-    more = (f'<p class="note">{number(len(shown))} lignes sur {number(len(rows))} à l’écran ; toutes dans le '
-            "fichier Excel.</p>" if len(shown) < len(rows) else "")
-    extra = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    return data_table(caption, headers, [[show(v, k) for v, k in zip(r, kinds)] for r in shown],
+    on_page = rows if layout.limit is None else rows[:layout.limit]
+    more = (f'<p class="note">{number(len(on_page))} lignes sur {number(len(rows))} à l’écran ; toutes dans le '
+            "fichier Excel.</p>" if len(on_page) < len(rows) else "")
+    extra = f'<p class="note">{html.escape(layout.note)}</p>' if layout.note else ""
+    return data_table(caption, headers, [[show(v, k) for v, k in zip(r, kinds)] for r in on_page],
                       numeric=[i for i, k in enumerate(kinds) if k != "text"],
-                      download=f"donnees/{name}.xlsx", fold=fold) + more + extra
+                      download=f"donnees/{name}.xlsx", layout=Layout(fold=layout.fold)) + more + extra
 
 
 def query(con, sql: str, params: Sequence = ()) -> list[tuple]:

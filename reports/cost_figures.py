@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from reports.common import data_table, euros, percent, query
+from reports.common import Layout, data_table, euros, percent, query
 from reports.narrative import KeyFigure, change, key_figures
 
 YEARS = "select max(year) from marts.cost_reconciliation"
@@ -96,5 +96,5 @@ def cost_key_figures(con) -> str:
         "Coût par catégorie", ["Catégorie", "Coût par place", "Sur un an", "Coût moyen par personne", "Sur un an"],
         [[c, euros(p), change(p, pb, euros, y - 1), euros(q), change(q, qb, euros, y - 1)]
          for c, y, p, pb, q, qb in rows], numeric=(1, 3),
-        why_empty="aucun exercice rapproché des comptes dans cet entrepôt.")
+        layout=Layout(why_empty="aucun exercice rapproché des comptes dans cet entrepôt."))
     return key_figures(cost_figures(con)) + table

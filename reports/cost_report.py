@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import chart, dropdown, euros, page, plotly_script, query, table_block
+from reports.common import block, chart, dropdown, euros, page, plotly_script, query, table_block
 from reports.finance_sources import finance_sources_section
 from reports.funding_scenarios import funding_scenarios_section
 from reports.narrative import extremes, others_in_menu
@@ -77,8 +77,9 @@ def _reconciliation(out_dir: Path, con, names: dict[str, str]) -> str:
          ("Charges retenues", "euro2"), ("Écart de personnel (comptes − fichier du personnel)", "euro2"),
          ("Affecté aux personnes", "euro2"), ("Non affecté", "euro2"), ("Écart de rapprochement", "euro2"),
          ("Repère coût par place, bas", "euro"), ("Repère coût par place, haut", "euro")], rows,
-        note="Charges totales = exclues + hors champ + retenues ; retenues = affecté aux personnes + non affecté, "
-             "au centime (méthode de coût, étape 10).")
+        layout=block(
+            note="Charges totales = exclues + hors champ + retenues ; retenues = affecté aux personnes + non affecté, "
+                 "au centime (méthode de coût, étape 10)."))
 
 
 def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
@@ -120,8 +121,10 @@ def _prestations(out_dir: Path, con, names: dict[str, str]) -> str:
          ("Heures professionnelles enregistrées", "int"), ("Personnes", "int"), ("Coût direct", "euro"),
          ("Quote-part des fonctions support", "euro"), ("Coût complet", "euro"), ("Coût par heure enregistrée", "euro2"),
          ("Heures estimées (heures rémunérées)", "int"), ("Coût par heure estimée (heures rémunérées)", "euro2")],
-        _named(latest + [r for r in rows if r[1] != last[r[0]]], names), limit=len(latest),
-        note="La page montre le dernier exercice de chaque ESMS, trié par coût complet ; le fichier Excel, tous.")
+        _named(latest + [r for r in rows if r[1] != last[r[0]]], names),
+        layout=block(
+            limit=len(latest),
+            note="La page montre le dernier exercice de chaque ESMS, trié par coût complet ; le fichier Excel, tous."))
     return "<h2>Coût des prestations</h2>" + chart(fig, text) + table
 
 
@@ -155,8 +158,10 @@ def _flow(out_dir: Path, con, names: dict[str, str]) -> str:
     table = table_block(
         out_dir, "couts-chemin", "Des comptes aux personnes, flux par ESMS et exercice",
         [("FINESS", "text"), ("ESMS", "text"), ("Exercice", "text"), ("N°", "int"), ("De", "text"), ("Vers", "text"),
-         ("Montant", "euro2")], _named(latest + [r for r in rows if r[1] != last[r[0]]], names), limit=len(latest),
-        note="La page montre le dernier exercice de chaque ESMS ; le fichier Excel, tous.")
+         ("Montant", "euro2")], _named(latest + [r for r in rows if r[1] != last[r[0]]], names),
+        layout=block(
+            limit=len(latest),
+            note="La page montre le dernier exercice de chaque ESMS ; le fichier Excel, tous."))
     return "<h2>Des comptes aux personnes</h2>" + chart(fig, text) + table
 
 
@@ -175,10 +180,12 @@ def _unallocated_and_parameters(out_dir: Path, con, names: dict[str, str]) -> st
         out.append("<p>Aucun montant non affecté : toutes les charges retenues atteignent des personnes.</p>")
     out.append(table_block(out_dir, "couts-parametres", "Paramètres de la méthode utilisés",
                            [("Paramètre", "text"), ("Clé", "text"), ("Valeur", "text"), ("Note", "text")],
-                           parameters, fold=0,
-                           why_empty="la méthode n'a enregistré aucun paramètre pour cet entrepôt.",
-                           note="Les paramètres (comptes exclus, sections par compte et par profession, unités de "
-                                "la logistique) sont dans le fichier Excel ; ils se modifient dans nomenclatures/."))
+                           parameters,
+                           layout=block(
+                               fold=0,
+                               why_empty="la méthode n'a enregistré aucun paramètre pour cet entrepôt.",
+                               note="Les paramètres (comptes exclus, sections par compte et par profession, unités de "
+                                    "la logistique) sont dans le fichier Excel ; ils se modifient dans nomenclatures/.")))
     return "".join(out)
 
 
@@ -243,10 +250,11 @@ def _actions(out_dir: Path, con, names: dict[str, str]) -> str:
          ("Métier", "text"), ("Lieu", "text"), ("Actions", "int"), ("Heures", "int"), ("Coût complet", "euro"),
          ("Coût par action", "euro2"), ("Coût par heure enregistrée", "euro2"), ("Rang dans la prestation", "int")],
         [r for r in ranked if r[12] <= 3] + [r for r in ranked if r[12] > 3],
-        limit=sum(1 for r in ranked if r[12] <= 3),
-        note="La page montre les trois lignes les plus coûteuses de chaque prestation ; le fichier Excel, toutes. "
-             "Une action : l'intervention d'un professionnel (événement, professionnel), sans aucune personne "
-             "nommée."))
+        layout=block(
+            limit=sum(1 for r in ranked if r[12] <= 3),
+            note="La page montre les trois lignes les plus coûteuses de chaque prestation ; le fichier Excel, toutes. "
+                 "Une action : l'intervention d'un professionnel (événement, professionnel), sans aucune personne "
+                 "nommée.")))
 
 
 def _benchmark(out_dir: Path, con, names: dict[str, str]) -> str:
@@ -283,8 +291,9 @@ def _benchmark(out_dir: Path, con, names: dict[str, str]) -> str:
          ("Quartile de l'ESMS", "int")],
         [[r[0], names.get(r[0], ""), r[1], r[2], MEASURES[r[3]], r[4] or "", r[5] or "", r[6],
           "toutes catégories" if r[7] == "all" else f"catégorie {r[7]}", *r[8:]] for r in rows],
-        note="Les pairs : les ESMS de la même catégorie, ou tous les ESMS de l'entrepôt quand la catégorie en compte "
-             "moins de quatre ; quartile 1 = le quart le moins coûteux."))
+        layout=block(
+            note="Les pairs : les ESMS de la même catégorie, ou tous les ESMS de l'entrepôt quand la catégorie en compte "
+                 "moins de quatre ; quartile 1 = le quart le moins coûteux.")))
 
 
 def _method(out_dir: Path, con, names: dict[str, str]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import data_table, number, page, query, status_badge, table_block
+from reports.common import block, data_table, number, page, query, status_badge, table_block
 from reports.narrative import KeyFigure, key_figures
 
 STATE = {(True, "error"): "Conforme", (True, "warn"): "Conforme", (False, "error"): "Échec (bloquant)",
@@ -42,43 +42,11 @@ def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
         reasons = query(con, """
             select source_table, regexp_replace(reason, '''[^'']*''', '…', 'g') as reason, count(*)
             from audit.rejected_rows group by all order by 3 desc limit 30""")
-    failing = sum(not c[4] for c in checks)
-    blocking = sum(not c[4] and c[3] == "error" for c in checks)
-    read, rejected = sum(f[2] or 0 for f in files), sum(f[4] or 0 for f in files)
-    body = [key_figures([
-        KeyFigure("checks", "Contrôles de qualité conformes", f"{number(len(checks) - failing)} sur {number(len(checks))}",
-                  f"{number(blocking)} bloquant(s) en échec, {number(failing - blocking)} alerte(s)",
-                  "bad" if blocking else ("warn" if failing else "good")),
-        KeyFigure("rejected", "Lignes écartées à la lecture", number(rejected),
-                  f"sur {number(read)} lignes lues dans {number(len(files))} fichiers",
-                  "warn" if rejected else "good")])]
+    body = [_summary(checks, files)]
     if not checks:
         body.append("<p>Les contrôles de qualité n'ont pas été exécutés pour cet entrepôt.</p>")
     else:
-        rules = [c for c in checks if c[9] == VALIDATION]
-        suites = [c for c in checks if c[9] != VALIDATION]
-        body.append(f"<p>{number(len(checks))} contrôles le {checks[0][8]:%d/%m/%Y %H:%M} : {number(failing)} en "
-                    "échec ou en alerte. Chaque règle est contrôlée une fois : une règle de ligne par la validation "
-                    "(la ligne fautive est écartée, ou gardée et signalée), une règle d'ensemble par Great "
-                    "Expectations, "
-                    "dans l'entrepôt DuckDB. Gravité et seuils : <code>nomenclatures/data_quality_checks.csv</code>."
-                    "</p>")
-        body.append("<h2>Règles de ligne (validation)</h2>")
-        body.append(_checks_table(out_dir, "donnees-regles-lignes", "Règles de ligne : lignes écartées ou "
-                                  "signalées (gardées) par la validation, par table et colonne", rules,
-                                  ("Lignes validées", "Lignes écartées ou signalées")))
-        body.append("<h2>Contrôles d'ensemble (Great Expectations)</h2>")
-        body.append(_checks_table(out_dir, "donnees-controles", "Contrôles d'ensemble : volumes dans le temps, "
-                                  "distributions, cohérence entre tables", suites,
-                                  ("Unités contrôlées", "Unités en échec")))
-        for c in checks:
-            sample = json.loads(c[7] or "[]")
-            if c[4] or not sample:
-                continue
-            headers = list(sample[0])
-            body.append(f"<h3>{html.escape(c[2])} — {number(c[6])} sur {number(c[5] or 0)} en échec</h3>"
-                        + data_table(f"Exemples ({c[0]}, sans identifiant de personne)",
-                                     headers, [[r.get(h) or "" for h in headers] for r in sample]))
+        body += _checks_sections(out_dir, checks)
     body.append("<h2>Ce que la lecture des fichiers a écarté</h2>")
     body.append(table_block(
         out_dir, "donnees-fichiers", "Lignes lues, chargées et écartées par fichier",
@@ -93,6 +61,51 @@ def build_data_quality_page(warehouse: Path, out_dir: Path) -> Path:
     return path
 
 
+def _summary(checks: list, files: list) -> str:
+    """The key figures: checks met (blocking failures, warnings), landing rows set aside."""
+    failing = sum(not c[4] for c in checks)
+    blocking = sum(not c[4] and c[3] == "error" for c in checks)
+    read, rejected = sum(f[2] or 0 for f in files), sum(f[4] or 0 for f in files)
+    return key_figures([
+        KeyFigure("checks", "Contrôles de qualité conformes", f"{number(len(checks) - failing)} sur {number(len(checks))}",
+                  f"{number(blocking)} bloquant(s) en échec, {number(failing - blocking)} alerte(s)",
+                  "bad" if blocking else ("warn" if failing else "good")),
+        KeyFigure("rejected", "Lignes écartées à la lecture", number(rejected),
+                  f"sur {number(read)} lignes lues dans {number(len(files))} fichiers",
+                  "warn" if rejected else "good")])
+
+
+def _checks_sections(out_dir: Path, checks: list) -> list[str]:
+    """The row rules, the Great Expectations suites, then a sample of each failed check."""
+    failing = sum(not c[4] for c in checks)
+    body = []
+    rules = [c for c in checks if c[9] == VALIDATION]
+    suites = [c for c in checks if c[9] != VALIDATION]
+    body.append(f"<p>{number(len(checks))} contrôles le {checks[0][8]:%d/%m/%Y %H:%M} : {number(failing)} en "
+                "échec ou en alerte. Chaque règle est contrôlée une fois : une règle de ligne par la validation "
+                "(la ligne fautive est écartée, ou gardée et signalée), une règle d'ensemble par Great "
+                "Expectations, "
+                "dans l'entrepôt DuckDB. Gravité et seuils : <code>nomenclatures/data_quality_checks.csv</code>."
+                "</p>")
+    body.append("<h2>Règles de ligne (validation)</h2>")
+    body.append(_checks_table(out_dir, "donnees-regles-lignes", "Règles de ligne : lignes écartées ou "
+                              "signalées (gardées) par la validation, par table et colonne", rules,
+                              ("Lignes validées", "Lignes écartées ou signalées")))
+    body.append("<h2>Contrôles d'ensemble (Great Expectations)</h2>")
+    body.append(_checks_table(out_dir, "donnees-controles", "Contrôles d'ensemble : volumes dans le temps, "
+                              "distributions, cohérence entre tables", suites,
+                              ("Unités contrôlées", "Unités en échec")))
+    for c in checks:
+        sample = json.loads(c[7] or "[]")
+        if c[4] or not sample:
+            continue
+        headers = list(sample[0])
+        body.append(f"<h3>{html.escape(c[2])} — {number(c[6])} sur {number(c[5] or 0)} en échec</h3>"
+                    + data_table(f"Exemples ({c[0]}, sans identifiant de personne)",
+                                 headers, [[r.get(h) or "" for h in headers] for r in sample]))
+    return body
+
+
 def _checks_table(out_dir: Path, name: str, caption: str, checks: list, counted: tuple[str, str]) -> str:
     """One row per check: id, table, French label, severity, result, denominator and numerator."""
     return table_block(
@@ -102,5 +115,4 @@ def _checks_table(out_dir: Path, name: str, caption: str, checks: list, counted:
         [[c[0], TABLES.get(c[1], c[1]), c[2], "bloquant" if c[3] == "error" else "alerte",
           status_badge("met" if c[4] else ("off_track" if c[3] == "error" else "on_track"),
                        "Dans la tolérance" if c[4] and c[6] else STATE[(bool(c[4]), c[3])]),
-          c[5] if c[5] is not None else "", c[6]] for c in checks],
-        fold=len(checks))
+          c[5] if c[5] is not None else "", c[6]] for c in checks], layout=block(fold=len(checks)))

@@ -13,7 +13,7 @@ import html
 import re
 from pathlib import Path
 
-from reports.common import query, table_block
+from reports.common import block, query, table_block
 
 SOURCE_LABELS = {"FEC": "FEC", "balance": "balance générale", "CSV": "fichier CSV", "XLSX": "classeur Excel",
                  "PARQUET": "fichier Parquet", "DSN": "DSN"}
@@ -62,8 +62,9 @@ def finance_sources_section(out_dir: Path, con, names: dict[str, str]) -> str:
          ("Coût du personnel (fichier du personnel)", "euro2"), ("Écart de personnel", "euro2"),
          ("Écart en part des comptes", "ratio"), ("Grand livre construit depuis", "text"),
          ("Personnel construit depuis", "text")], rows,
-        note="L'écart de personnel (comptes de personnel − coût du personnel, méthode de coût étape 2) montre ce que "
-             "le fichier du personnel ne porte pas : taxes sur les salaires, intérim, provisions de congés.")]
+        layout=block(
+            note="L'écart de personnel (comptes de personnel − coût du personnel, méthode de coût étape 2) montre ce que "
+                 "le fichier du personnel ne porte pas : taxes sur les salaires, intérim, provisions de congés."))]
     unassigned = [(*r[:5], _reason(r[5]), *r[6:]) for r in query(con, """
         select file, year, account, label, code, reason, entries, amount
         from audit.fec_unassigned order by file, year, amount desc""")]
@@ -73,9 +74,10 @@ def finance_sources_section(out_dir: Path, con, names: dict[str, str]) -> str:
             out_dir, "couts-fec-non-affecte", "Écritures de classe 6 et 7 du FEC affectées à aucun ESMS",
             [("Fichier", "text"), ("Exercice", "text"), ("Compte", "text"), ("Libellé", "text"),
              ("Code", "text"), ("Raison", "text"), ("Écritures", "int"), ("Montant", "euro2")], unassigned,
-            note=f"Total non affecté : {total:,.2f} €".replace(",", "\u202f").replace(".", ",")
-                 + ". Ces montants ne sont dans aucun coût : ajoutez le journal, le code analytique ou le suffixe "
-                   "de compte à comptabilite.yaml pour les affecter à un ESMS."))
+            layout=block(
+                note=f"Total non affecté : {total:,.2f} €".replace(",", "\u202f").replace(".", ",")
+                     + ". Ces montants ne sont dans aucun coût : ajoutez le journal, le code analytique ou le suffixe "
+                       "de compte à comptabilite.yaml pour les affecter à un ESMS.")))
     else:
         out.append('<p class="note">' + html.escape(
             "Aucune écriture de classe 6 ou 7 d'un FEC ou d'une balance sans ESMS.") + "</p>")

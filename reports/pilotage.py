@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import SMALL, Shown, chart, number, page, percent, plotly_script, query, status_badge, table_block
+from reports.common import SMALL, Shown, block, chart, number, page, percent, plotly_script, query, status_badge, table_block
 from reports.narrative import KeyFigure, change, extremes, key_figures
 
 STATUS = {"met": "Atteint", "on_track": "En bonne voie", "off_track": "Hors trajectoire", "no_data": "Pas de donnée"}
@@ -122,7 +122,8 @@ def objectives_table(out_dir: Path, name: str, objectives: list[tuple]) -> str:
         [[r[0], r[1], SCOPE.get(r[2], r[2]), r[4], cell(r[5], r[3]),
           cell(r[6], r[3]) if r[9] else SMALL, cell(r[7], r[3], gap=True) if r[9] else SMALL,
           status_badge(r[8], STATUS[r[8]])] for r in objectives],
-        note="Taux en pourcentage, écarts des taux en points. « < 5 » : moins de 5 personnes, chiffre masqué.")
+        layout=block(
+            note="Taux en pourcentage, écarts des taux en points. « < 5 » : moins de 5 personnes, chiffre masqué."))
 
 
 def _contributions_section(out_dir: Path, rows: list[tuple]) -> str:
@@ -145,7 +146,7 @@ def _contributions_section(out_dir: Path, rows: list[tuple]) -> str:
          ("Part des heures de la coopération", "ratio"), ("Personnes", "int")],
         [[r[0], KIND_LABEL[r[1]], r[2], r[3]] + (list(r[4:9]) if r[9] else [SMALL] * 5)
          for r in sorted(rows, key=lambda r: (r[0], r[1], -(r[4] or 0)))],
-        note="Heures des activités des membres, attribuées au partenaire quand la ligne en nomme un.")
+        layout=block(note="Heures des activités des membres, attribuées au partenaire quand la ligne en nomme un."))
     text = extremes([(r[3], r[4]) for r in shown], lambda v: number(v) + " h",
                     f"Heures directes apportées en {last}")
     return "<h2>Contribution des membres et partenaires</h2>" + chart(fig, text) + table

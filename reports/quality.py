@@ -13,7 +13,21 @@ from pathlib import Path
 
 import duckdb
 
-from reports.common import SMALL, Shown, chart, data_table, euros, number, page, percent, plotly_script, query, table_block, write_xlsx
+from reports.common import (
+    SMALL,
+    Shown,
+    block,
+    chart,
+    data_table,
+    euros,
+    number,
+    page,
+    percent,
+    plotly_script,
+    query,
+    table_block,
+    write_xlsx,
+)
 from reports.narrative import KeyFigure, change, extremes, key_figures
 from reports.pilotage import OBJECTIVES_SQL, figure_value, objectives_table
 
@@ -135,7 +149,8 @@ def _indicators(out_dir: Path, con, themes: dict[str, str]) -> str:
             out_dir, slug, f"{title} : valeur, numérateur et dénominateur",
             [("Indicateur", "text"), ("Libellé", "text"), ("Périmètre", "text"), ("Exercice", "text"),
              ("Valeur", "dec2"), ("Numérateur", "dec2"), ("Dénominateur", "dec2"), ("Évolution sur un an", "dec2")],
-            table_rows, note="Taux en pourcentage, leur évolution en points. « < 5 » : moins de 5 personnes."))
+            table_rows,
+            layout=block(note="Taux en pourcentage, leur évolution en points. « < 5 » : moins de 5 personnes.")))
     return "".join(out)
 
 

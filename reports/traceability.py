@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from reports.common import chart, dropdown, euros, percent, query, table_block
+from reports.common import block, chart, dropdown, euros, percent, query, table_block
 
 ESMS_ROW = "Ensemble de l'ESMS"
 FLAG_COLOUR, OK_COLOUR = "#cf222e", "#1a7f37"
@@ -128,9 +128,11 @@ def traceability_section(out_dir: Path, con, names: dict[str, str] | None = None
     shown = [t for t, r in zip(table, rows) if r[2] == latest[r[0]]]
     out.append(table_block(
         out_dir, "couts-tracabilite", "Traçabilité par ESMS, exercice et métier", COLUMNS,
-        shown + [t for t, r in zip(table, rows) if r[2] != latest[r[0]]], limit=len(shown),
-        note="La page montre le dernier exercice de chaque ESMS ; le fichier Excel, tous. Un professionnel sans "
-             "temps enregistré n'entre pas dans la traçabilité ; les heures de partenaires ou bénévoles absents du "
-             "fichier du personnel comptent dans les heures estimées, pas dans la traçabilité. Seuil d'alerte et "
-             "heures annuelles d'un ETP : nomenclatures/cost_method_parameters.csv."))
+        shown + [t for t, r in zip(table, rows) if r[2] != latest[r[0]]],
+        layout=block(
+            limit=len(shown),
+            note="La page montre le dernier exercice de chaque ESMS ; le fichier Excel, tous. Un professionnel sans "
+                 "temps enregistré n'entre pas dans la traçabilité ; les heures de partenaires ou bénévoles absents du "
+                 "fichier du personnel comptent dans les heures estimées, pas dans la traçabilité. Seuil d'alerte et "
+                 "heures annuelles d'un ETP : nomenclatures/cost_method_parameters.csv.")))
     return "".join(out)

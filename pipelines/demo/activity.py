@@ -39,12 +39,27 @@ def _pros(staff_ids) -> list[tuple[str, int, str, int, int]]:
     return out
 
 
-def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: GeneratorConfig) -> int:
+def write_activity(out: Path, esms, stays, staff_ids, years, config: GeneratorConfig) -> int:
+    """activity/activite_YYYY-MM.csv from the stays and the staff; the number of rows written."""
     import duckdb
 
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
-    seed = config.seed
+    first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
+    _load_inputs(con, esms, stays, staff_ids)
+    _person_weeks(con, config.seed, first, last)
+    factor, keep = _scale(con, config, first, last)
+    _events(con, config.seed, factor, keep)
+    _activity(con, last)
+    _indirect(con, config.seed, first, last)
+    count = con.execute("select count(*) from activity").fetchone()[0]
+    _write_months(con, out / "activity", config)
+    con.close()
+    return count
+
+
+def _load_inputs(con, esms, stays, staff_ids) -> None:
+    """The generator's inputs as tables: ESMS, stays, professionals' slices, codes, settings, practices."""
     con.execute("create table esms(finess_et varchar, category varchar, places int)")
     con.executemany("insert into esms values (?, ?, ?)", [(e["finess_et"], e["category"], e["places"]) for e in esms])
     con.execute("create table stays(person_id varchar, finess_et varchar, start_date date, end_date date)")
@@ -52,14 +67,7 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
     con.execute("create table pros(finess_et varchar, idx int, professional_id varchar, lo int, hi int)")
     con.executemany("insert into pros values (?, ?, ?, ?, ?)", _pros(staff_ids))
     con.execute("create table codes(category varchar, collective boolean, idx int, code varchar, minutes int)")
-    rows = []
-    for cat, table in INDIVIDUAL.items():
-        expanded = [(c, m) for c, m, w in table for _ in range(w)]
-        rows += [(cat, False, i, c, m) for i, (c, m) in enumerate(expanded)]
-    for cat, table in COLLECTIVE.items():
-        expanded = [(c, m) for c, m, w in table for _ in range(w)]
-        rows += [(cat, True, i, c, m) for i, (c, m) in enumerate(expanded)]
-    con.executemany("insert into codes values (?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into codes values (?, ?, ?, ?, ?)", _code_rows())
     con.execute("create table settings(category varchar, idx int, setting varchar)")
     con.executemany("insert into settings values (?, ?, ?)",
                     [(cat, i, s) for cat, spec in CATEGORIES.items() for i, s in enumerate(spec[7])])
@@ -67,7 +75,20 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
     con.executemany("insert into cat values (?, ?, ?, ?, ?, ?)",
                     [(c, s[5] + PRACTICE[c][0], s[6] + PRACTICE[c][1], *PRACTICE[c][2:]) for c, s in CATEGORIES.items()])
 
-    first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
+
+def _code_rows() -> list[tuple[str, bool, int, str, int]]:
+    """(category, collective, idx, code, minutes): each code repeated by its weight, so a draw of idx is weighted."""
+    rows = []
+    for cat, table in INDIVIDUAL.items():
+        expanded = [(c, m) for c, m, w in table for _ in range(w)]
+        rows += [(cat, False, i, c, m) for i, (c, m) in enumerate(expanded)]
+    for cat, table in COLLECTIVE.items():
+        expanded = [(c, m) for c, m, w in table for _ in range(w)]
+        rows += [(cat, True, i, c, m) for i, (c, m) in enumerate(expanded)]
+    return rows
+
+
+def _person_weeks(con, seed: int, first: date, last: date) -> None:
     # person-weeks: weeks of the period inside a stay; children's ESMS close 10 weeks a year
     con.execute(f"""
         create table person_weeks as
@@ -80,6 +101,9 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
           on w.week_start between s.start_date and coalesce(s.end_date, date '{last}')
         where not (e.category in ('IME', 'SESSAD') and extract(week from w.week_start) in (1, 8, 16, 28, 29, 30, 31, 32, 33, 52))
     """)
+
+
+def _scale(con, config: GeneratorConfig, first: date, last: date) -> tuple[int, float]:
     # rows at the natural rhythm of each category; a target size scales it by a whole factor, then keeps
     # a share of the events (by hash, deterministic) so that the total lands close to the target
     base = con.execute("""select sum(c.ind) + sum(c.col * c.crew) from person_weeks p join cat c using (category)""").fetchone()[0] or 1
@@ -90,6 +114,10 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
         wanted = max(1, config.activity_rows - indirect)
         factor = max(1, -(-wanted // base))
         keep = min(1.0, wanted / (base * factor))
+    return factor, keep
+
+
+def _events(con, seed: int, factor: int, keep: float) -> None:
     kept = f"h % 1000000 < {int(keep * 1_000_000)}"
     con.execute(f"""
         create table events as
@@ -115,6 +143,9 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
         from (select * from col_events where {kept}) ce join person_weeks p
           on p.finess_et = ce.finess_et and p.week_start = ce.week_start and p.grp = ce.grp
     """)
+
+
+def _activity(con, last: date) -> None:
     con.execute(f"""
         create table activity as
         select
@@ -152,6 +183,9 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
         join pros p2 on p2.finess_et = a.finess_et and p2.idx = (p1.idx + 1) % np.n
         where a.event_id like 'C%' and np.n > 1
     """)
+
+
+def _indirect(con, seed: int, first: date, last: date) -> None:
     # indirect work with no person: analysis of practice, coordination with partners (3.x)
     con.execute(f"""
         insert into activity
@@ -161,41 +195,51 @@ def write_activity(out: Path, esms, stays, staff_ids, partners, years, config: G
         from pros p join esms e using (finess_et) join cat c using (category),
              (select cast(range as date) as week_start from range(date '{first}', date '{last}', interval 7 day)) w
     """)
-    count = con.execute("select count(*) from activity").fetchone()[0]
-    folder = out / "activity"
+
+
+def _write_months(con, folder: Path, config: GeneratorConfig) -> None:
+    """One file per month; every messy_every-th a French export (never the last month when it goes to FHIR)."""
     folder.mkdir()
     months = con.execute("select distinct strftime(started_at, '%Y-%m') m from activity order by m").fetchall()
     messy_every = round(1 / config.messy_share) if config.messy_share else 0
     for i, (month,) in enumerate(months):
         path = folder / f"activite_{month}.csv"
         if messy_every and i % messy_every == 0 and not (config.fhir and i == len(months) - 1):
-            tmp = folder / f".{path.name}.utf8"
-            con.execute(f"""
-                copy (select event_id as "N° événement", person_id as "Identifiant usager", finess_et as "FINESS",
-                             professional_id as "Intervenant", prestation_code || ' - ' || coalesce(c.label, '') as "Code prestation",
-                             strftime(started_at, '%d/%m/%Y %H:%M') as "Date début",
-                             replace(cast(duration_min as varchar), '.', ',') as "Durée (min)",
-                             setting as "Lieu", partner_id as "Partenaire", case status when 'realise' then 'Réalisé'
-                             when 'annule' then 'Annulé' else 'Planifié' end as "Statut",
-                             case when outside_plan then 'oui' else 'non' end as "Hors projet"
-                      from activity a left join (select * from read_csv('{codes_csv()}', all_varchar=true)) c
-                        on c.code = a.prestation_code
-                      where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
-                to '{tmp}' (header, delimiter ';')
-            """)
-            transcode(tmp, path, "cp1252")
-            tmp.unlink()
+            _write_french_month(con, month, path)
         else:
-            con.execute(f"""
-                copy (select event_id, person_id, finess_et, professional_id, prestation_code,
-                             strftime(started_at, '%Y-%m-%dT%H:%M:%S') as started_at,
-                             strftime(started_at + to_minutes(duration_min), '%Y-%m-%dT%H:%M:%S') as ended_at,
-                             duration_min, setting, partner_id, status, case when outside_plan then 1 else 0 end as outside_plan
-                      from activity where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
-                to '{path}' (header, delimiter ',')
-            """)
-    con.close()
-    return count
+            _write_plain_month(con, month, path)
+
+
+def _write_french_month(con, month: str, path: Path) -> None:
+    """A month as a French export: `;`, Windows-1252, French headers and labels, DD/MM/YYYY."""
+    tmp = path.parent / f".{path.name}.utf8"
+    con.execute(f"""
+        copy (select event_id as "N° événement", person_id as "Identifiant usager", finess_et as "FINESS",
+                     professional_id as "Intervenant", prestation_code || ' - ' || coalesce(c.label, '') as "Code prestation",
+                     strftime(started_at, '%d/%m/%Y %H:%M') as "Date début",
+                     replace(cast(duration_min as varchar), '.', ',') as "Durée (min)",
+                     setting as "Lieu", partner_id as "Partenaire", case status when 'realise' then 'Réalisé'
+                     when 'annule' then 'Annulé' else 'Planifié' end as "Statut",
+                     case when outside_plan then 'oui' else 'non' end as "Hors projet"
+              from activity a left join (select * from read_csv('{codes_csv()}', all_varchar=true)) c
+                on c.code = a.prestation_code
+              where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
+        to '{tmp}' (header, delimiter ';')
+    """)
+    transcode(tmp, path, "cp1252")
+    tmp.unlink()
+
+
+def _write_plain_month(con, month: str, path: Path) -> None:
+    """A month as the ERP writes it: `,`, UTF-8, ISO dates and times."""
+    con.execute(f"""
+        copy (select event_id, person_id, finess_et, professional_id, prestation_code,
+                     strftime(started_at, '%Y-%m-%dT%H:%M:%S') as started_at,
+                     strftime(started_at + to_minutes(duration_min), '%Y-%m-%dT%H:%M:%S') as ended_at,
+                     duration_min, setting, partner_id, status, case when outside_plan then 1 else 0 end as outside_plan
+              from activity where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
+        to '{path}' (header, delimiter ',')
+    """)
 
 
 def codes_csv() -> str:

@@ -6,6 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# the plateforme's three strategic objectives and the operational objectives under each
+STRATEGIC = [
+    "strategic_objectives:",
+    "  - id: S1",
+    "    label: Accompagner vers le droit commun",
+    "    objectives: [O1, O2]",
+    "  - id: S2",
+    "    label: Des parcours sans rupture, des projets co-construits",
+    "    objectives: [O3, O4]",
+    "  - id: S3",
+    "    label: Un accompagnement efficient",
+    "    objectives: [O5]",
+]
+
 
 def write_cooperation(out: Path, esms: list[dict], partners: list[list], years: list[int]) -> None:
     members = esms[: min(4, len(esms))]
@@ -18,21 +32,17 @@ def write_cooperation(out: Path, esms: list[dict], partners: list[list], years: 
         lines.append(f'  - finess_et: "{e["finess_et"]}"')
         lines.append(f"    role: {'porteur' if i == 0 else 'membre'}")
     lines.append("partners: [" + ", ".join(p[0] for p in partners[:3]) + "]")
+    lines += STRATEGIC + _objectives(members[0]["finess_et"], years)
+    (out / "cooperation.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _objectives(porteur: str, years: list[int]) -> list[str]:
+    """The five objectives, each with a yearly target moving by a fixed step from its first year."""
 
     def targets(start: float, step: float) -> str:
         return "{" + ", ".join(f"{y}: {start + step * i:.2f}" for i, y in enumerate(years)) + "}"
 
-    lines += [
-        "strategic_objectives:",
-        "  - id: S1",
-        "    label: Accompagner vers le droit commun",
-        "    objectives: [O1, O2]",
-        "  - id: S2",
-        "    label: Des parcours sans rupture, des projets co-construits",
-        "    objectives: [O3, O4]",
-        "  - id: S3",
-        "    label: Un accompagnement efficient",
-        "    objectives: [O5]",
+    return [
         "objectives:",
         "  - id: O1",
         "    label: Part des heures d'accompagnement en milieu ordinaire",
@@ -57,7 +67,7 @@ def write_cooperation(out: Path, esms: list[dict], partners: list[list], years: 
         "  - id: O4",
         "    label: Projets personnalisés actualisés dans l'année",
         "    indicator: pp_review_rate",
-        f'    scope: "{members[0]["finess_et"]}"',
+        f'    scope: "{porteur}"',
         "    direction: increase",
         f"    targets: {targets(0.75, 0.05)}",
         "  - id: O5",
@@ -68,4 +78,3 @@ def write_cooperation(out: Path, esms: list[dict], partners: list[list], years: 
         f"    targets: {targets(50000, 500)}",
         "    owner: Direction financière",
     ]
-    (out / "cooperation.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -37,30 +37,47 @@ def write_fhir(out: Path, month_file: Path, esms: list[dict], persons: list[list
     people = {p[0]: p for p in persons}
     used = {r["person_id"] for r in records if r["person_id"]}
     professionals = sorted({r["professional_id"] for r in records})
+    _bundle(folder / "referentiel.json", _referentiel(esms, professionals, [(pid, people.get(pid)) for pid in sorted(used)]))
 
+    resources = _event_resources(records)
+    half = len(resources) // 2
+    _bundle(folder / f"evenements_{month}.json", resources[:half])
+    with (folder / f"evenements_{month}.ndjson").open("w", encoding="utf-8") as handle:
+        for resource in resources[half:]:
+            handle.write(json.dumps(resource, ensure_ascii=False) + "\n")
+    month_file.unlink()
+    return used
+
+
+def _referentiel(esms: list[dict], professionals: list[str], patients: list[tuple[str, list | None]]) -> list[dict]:
+    """The ESMS (Organization), the professionals (Practitioner) and the persons (Patient) of the month."""
     referentiel = [{"resourceType": "Organization", "id": f"esms-{e['finess_et']}", "name": e["name"],
                     "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.2", "value": "1" + e["finess_et"]}]}
                    for e in esms]
     referentiel += [{"resourceType": "Practitioner", "id": f"pro-{_safe(p)}",
                      "identifier": [{"system": "https://identifiant-medicosocial-professionnel.esante.gouv.fr",
                                      "value": p}]} for p in professionals]
-    for pid in sorted(used):
-        person = people.get(pid)
-        patient = {"resourceType": "Patient", "id": f"usager-{_safe(pid)}",
-                   "identifier": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                                                        "code": "PI"}]},
-                                   "system": "https://identifiant-medicosocial-localusager.esante.gouv.fr",
-                                   "value": pid}]}
-        if person:
-            day, mon, year = (person[3] or "//").split("/")
-            patient.update({"name": [{"family": person[1], "given": [person[2]]}],
-                            "gender": {"M": "male", "F": "female"}.get(person[4], "unknown")})
-            if year:
-                patient["birthDate"] = f"{year}-{mon}-{day}"
-        referentiel.append(patient)
-    _bundle(folder / "referentiel.json", referentiel)
+    return referentiel + [_patient(pid, person) for pid, person in patients]
 
-    # one Encounter per (event, professional); a collective event's persons as a Group
+
+def _patient(pid: str, person: list | None) -> dict:
+    """A Patient: the local id; names, gender and date of birth when persons.csv has the person."""
+    patient = {"resourceType": "Patient", "id": f"usager-{_safe(pid)}",
+               "identifier": [{"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                                                    "code": "PI"}]},
+                               "system": "https://identifiant-medicosocial-localusager.esante.gouv.fr",
+                               "value": pid}]}
+    if person:
+        day, mon, year = (person[3] or "//").split("/")
+        patient.update({"name": [{"family": person[1], "given": [person[2]]}],
+                        "gender": {"M": "male", "F": "female"}.get(person[4], "unknown")})
+        if year:
+            patient["birthDate"] = f"{year}-{mon}-{day}"
+    return patient
+
+
+def _event_resources(records: list[dict]) -> list[dict]:
+    """One Encounter per (event, professional); a collective event's persons as a Group written before it."""
     events: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         events.setdefault((r["event_id"], r["professional_id"]), []).append(r)
@@ -90,13 +107,7 @@ def write_fhir(out: Path, month_file: Path, esms: list[dict], persons: list[list
                               "member": [{"entity": {"reference": f"Patient/usager-{_safe(p)}"}} for p in attending]})
             encounter["subject"] = {"reference": f"Group/{group_id}"}
         resources.append(encounter)
-    half = len(resources) // 2
-    _bundle(folder / f"evenements_{month}.json", resources[:half])
-    with (folder / f"evenements_{month}.ndjson").open("w", encoding="utf-8") as handle:
-        for resource in resources[half:]:
-            handle.write(json.dumps(resource, ensure_ascii=False) + "\n")
-    month_file.unlink()
-    return used
+    return resources
 
 
 def _bundle(path: Path, resources: list[dict]) -> None:

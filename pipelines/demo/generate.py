@@ -45,10 +45,10 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
         shutil.rmtree(out)
     out.mkdir(parents=True)
     years = sorted(config.years)
-    first, last = date(years[0], 1, 1), date(years[-1], 12, 31)
+    last = date(years[-1], 12, 31)
 
     esms = write_establishments(out, config, rng)
-    persons, stays = write_persons_and_stays(out, esms, config, rng, years, first, last)
+    persons, stays = write_persons_and_stays(out, esms, config, rng)
     needs, plans = write_needs_and_plans(out, stays, rng, years, last)
     staff, ledger, staff_ids = write_staff_and_ledger(out, esms, rng, years)
     if config.ledger_as == "fec":  # the accounts as the gestionnaire has them, instead of ledger.xlsx
@@ -56,7 +56,7 @@ def generate(out: Path, config: GeneratorConfig | None = None) -> dict[str, int]
         write_fec(out, esms, ledger, years)
     write_dsn(out, esms, staff, config.seed)  # the payroll as twelve monthly DSN per ESMS, not staff.csv
     partners = write_partners_and_conventions(out, esms, years)
-    activity_rows = write_activity(out, esms, stays, staff_ids, partners, years, config)
+    activity_rows = write_activity(out, esms, stays, staff_ids, years, config)
     if config.fhir:  # the last month as TDDUI FHIR files; its persons leave persons.csv for Patient resources
         months = sorted((out / "activity").glob("activite_*.csv"))
         moved = write_fhir(out, months[-1], esms, persons)

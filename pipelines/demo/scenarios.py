@@ -21,6 +21,12 @@ def _codes() -> list[str]:
 def write_scenarios(out: Path) -> None:
     folder = out / "scenarios"
     folder.mkdir(exist_ok=True)
+    (folder / "01_tarif_horaire_median.yaml").write_text("\n".join(_median_tariff()) + "\n", encoding="utf-8")
+    (folder / "02_besoins_milieu_ordinaire.yaml").write_text(NEEDS_BASED, encoding="utf-8")
+
+
+def _median_tariff() -> list[str]:
+    """The activity-based scenario's lines: one per_hour rule per prestation code of the demo."""
     lines = ["name: Tarif horaire médian",
              "description: >",
              "  Socle de 5 % de la dotation actuelle, chaque heure de prestation directe payée au coût médian par",
@@ -41,8 +47,10 @@ def write_scenarios(out: Path) -> None:
               "    tariff: 8",
               "    label: Repas et transports",
               "sensitivity: 0.10"]
-    (folder / "01_tarif_horaire_median.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (folder / "02_besoins_milieu_ordinaire.yaml").write_text("""\
+    return lines
+
+
+NEEDS_BASED = """\
 name: Besoins et milieu ordinaire
 description: >
   Socle de 55 % de la dotation, un forfait par place, des compléments selon le niveau des besoins des
@@ -78,7 +86,7 @@ shifts:
     to_setting: cite
     share: 0.15
 sensitivity: 0.10
-""", encoding="utf-8")
+"""
 
 
 def write_cpom(out: Path, esms: list[dict], years: list[int]) -> None:

@@ -39,15 +39,19 @@ POPULATION = {"69": {"0-19": 460_000, "20-59": 960_000, "60 ans et plus": 430_00
 MODE = {"internat": "11", "semi_internat": "13", "ambulatoire": "16", "externat": "21"}
 
 
-def _ege(number: str, name: str, category: str, state: str, opened: str, commune: tuple, rng: random.Random) -> dict:
-    code, postcode, city, lon, lat = commune
+def _ege(number: str, name: str, category: str, state: str, opened: str, address: dict) -> dict:
     return {"informationsGeneralesEGE": {"numFinessEge": number, "nomEgeLong": name, "nomEgeCourt": name[:38],
                                          "dateOuverture": opened, "dateFermeture": None if state == "A" else "2019-12-31"},
             "categorieentiteGeographiqueExercice": CATEGORIES[category][0], "modefixationtarifaire": "34",
-            "adresse": [{"cogCommune": code, "codePostal": postcode, "ligneAcheminement": city,
-                         "coordonneesGeographique": {"coordonneeX": f"{lon + rng.uniform(-0.03, 0.03):.6f}",
-                                                     "coordonneeY": f"{lat + rng.uniform(-0.02, 0.02):.6f}"}}],
-            "etatObjet": state}
+            "adresse": [address], "etatObjet": state}
+
+
+def _address(commune: tuple, rng: random.Random) -> dict:
+    """A site's address in a commune, its coordinates drawn a little around the commune's centre."""
+    code, postcode, city, lon, lat = commune
+    return {"cogCommune": code, "codePostal": postcode, "ligneAcheminement": city,
+            "coordonneesGeographique": {"coordonneeX": f"{lon + rng.uniform(-0.03, 0.03):.6f}",
+                                        "coordonneeY": f"{lat + rng.uniform(-0.02, 0.02):.6f}"}}
 
 
 def _activity(number: str, category: str, places: int, installed: int, activity_id: int) -> dict:
@@ -88,7 +92,8 @@ def write_territory(out: Path, esms: list[dict], gestionnaire: str, stays: list[
         by_gestionnaire.setdefault(e.get("gestionnaire", gestionnaire), []).append(e)
     for n, (ej, members) in enumerate(by_gestionnaire.items()):
         entity(ej, "ASSOCIATION DEMO RHONE-SUD" + (f" {n + 1}" if n else ""), [
-            (_ege(e["finess_et"], e["name"].upper(), e["category"], "A", "2001-09-01", rng.choice(COMMUNES["69"]), rng),
+            (_ege(e["finess_et"], e["name"].upper(), e["category"], "A", "2001-09-01",
+                  _address(rng.choice(COMMUNES["69"]), rng)),
              e["category"], e["places"], e["places"] - rng.choice([0, 0, 1, 2]), "A") for e in members])
     for name, dept, categories in OTHERS:
         sites = []
@@ -96,8 +101,8 @@ def write_territory(out: Path, esms: list[dict], gestionnaire: str, stays: list[
             state = "I" if rng.random() < 0.12 else "A"
             places = int(CATEGORIES[category][1] * rng.uniform(0.6, 1.5))
             sites.append((_ege(finess(rng, dept), f"{category} {name.split()[-1]} {len(sites) + 1}", category, state,
-                               f"{rng.randint(1975, 2015)}-{rng.randint(1, 12):02d}-01", rng.choice(COMMUNES[dept]),
-                               rng), category, places, places - rng.choice([0, 0, 2, 5]), state))
+                               f"{rng.randint(1975, 2015)}-{rng.randint(1, 12):02d}-01",
+                               _address(rng.choice(COMMUNES[dept]), rng)), category, places, places - rng.choice([0, 0, 2, 5]), state))
         entity(finess(rng, dept), name, sites)
 
     folder = out / "finess"

@@ -52,7 +52,7 @@ def land_file(con, path: Path, rel: str, version: tuple[str, str], workdir: Path
                 store.forget(con, raw, rel)
                 con.execute("insert into raw.row_rejections values ('ledger', ?, null, null, null, ?)",
                             [rel, f"whole file rejected: {exc}"])
-                store.record(con, rel, fec.SOURCE, sha, 0, "rejected", str(exc), fingerprint)
+                store.record(con, store.IngestedFile(rel, fec.SOURCE, sha, 0, "rejected", str(exc), fingerprint))
             log.error("%s rejected whole: %s", rel, exc)
             return store.FileOutcome(rel, fec.SOURCE, "rejected", 0, str(exc))
         with store.transaction(con):
@@ -60,8 +60,8 @@ def land_file(con, path: Path, rel: str, version: tuple[str, str], workdir: Path
             for line, column, value, reason in out.quarantined:
                 con.execute("insert into raw.row_rejections values ('ledger', ?, ?, ?, ?, ?)",
                             [rel, line, column, value, reason])
-            store.record(con, rel, fec.SOURCE, sha, out.rows + len(out.quarantined), "loaded", out.message,
-                            fingerprint, **out.meta)
+            store.record(con, store.IngestedFile(rel, fec.SOURCE, sha, out.rows + len(out.quarantined), "loaded",
+                                                 out.message, fingerprint, **out.meta))
         for table, target in targets.items():
             os.replace(pending[table], target)
         log.info("%s → raw.ledger: %s", rel, out.message)

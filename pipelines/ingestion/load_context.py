@@ -52,13 +52,13 @@ class LandingFile:
 def quarantine_whole(ctx: LoadContext, table: str, rel: str, sha: str, reason: str, rows: int = 0,
                      **meta: str) -> store.FileOutcome:
     """A file rejected whole, in one transaction: its old rows forgotten, one row of `raw.row_rejections` with the
-    sentence that says why, its line of `raw.ingested_files` (`meta`: format, encoding... as `store.record` takes
+    sentence that says why, its line of `raw.ingested_files` (`meta`: format, encoding... as `store.IngestedFile` takes
     them). The caller logs it."""
     with store.transaction(ctx.con):
         store.forget(ctx.con, ctx.raw, rel)
         ctx.con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
                         [table, rel, f"whole file rejected: {reason}"])
-        store.record(ctx.con, rel, table, sha, rows, "rejected", reason, ctx.fingerprint, **meta)
+        store.record(ctx.con, store.IngestedFile(rel, table, sha, rows, "rejected", reason, ctx.fingerprint, **meta))
     return store.FileOutcome(rel, table, "rejected", rows, reason)
 
 

@@ -96,7 +96,8 @@ def _commit(ctx: LoadContext, file: LandingFile, src: _Source, meta: dict[str, s
                         [table.name, rel, line, None, safe_fields(text, result, src.mapping, table), reason])
         rows_read = result.rows + len(result.malformed)
         sha = file.sha
-        store.record(con, rel, table.name, sha, rows_read, "loaded", result.note, ctx.fingerprint, **meta)
+        store.record(con, store.IngestedFile(rel, table.name, sha, rows_read, "loaded", result.note,
+                                             ctx.fingerprint, **meta))
     os.replace(pending, store.row_file(ctx.raw, table.name, rel, sha, ctx.fingerprint))
     log.info("%s → raw.%s: %d rows read%s (%s%s)", rel, table.name, rows_read,
              f", {len(result.malformed)} malformed" if result.malformed else "", result.fmt,

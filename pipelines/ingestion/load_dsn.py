@@ -36,8 +36,8 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
             for line, column, value, reason in read.rejections:
                 con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [dsn.TABLE, rel, line, column, value, reason])
-            store.record(con, rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded", read.note, ctx.fingerprint,
-                         format="dsn")
+            store.record(con, store.IngestedFile(rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded",
+                                                 read.note, ctx.fingerprint, format="dsn"))
         os.replace(pending, target)
         log.info("%s → raw.%s: %d contract rows from %d lines (month %s)%s", rel, dsn.TABLE, rows, read.lines,
                  read.month or "not declared",

@@ -97,7 +97,8 @@ def _commit(ctx: LoadContext, file: LandingFile, out, written: dict[str, int], f
         for table, line, column, value, reason in out.rejections:
             ctx.con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
                             [table, rel, line, column, value, reason])
-        store.record(ctx.con, rel, fhir.SOURCE, file.sha, rows_read, "loaded", note, ctx.fingerprint, format=fmt)
+        store.record(ctx.con, store.IngestedFile(rel, fhir.SOURCE, file.sha, rows_read, "loaded", note,
+                                                 ctx.fingerprint, format=fmt))
     for path in pending.values():
         if path.exists():
             os.replace(path, path.with_suffix(""))

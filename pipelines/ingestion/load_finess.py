@@ -34,7 +34,8 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
             store.forget(con, ctx.raw, rel)
             for reason in cut:  # the entity the cut went through: one row read and quarantined
                 con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)", [table, rel, reason])
-            store.record(con, rel, table, sha, rows + len(cut), "loaded", " ".join(cut), ctx.fingerprint, format=fmt)
+            store.record(con, store.IngestedFile(rel, table, sha, rows + len(cut), "loaded", " ".join(cut),
+                                                 ctx.fingerprint, format=fmt))
         os.replace(pending, target)
         for reason in cut:
             log.error(reason)

@@ -145,11 +145,30 @@ def forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     con.execute("delete from raw.ingested_files where file = ?", [rel])
 
 
-def record(con, rel: str, table: str, sha: str, rows: int, status: str, message: str, fingerprint: str,
-            format: str = "", encoding: str = "", delimiter: str = "", dropped: str = "", ignored: str = "") -> None:
+@dataclass(frozen=True)
+class IngestedFile:
+    """One line of `raw.ingested_files` (its ingest_version is the running INGEST_VERSION): the file, its table,
+    its content hash, the rows read, loaded or rejected and why, the key's fingerprint, then what was found
+    reading it (format, encoding, delimiter, personal columns dropped, columns ignored)."""
+
+    file: str
+    table: str
+    sha256: str
+    rows_read: int
+    status: str
+    message: str
+    key_fingerprint: str
+    format: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    dropped: str = ""
+    ignored: str = ""
+
+
+def record(con, line: IngestedFile) -> None:
     con.execute("insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [rel, table, sha, format, encoding, delimiter, rows, status, message, dropped, ignored,
-                 fingerprint, INGEST_VERSION])
+                [line.file, line.table, line.sha256, line.format, line.encoding, line.delimiter, line.rows_read,
+                 line.status, line.message, line.dropped, line.ignored, line.key_fingerprint, INGEST_VERSION])
 
 
 @contextlib.contextmanager

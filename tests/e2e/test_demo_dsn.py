@@ -28,7 +28,7 @@ def _staff_figures(tmp_path) -> list[list]:
     config = GeneratorConfig(persons=400, years=[2024, 2025], seed=7, fhir=True)
     rng = random.Random(config.seed)
     esms = write_establishments(tmp_path, config, rng)
-    _, stays = write_persons_and_stays(tmp_path, esms, config, rng, config.years, date(2024, 1, 1), date(2025, 12, 31))
+    _, stays = write_persons_and_stays(tmp_path, esms, config, rng)
     write_needs_and_plans(tmp_path, stays, rng, config.years, date(2025, 12, 31))
     staff, _, _ = write_staff_and_ledger(tmp_path, esms, rng, config.years)
     return staff
