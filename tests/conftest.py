@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -112,30 +113,41 @@ def demo(tmp_path_factory) -> Warehouse:
 
 
 # --- two workers, each session landing built once -------------------------------------------------------------------
-# `--dist loadgroup` (pyproject.toml) sends each group to one worker. A module goes whole to one group: "demo" when one
-# of its tests reads the demo landing, "worked" when one reads the worked example, else a group of its own. So the
-# demo and the worked example are each built once in the suite, not once per worker. The heaviest groups are handed
-# out first, so that neither worker is left with a long one at the end.
+# Each test file goes whole to one worker, and the files that read the demo landing (a function of theirs takes the
+# fixture `demo`) all to the same one, as do those that read the worked example: each session landing is built once
+# in the suite, not once per worker. The heaviest groups are handed out first, so that neither worker is left with a
+# long one at the end. (xdist's own `loadgroup` marks do not reach its scheduler under pytest 9, which no longer reads
+# the node id xdist rewrites: hence a scheduler of our own.)
 FIRST = ("demo", "tests/e2e/test_spark_parity.py", "worked")
 
 
-@pytest.hookimpl(tryfirst=True)
+@functools.cache
+def landing_group(module: str) -> str:
+    """The group of a test file (its path from the repository): "demo", "worked", or the file itself."""
+    import ast
+
+    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    names = {a.arg for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+             for a in node.args.args}
+    return "demo" if "demo" in names else "worked" if "worked_example" in names else module
+
+
+def _rank(nodeid: str) -> int:
+    group = landing_group(nodeid.split("::")[0])
+    return FIRST.index(group) if group in FIRST else len(FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
-    # a worker's own `dist` option reads "no"; xdist keeps the controller's choice in `loadgroup`
-    if not getattr(config.option, "loadgroup", False):
-        return
-    by_module: dict[str, list] = {}
-    for item in items:
-        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
-    group = {}
-    for module, tests in by_module.items():
-        names = set().union(*(item.fixturenames for item in tests))
-        group[module] = "demo" if "demo" in names else "worked" if "worked_example" in names else module
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group[item.nodeid.split("::")[0]]))
+    if hasattr(config, "workerinput"):  # a worker's collection, in the order the scheduler hands it out
+        items.sort(key=lambda item: _rank(item.nodeid))  # stable: within a file, the tests keep their order
 
-    def rank(item):
-        name = group[item.nodeid.split("::")[0]]
-        return FIRST.index(name) if name in FIRST else len(FIRST)
 
-    items.sort(key=rank)  # stable: within a group, the tests keep their order
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SessionLandings(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return landing_group(nodeid.split("::")[0])
+
+    config.option.loadscopereorder = False  # the collection's order (heaviest first), not the groups' sizes
+    return SessionLandings(config, log)
