@@ -16,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -124,6 +125,9 @@ def test_the_runs_and_the_checks_are_in_the_ui(served):
     url, _, work = served
     with dg.DagsterInstance.from_config(str(work / "warehouse.dagster")) as instance:
         run_id = instance.get_runs()[0].run_id
+    # a data-quality check of the run (audit.data_quality's check ids are the asset checks' names), the first by name
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        check = con.execute("select min(check_id) from audit.data_quality").fetchone()[0]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:
@@ -134,7 +138,7 @@ def test_the_runs_and_the_checks_are_in_the_ui(served):
             assert problems == []
             page.close()
             page, problems = _open(browser, f"{url}/assets/audit/data_quality?view=checks", url)
-            page.get_by_text("activity_event_id_present").first.wait_for(timeout=120_000)
+            page.get_by_text(check, exact=True).first.wait_for(timeout=120_000)
             assert problems == []
             page.close()
         finally:

@@ -1,5 +1,5 @@
-"""The FEC route end to end (issue 37): the cost method's worked example and the demo, their ledger given as the
-gestionnaire's FEC, give the same costs to the cent as through ledger.csv / ledger.xlsx; what the FEC holds beyond
+"""The FEC route end to end (issue 37): the cost method's worked example, its ledger given as the gestionnaire's FEC,
+gives the same costs to the cent as through ledger.csv (the demo's: test_fec_demo.py); what the FEC holds beyond
 the ESMS (the head office's costs) is listed, never lost; the dbt test that each file's class 6 and 7 lines reach
 the ledger passes (a failing dbt test fails the run)."""
 
@@ -10,34 +10,9 @@ import shutil
 import pytest
 
 from tests.conftest import FIXTURES, WORKED_EXAMPLE, Warehouse, run_pipeline
+from tests.costs import assert_same_costs
 
 FEC_WORKED = FIXTURES / "fec" / "worked_example"
-# the cost marts and their columns, compared to the cent
-COST_MARTS = {
-    "cost_reconciliation": "finess_et, year, charges_total, charges_excluded, charges_hors_champ, charges_in_scope, "
-                           "personnel_ledger, staff_cost, personnel_gap, allocated_to_persons, unallocated",
-    "section_cost": "finess_et, year, section, personnel_cost, other_cost, cost",
-    "person_cost": "finess_et, year, person_id, direct_hours, direct_cost, logistics_cost, total_cost",
-    "cost_per_prestation": "finess_et, year, prestation_code, professional_hours, direct_cost, overhead_cost, "
-                           "full_cost",
-}
-
-
-def costs(warehouse: Warehouse) -> dict[str, list[tuple]]:
-    return {mart: warehouse.rows(f"select {columns} from marts.{mart} order by all") for mart, columns in COST_MARTS.items()}
-
-
-def assert_same_costs(one: Warehouse, other: Warehouse) -> None:
-    """The same rows, each amount within half a cent (a sum of floats in another order may differ in its last
-    bits, never by a cent)."""
-    mine, theirs = costs(one), costs(other)
-    for mart in COST_MARTS:
-        assert len(mine[mart]) == len(theirs[mart]), mart
-        for a, b in zip(mine[mart], theirs[mart], strict=True):
-            for x, y in zip(a, b, strict=True):
-                assert (abs(x - y) < 0.005 if isinstance(x, float) and isinstance(y, float) else x == y), (mart, a, b)
-
-
 @pytest.fixture(scope="module")
 def worked_fec(tmp_path_factory) -> Warehouse:
     """The worked example, ledger.csv replaced by the FEC of its legal entity (tests/fixtures/fec/worked_example:
@@ -74,31 +49,6 @@ def test_worked_example_fec_audit(worked_fec):
     assert worked_fec.rows("select format, encoding, delimiter, rows_read, rows_loaded, rows_rejected "
                            "from audit.ingestion_log where source_table = 'comptabilite'") == [
         ("fec", "cp1252", "|", 8, 8, 0)]  # written ISO-8859-15, with no letter where it differs from Windows-1252
-
-
-@pytest.fixture(scope="module")
-def demo_csv(tmp_path_factory) -> Warehouse:
-    """The demo of the `demo` fixture (same seed and size) with its ledger as ledger.xlsx, the CSV route."""
-    from pipelines.demo.generate import GeneratorConfig, generate
-
-    work = tmp_path_factory.mktemp("demo_csv")
-    generate(work / "landing", GeneratorConfig(persons=400, years=[2024, 2025], seed=7, fhir=True, ledger_as="xlsx"))
-    assert not (work / "landing" / "comptabilite").exists()
-    ok, reason, warehouse = run_pipeline(work / "landing", work)
-    assert ok, reason
-    return Warehouse(warehouse)
-
-
-def test_demo_costs_are_the_same_through_the_fec_and_the_csv_route(demo, demo_csv):
-    assert demo.scalar("select count(*) from audit.ingestion_log where format = 'fec'") == 2
-    assert demo_csv.scalar("select count(*) from audit.ingestion_log where format = 'fec'") == 0
-    assert_same_costs(demo, demo_csv)
-
-
-def test_demo_head_office_is_listed_not_lost(demo):
-    # the head office's own costs a year (pipelines/demo/fec.py): 18 500 + 96 000 + 14 400
-    assert demo.rows("select year, sum(amount), min(code) from audit.fec_unassigned group by year order by year") == [
-        (2024, 128900, "SIEGE"), (2025, 128900, "SIEGE")]
 
 
 def test_couts_page_links_the_accounts_to_the_costs(worked_fec, tmp_path):
