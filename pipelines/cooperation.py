@@ -2,8 +2,8 @@
 their yearly targets), read from the root of the landing folder and checked before anything is built.
 
 The format is docs' cooperation.md. A bad file stops the run with one line naming the file, the key path
-(`objectives[2].indicator`) and what is wrong. The checked frame reaches dbt as the var `cooperation`
-(pipelines/defs/dbt.py): the members form the indicator scope `cooperation` (intermediate/indicators), and
+(`objectives[2].indicator`) and what is wrong. The checked frame reaches dbt as the run value
+`cooperation` (pipelines/dbt_build.environment): the members form the indicator scope `cooperation` (intermediate/indicators), and
 marts.objectives compares each objective's actual with its targets.
 """
 

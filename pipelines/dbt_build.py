@@ -5,15 +5,17 @@ records for the next run. The dbt asset (pipelines/defs/dbt.py) prepares a `Buil
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines import incremental, scenario_sql, settings
+from pipelines import dbt_child, incremental, scenario_sql, settings
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,10 @@ class Options:
 
 @dataclass
 class Build:
-    """One prepared build: dbt's arguments and what the run needs around it."""
+    """One prepared build: dbt's arguments, its environment, and what the run needs around it."""
 
     args: list[str]
+    env: dict[str, str | None]  # the run's values for dbt (`environment`); None: unset
     decision: incremental.Plan
     options_digest: str
     target: Path            # dbt's target folder, in the run's work folder
@@ -36,9 +39,15 @@ class Build:
     spark: Path | None = None  # the Spark build's folder of raw rows (engine "spark")
 
 
+# what a run gives dbt besides the project, each read by the macro serafin.run_var (dbt_project/macros/run_options.sql)
+RUN_VARS = ("years", "cooperation", "scenarios", "cpom", "dsn_sirets")
+VAR_ENV = "SERAFIN_VAR_"  # + the name in capitals: its JSON
+WAREHOUSE_ENV = "SERAFIN_DBT_WAREHOUSE"  # the warehouse file's name, which profiles.yml reads
+
+
 def var_values(options: Options, warehouse: str, landing: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The run's dbt vars: the warehouse file (profiles.yml reads it), the years and the landing folder's
-    configuration files (pipelines/landing_config.py)."""
+    """The run's values for dbt: the warehouse file, the years and the landing folder's configuration files
+    (pipelines/landing_config.py)."""
     values: dict[str, Any] = {"warehouse": warehouse}
     if options.years:
         values["years"] = sorted(set(options.years))
@@ -46,12 +55,43 @@ def var_values(options: Options, warehouse: str, landing: dict[str, Any] | None 
     return values
 
 
-def arguments(values: dict[str, Any], decision: incremental.Plan, unchanged: list[str], options: Options,
-              spark: bool = False) -> list[str]:
-    """dbt's command line for the build (pure). `cautious`: a test runs only when all the nodes it reads are built
-    (a validation-only run must not run a relationships test of a cost model because the seed it points to was
-    selected)."""
-    args = ["build", "--indirect-selection", "cautious", "--vars", json.dumps(values, ensure_ascii=False)]
+def environment(values: dict[str, Any]) -> dict[str, str | None]:
+    """The run's values as dbt's environment (pure): not `--vars`, whose every change makes dbt parse the whole
+    project again (about 5 s); a changed environment variable re-parses only the models that read it. dbt starts in
+    the warehouse's folder (pipelines/dbt_child.py) and profiles.yml names the file, so that the parse does not
+    depend on the folder either. A value the run does not give is absent (None): not inherited from a run before."""
+    warehouse = Path(values["warehouse"])
+    env: dict[str, str | None] = {WAREHOUSE_ENV: warehouse.name, dbt_child.CWD_ENV: str(warehouse.parent)}
+    for name in RUN_VARS:
+        given = values.get(name)
+        env[VAR_ENV + name.upper()] = json.dumps(given, ensure_ascii=False) if given else None
+    return env
+
+
+@contextlib.contextmanager
+def environment_of(build: Build):
+    """The build's environment set in this process while dagster-dbt starts dbt (it hands dbt a copy of it)."""
+    before = {name: os.environ.get(name) for name in build.env}
+    try:
+        for name, value in build.env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def arguments(decision: incremental.Plan, unchanged: list[str], options: Options, spark: bool = False) -> list[str]:
+    """dbt's command line for the build (pure; the run's values go by `environment`). `cautious`: a test runs only
+    when all the nodes it reads are built (a validation-only run must not run a relationships test of a cost model
+    because the seed it points to was selected)."""
+    args = ["build", "--indirect-selection", "cautious"]
     if decision.incremental:
         if unchanged:
             args += ["--exclude", " ".join(unchanged)]
@@ -77,12 +117,15 @@ def prepare(warehouse: str, work: str, engine: str, values: dict[str, Any], opti
         incremental.forget(con)
     unchanged = incremental.unchanged_nodes(manifest(), decision.changed) if decision.incremental else []
     spark = _spark_folder(warehouse, work) if engine == "spark" else None
-    build = Build(arguments(values, decision, unchanged, options, spark is not None), decision, digest,
-                  Path(work) / "dbt", unchanged, spark)
-    saved = parse_cache_file(warehouse, build.args)
-    if saved.exists():  # dbt re-parses the project (3 s) unless the same profile and vars were parsed before
-        build.target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(saved, build.target / "partial_parse.msgpack")
+    build = Build(arguments(decision, unchanged, options, spark is not None), environment(values), decision,
+                  digest, Path(work) / "dbt", unchanged, spark)
+    # dbt parses the whole project (about 5 s) unless it finds a parse of the same profile: a run's before, else
+    # the manifest's (`dbt parse`, pipelines/defs/project.py), which holds when the warehouse file has the default name
+    for saved in (parse_cache_file(warehouse, build.args), settings.dbt_cache_dir() / "partial_parse.msgpack"):
+        if saved.exists():
+            build.target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved, build.target / "partial_parse.msgpack")
+            break
     return build
 
 
@@ -93,10 +136,12 @@ def finish(build: Build, warehouse: str, engine: str, whole: bool) -> int | None
     import duckdb
 
     parsed = build.target / "partial_parse.msgpack"
-    if parsed.exists():
+    if parsed.exists():  # whole or not at all: another run may be reading it
         saved = parse_cache_file(warehouse, build.args)
         saved.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(parsed, saved)
+        partial = saved.with_name(f"{saved.name}.{os.getpid()}")
+        shutil.copyfile(parsed, partial)
+        os.replace(partial, saved)
     copied = None
     with duckdb.connect(warehouse, config=settings.duckdb_config()) as con:
         if build.spark is not None:
@@ -111,13 +156,13 @@ def finish(build: Build, warehouse: str, engine: str, whole: bool) -> int | None
 
 
 def parse_cache_file(warehouse: str, args: list[str]) -> Path:
-    """Where the parse of a run with this warehouse file and these arguments is kept between runs. Only the vars
-    and the target change what dbt parses: the selection (`--exclude`, `--full-refresh`…) does not, so a month
-    added (which excludes what it leaves alone) reuses the parse of the full build before it."""
+    """Where the parse of a run with a warehouse file of this name and these arguments is kept between runs. Only
+    the file's name, the vars and the target change what dbt parses: the selection (`--exclude`, `--full-refresh`…)
+    does not, so a month added (which excludes what it leaves alone) reuses the parse of the full build before it."""
     import hashlib
 
     parsed = [f"{a}={b}" for a, b in itertools.pairwise(args) if a in ("--vars", "--target")]
-    tag = hashlib.sha256("\x00".join([warehouse, *parsed]).encode("utf-8")).hexdigest()[:16]
+    tag = hashlib.sha256("\x00".join([Path(warehouse).name, *parsed]).encode("utf-8")).hexdigest()[:16]
     return settings.dbt_cache_dir() / "partial_parse" / f"{tag}.msgpack"
 
 

@@ -26,6 +26,9 @@ from pathlib import Path
 from pipelines.children import end_with_parent
 
 WARM_ENV = "SERAFIN_DBT_WARM"
+# the folder dbt works in: that of the warehouse file, which profiles.yml names by its name only
+# (pipelines/dbt_build.py: a parse kept between runs is then valid for any folder)
+CWD_ENV = "SERAFIN_DBT_CWD"
 RUN_ENV = "SERAFIN_RUN_PID"  # the run's process id, which every serafin-dbt of the run ends with
 _STATUS = struct.Struct("!i")  # the dbt child's pid, then its exit code (negative: the signal that ended it)
 
@@ -35,6 +38,9 @@ def main() -> int:
         return _serve(sys.argv[2], int(sys.argv[3]))
     run = int(os.environ.pop(RUN_ENV, "0")) or None
     end_with_parent(run)
+    folder = os.environ.pop(CWD_ENV, None)
+    if folder:
+        os.chdir(folder)
     warm = os.environ.pop(WARM_ENV, None)
     if warm:
         ended = _hand_over(warm)

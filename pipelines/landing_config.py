@@ -15,7 +15,7 @@ PROBLEMS: tuple[type[Exception], ...] = (cooperation.CooperationProblem, scenari
 
 
 def dbt_vars(landing: str | Path) -> dict[str, Any]:
-    """The files, checked, as dbt vars: `cooperation`, `scenarios`, `cpom`, `dsn_sirets` (comptabilite.yaml's
+    """The files, checked, as dbt's run values: `cooperation`, `scenarios`, `cpom`, `dsn_sirets` (comptabilite.yaml's
     `sirets:`); an absent file gives no var."""
     landing = Path(landing)
     accounts = comptabilite.load(landing)  # the FEC's split is read by the ingestion; its `sirets:` by dbt

@@ -4,8 +4,9 @@ is built.
 The format is docs' scenarios.md: rules (base_share, per_place, per_hour, per_person, per_night,
 per_presence_day, per_need_level) whose sum is the scenario's funding, optional shifts of hours between
 settings, and the sensitivity. A bad file stops the run with one line naming the file, the key path
-(`rules[2].tariff.percentile`) and what is wrong. The checked scenarios reach dbt as the var `scenarios`
-(`as_dbt_var`), read by macros/funding.sql; the models are intermediate/funding and marts/funding.
+(`rules[2].tariff.percentile`) and what is wrong. The checked scenarios reach dbt as the run value
+`scenarios` (`as_dbt_var`, pipelines/dbt_build.environment), read by macros/funding.sql; the models are
+intermediate/funding and marts/funding.
 `serafin scenario FILE` re-runs one of them on a built warehouse (pipelines/scenario_rerun.py), without dbt where the
 warehouse keeps its scenario models' SQL (pipelines/scenario_sql.py).
 """

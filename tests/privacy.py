@@ -26,16 +26,24 @@ class Secrets:
         return None
 
 
-def warehouse_texts(path: Path) -> dict[str, str]:
-    """Every table and view of a warehouse file as text, one row a line (DuckDB writes it as CSV, in a temporary
-    folder): {"schema.table": text}."""
+def distinct_values(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """Every distinct value of a relation's columns as text, one a line: what a scan for a name, an id or a NIR
+    looks at (each is a value of its own, so the rows need not be read as rows, and a value repeated on every row of
+    a large table is read once). DuckDB writes them as CSV, in a temporary folder."""
     import tempfile
 
-    texts = {}
-    with duckdb.connect(str(path), read_only=True) as con, tempfile.TemporaryDirectory() as folder:
+    columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    values = ", ".join(f'cast("{c}" as varchar)' for c in columns)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "values.csv"
+        con.execute(f"copy (select distinct unnest([{values}]) as v from {relation}) to '{out}' "
+                    "(format csv, header false)")
+        return out.read_text(encoding="utf-8")
+
+
+def warehouse_texts(path: Path) -> dict[str, str]:
+    """Every table and view of a warehouse file as text, its distinct values one a line (`distinct_values`):
+    {"schema.table": text}."""
+    with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-        for n, (schema, table) in enumerate(tables):
-            out = Path(folder) / f"{n}.csv"
-            con.execute(f"copy (select * from {schema}.\"{table}\") to '{out}' (format csv, header false)")
-            texts[f"{schema}.{table}"] = out.read_text(encoding="utf-8")
-    return texts
+        return {f"{schema}.{table}": distinct_values(con, f'{schema}."{table}"') for schema, table in tables}

@@ -1,11 +1,11 @@
 {#-
-  The cooperation's frame (cooperation.yaml, checked by pipelines/cooperation.py) reaches dbt as the var
-  `cooperation`: {name, members: [finess], partners: [ids], objectives: [{id, strategic, label, indicator,
+  The cooperation's frame (cooperation.yaml, checked by pipelines/cooperation.py) reaches dbt as the run
+  value `cooperation` (serafin.run_var): {name, members: [finess], partners: [ids], objectives: [{id, strategic, label, indicator,
   scope, direction, tolerance, targets: {year: value}}]}. Absent when the landing folder has no frame.
 -#}
 
 {% macro cooperation() -%}
-    {{ return(var('cooperation', none) or {}) }}
+    {{ return(serafin.run_var('cooperation') or {}) }}
 {%- endmacro %}
 
 {#- a SQL list of text literals ('a', 'b'), or (NULL) when empty, for `in` -#}

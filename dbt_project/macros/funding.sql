@@ -1,6 +1,6 @@
 {#-
   The funding scenarios (landing folder's scenarios/*.yaml, checked by pipelines/scenarios.py) reach dbt as
-  the var `scenarios`: a list of {name, description, file, years, sensitivity, rules: [{no, rule, kind, label,
+  the run value `scenarios` (serafin.run_var): a list of {name, description, file, years, sensitivity, rules: [{no, rule, kind, label,
   prestation, need, settings, tariff, percentile, among, amounts: {key: amount}}], shifts: [{no, prestation,
   from_setting, to_setting, share}]}. These macros turn it into relations (a union of one-row selects, which
   every engine reads); an empty list gives an empty relation with the same columns. Only the scenario inputs
@@ -9,7 +9,7 @@
 -#}
 
 {% macro scenarios() -%}
-    {{ return(var('scenarios', none) or []) }}
+    {{ return(serafin.run_var('scenarios') or []) }}
 {%- endmacro %}
 
 {% macro sql_number(value) -%}

@@ -4,7 +4,6 @@
 import contextlib
 import functools
 import io
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,7 +63,8 @@ class _DebugLog(io.TextIOBase):
 
 
 class DbtRunConfig(dg.Config):
-    """Run options: `years` becomes a dbt var (`dbt_vars`); `quiet` keeps dbt's log lines in the debug log."""
+    """Run options: `years` reaches dbt as a run value (dbt_build.environment); `quiet` keeps dbt's log lines in the
+    debug log."""
 
     years: list[int] = []  # noqa: RUF012 (a pydantic field: each config gets its own list)
     quiet: bool = True
@@ -76,12 +76,7 @@ class DbtRunConfig(dg.Config):
         return dbt_build.Options(tuple(self.years), self.data_tests)
 
 
-landing_config = landing_files.dbt_vars  # the landing folder's configuration files as dbt vars
-
-
-def dbt_vars(config: DbtRunConfig, warehouse: str, landing: dict[str, Any] | None = None) -> list[str]:
-    """dbt CLI arguments for the run's vars (dbt_build.var_values)."""
-    return ["--vars", json.dumps(dbt_build.var_values(config.options(), warehouse, landing), ensure_ascii=False)]
+landing_config = landing_files.dbt_vars  # the landing folder's configuration files as dbt's run values
 
 
 def build_arguments(paths: SerafinPaths, config: DbtRunConfig) -> dbt_build.Build:
@@ -111,7 +106,8 @@ def serafin_dbt_assets():
         context.log.info(f"dbt build, {'incremental' if build.decision.incremental else 'full'}: "
                          f"{build.decision.reason}" + (f"; {len(build.unchanged)} seeds and models unchanged"
                                                        if build.unchanged else ""))
-        invocation = dbt.cli(build.args, context=context, target_path=build.target)  # a few seconds of its own
+        with dbt_build.environment_of(build):
+            invocation = dbt.cli(build.args, context=context, target_path=build.target)  # a few seconds of its own
         try:
             children = prewarm.of(paths.work)  # the processes `serafin run` started ahead (none from the UI)
             if children is not None and _runs_data_quality(context):  # GX's import (3.5 s) while dbt builds

@@ -253,19 +253,21 @@ def test_errd_split(edge):
         ("I", 7300.00, 0.00, 7300.00), ("II", 60000.00, 0.00, 60000.00), ("III", 19900.00, -500.00, 20400.00)]
 
 
-def test_years_option_costs_only_the_selected_years(edge, tmp_path):
-    """`serafin run --years 2025` passes {"years": [2025]} to dbt (pipelines/defs/dbt.py:dbt_vars): rebuild
-    the cost models of a copy of the warehouse that way; 2025 figures stay, 2024 disappears."""
+def test_years_option_costs_only_the_selected_years(edge, tmp_path, monkeypatch):
+    """`serafin run --years 2025` gives dbt SERAFIN_VAR_YEARS=[2025] (pipelines/dbt_build.py:environment): rebuild
+    the cost models of a copy of the warehouse with that environment; 2025 figures stay, 2024 disappears."""
     import shutil
 
-    from pipelines.defs.dbt import DbtRunConfig, dbt_vars
+    from pipelines.dbt_build import environment, var_values
+    from pipelines.defs.dbt import DbtRunConfig
 
     # same file name: dbt-duckdb's views name their catalog after the file (core.activity is a view)
     warehouse = tmp_path / edge.path.name
-    args = dbt_vars(DbtRunConfig(years=[2025, 2025]), str(warehouse))
-    assert args == ["--vars", json.dumps({"warehouse": str(warehouse), "years": [2025]})]
+    env = environment(var_values(DbtRunConfig(years=[2025, 2025]).options(), str(warehouse)))
+    assert env["SERAFIN_VAR_YEARS"] == "[2025]"
+    monkeypatch.setenv("SERAFIN_VAR_YEARS", env["SERAFIN_VAR_YEARS"])
     shutil.copyfile(edge.path, warehouse)
-    ok, statuses = run_dbt(warehouse, ["build", "--select", "path:models/intermediate/costs+", *args], tmp_path)
+    ok, statuses = run_dbt(warehouse, ["build", "--select", "path:models/intermediate/costs+"], tmp_path)
     assert ok and "model.serafin.cost_reconciliation" in statuses
     rebuilt = Warehouse(warehouse)
     assert rebuilt.rows("select distinct year from marts.cost_reconciliation") == [(2025,)]

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from pipelines import data_quality as dq
-from tests.privacy import Secrets, warehouse_texts
+from tests.privacy import Secrets, distinct_values, warehouse_texts
 
 
 def test_the_nir_search_finds_a_nir_and_only_one():
@@ -213,8 +213,8 @@ def _scan_text(path: Path) -> str:
         return "\n".join(str(v) for s in workbook.worksheets for row in s.iter_rows(values_only=True)
                          for v in row if v is not None)
     if path.suffix == ".parquet":
-        return "\n".join(str(v) for row in duckdb.sql(f"select * from read_parquet('{path}')").fetchall()
-                         for v in row)
+        with duckdb.connect() as con:
+            return distinct_values(con, f"read_parquet('{path}')")
     return path.read_text(encoding="utf-8", errors="replace")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -93,13 +92,16 @@ def good(tmp_path_factory):
 
 
 def test_killed_runs_leave_the_last_good_warehouse(good):
+    """Killed at three points, a run leaves the last good warehouse as it was; the next run clears what they left and
+    builds the new figures, and a second run started beside it is refused at once and leaves it going."""
     warehouse = good / "w.duckdb"
     before = _sha(warehouse)
     figure = Warehouse(warehouse).scalar(IN_SCOPE)
     assert round(figure, 2) == 243000.00  # cost-method worked example, step 2
+    dbt_started = _dbt_log_has(good, "START sql view model staging.stg_landing__activity")
     points = [
         ("during ingestion", lambda: (good / ".w.duckdb.build" / "w.duckdb").exists()),
-        ("at the start of the dbt build", _dbt_log_has(good, "START sql view model staging.stg_landing__activity")),
+        ("at the start of the dbt build", dbt_started),
         ("while the cost marts are built", _dbt_log_has(good, "START sql table model marts.cost_reconciliation")),
     ]
     for what, ready in points:
@@ -114,35 +116,27 @@ def test_killed_runs_leave_the_last_good_warehouse(good):
         assert _dbt_children(str(good)) == [], f"dbt still running after a kill {what}"
         assert _sha(warehouse) == before, f"warehouse changed by a run killed {what}"
         assert Warehouse(warehouse).scalar(IN_SCOPE) == figure
-    # the next run clears what the killed ones left and builds the new figures
-    ok, reason = _run(good)
-    assert ok, reason
-    assert round(Warehouse(warehouse).scalar(IN_SCOPE), 2) == 253000.00  # salaries 10,000 higher
-    assert not (good / ".w.duckdb.build").exists()
-    raw_files = sorted(p.name for p in (good / "w.raw" / "ledger").iterdir())
-    assert len(raw_files) == 1  # the changed ledger's old row file went after the swap
-
-
-def test_a_second_run_on_the_same_warehouse_is_refused_at_once(good):
-    # a changed ledger, whatever the tests before left: a full build, long enough to start a second run beside it
-    # (with no file changed, an incremental run would leave the activity models alone)
-    ledger = good / "landing" / "ledger.csv"
-    ledger.write_text(re.sub(r"690000013,2025,6411,Salaires,\d+,", "690000013,2025,6411,Salaires,160000,",
-                             ledger.read_text(encoding="utf-8")), encoding="utf-8")
     process = _start_run(good)
     try:
-        _wait_for(process, _dbt_log_has(good, "START sql view model staging.stg_landing__activity"), "the dbt build")
+        # the run holds the warehouse (the killed runs' dbt log is still there until it clears their build folder)
+        lock = good / "w.duckdb.lock"
+        _wait_for(process, lambda: lock.read_text().split()[:1] == [str(process.pid)], "the warehouse lock")
+        _wait_for(process, dbt_started, "the dbt build")
         started = time.monotonic()
         ok, reason = _run(good)
         assert time.monotonic() - started < 10  # refused, not queued behind the other run
         assert process.poll() is None  # the first run is still going
         assert not ok
         assert reason.count("\n") == 0
-        assert f"the warehouse {good / 'w.duckdb'} is in use by another serafin run (process {process.pid}, " \
+        assert f"the warehouse {warehouse} is in use by another serafin run (process {process.pid}, " \
                f"started {time.strftime('%Y-%m-%d')}" in reason
     finally:
         process.wait(timeout=300)
     assert process.returncode == 0, process.stderr.read().decode()[-2000:]
+    assert round(Warehouse(warehouse).scalar(IN_SCOPE), 2) == 253000.00  # salaries 10,000 higher
+    assert not (good / ".w.duckdb.build").exists()
+    raw_files = sorted(p.name for p in (good / "w.raw" / "ledger").iterdir())
+    assert len(raw_files) == 1  # the changed ledger's old row file went after the swap
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str]:

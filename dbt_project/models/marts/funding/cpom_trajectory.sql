@@ -6,7 +6,7 @@
     current funding is updated yearly, the target scenario's funding (its last observed year, scaled by the
     places and updated likewise) is reached by linear convergence. One row per level × entity × year × measure,
     each projected figure with the rule that made it (in French, as the CPOM annex prints it). -#}
-{% set cpom = var('cpom', none) or {} %}
+{% set cpom = serafin.run_var('cpom') or {} %}
 {% set overrides = [] %}
 {% for key in ['cpom_years', 'personnel_growth', 'other_growth', 'funding_growth', 'convergence_years'] if cpom.get(key) is not none %}
     {% do overrides.append([serafin.sql_text(key), serafin.sql_number(cpom[key])]) %}

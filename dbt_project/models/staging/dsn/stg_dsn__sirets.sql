@@ -2,7 +2,7 @@
     establishments file's siret, else the FINESS feed's SIRET of one of the gestionnaire's establishments. The first
     source that knows a SIRET decides; when it names several ESMS (one site, several FINESS), the SIRET is not
     placed and `candidates` lists them. -#}
-{% set by_hand = var('dsn_sirets', none) or {} %}
+{% set by_hand = serafin.run_var('dsn_sirets') or {} %}
 with candidates as (
     {% for siret, finess in by_hand.items() %}
     select {{ serafin.sql_text(siret) }} as siret, {{ serafin.sql_text(finess) }} as finess_et, 1 as priority,
