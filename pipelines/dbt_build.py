@@ -69,22 +69,22 @@ def environment(values: dict[str, Any]) -> dict[str, str | None]:
 
 
 @contextlib.contextmanager
-def environment_of(build: Build):
-    """The build's environment set in this process while dagster-dbt starts dbt (it hands dbt a copy of it)."""
-    before = {name: os.environ.get(name) for name in build.env}
+def environment_of(env: dict[str, str | None]):
+    """`env` set in this process (None: unset) while dagster-dbt starts dbt, which it hands a copy of it."""
+    before = {name: os.environ.get(name) for name in env}
     try:
-        for name, value in build.env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set(env)
         yield
     finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set(before)
+
+
+def _set(env: dict[str, str | None]) -> None:
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def arguments(decision: incremental.Plan, unchanged: list[str], options: Options, spark: bool = False) -> list[str]:
@@ -119,14 +119,19 @@ def prepare(warehouse: str, work: str, engine: str, values: dict[str, Any], opti
     spark = _spark_folder(warehouse, work) if engine == "spark" else None
     build = Build(arguments(decision, unchanged, options, spark is not None), environment(values), decision,
                   digest, Path(work) / "dbt", unchanged, spark)
-    # dbt parses the whole project (about 5 s) unless it finds a parse of the same profile: a run's before, else
-    # the manifest's (`dbt parse`, pipelines/defs/project.py), which holds when the warehouse file has the default name
-    for saved in (parse_cache_file(warehouse, build.args), settings.dbt_cache_dir() / "partial_parse.msgpack"):
-        if saved.exists():
-            build.target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(saved, build.target / "partial_parse.msgpack")
-            break
+    reuse_parse(warehouse, build.args, build.target)
     return build
+
+
+def reuse_parse(warehouse: str, args: list[str], target: Path) -> None:
+    """dbt parses the whole project (about 5 s) unless it finds in its target folder a parse of the same profile: a
+    run's before, else the manifest's (`dbt parse`, pipelines/defs/project.py), which holds when the warehouse file
+    has the default name."""
+    for saved in (parse_cache_file(warehouse, args), settings.dbt_cache_dir() / "partial_parse.msgpack"):
+        if saved.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved, target / "partial_parse.msgpack")
+            return
 
 
 def finish(build: Build, warehouse: str, engine: str, whole: bool) -> int | None:

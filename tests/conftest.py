@@ -41,13 +41,19 @@ def run_dbt(warehouse: Path, args: list[str], workdir: Path) -> tuple[bool, dict
 
     from dagster_dbt import DbtCliResource
 
-    from pipelines import settings
+    from pipelines import dbt_build, settings
 
     dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
-    if "--vars" not in args:  # the warehouse file is a dbt var (profiles.yml reads it)
-        args = [*args, "--vars", json.dumps({"warehouse": str(warehouse)})]
-    invocation = dbt.cli(args, raise_on_error=False,
-                         target_path=workdir / "target")
+    env: dict[str, str | None] = {}
+    if "--vars" in args:  # the warehouse file is a dbt var too (profiles.yml reads it first)
+        at = args.index("--vars") + 1
+        args = [*args[:at], json.dumps({**json.loads(args[at]), "warehouse": str(warehouse)}), *args[at + 1:]]
+    else:  # as a run gives it (pipelines/dbt_build.environment): dbt keeps the parse of the runs before
+        env = {key: value for key, value in dbt_build.environment({"warehouse": str(warehouse)}).items()
+               if not key.startswith(dbt_build.VAR_ENV)}  # a run value the test set itself stays
+        dbt_build.reuse_parse(str(warehouse), args, workdir / "target")
+    with dbt_build.environment_of(env):
+        invocation = dbt.cli(args, raise_on_error=False, target_path=workdir / "target")
     invocation.wait()
     results = invocation.get_artifact("run_results.json")["results"]
     # the project's on-run-start hook (dbt_project/macros/engines.sql) is an operation, not a node that was asked for

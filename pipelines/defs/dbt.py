@@ -106,7 +106,7 @@ def serafin_dbt_assets():
         context.log.info(f"dbt build, {'incremental' if build.decision.incremental else 'full'}: "
                          f"{build.decision.reason}" + (f"; {len(build.unchanged)} seeds and models unchanged"
                                                        if build.unchanged else ""))
-        with dbt_build.environment_of(build):
+        with dbt_build.environment_of(build.env):
             invocation = dbt.cli(build.args, context=context, target_path=build.target)  # a few seconds of its own
         try:
             children = prewarm.of(paths.work)  # the processes `serafin run` started ahead (none from the UI)
