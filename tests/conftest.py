@@ -43,7 +43,8 @@ def run_dbt(warehouse: Path, args: list[str], workdir: Path) -> tuple[bool, dict
 
     from pipelines import dbt_build, settings
 
-    dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), dbt_executable=settings.dbt_executable())
+    dbt = DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), profiles_dir=str(settings.DBT_PROJECT_DIR),
+                         dbt_executable=settings.dbt_executable())
     env: dict[str, str | None] = {}
     if "--vars" in args:  # the warehouse file is a dbt var too (profiles.yml reads it first)
         at = args.index("--vars") + 1
