@@ -197,6 +197,11 @@ def _indirect(con, seed: int, first: date, last: date) -> None:
     """)
 
 
+# a month's rows in one order whatever the engine's: every column, so that the same seed writes the same bytes
+ROWS_ORDER = ("started_at, event_id, person_id, professional_id, prestation_code, duration_min, setting, partner_id, status, "
+              "outside_plan")
+
+
 def _write_months(con, folder: Path, config: GeneratorConfig) -> None:
     """One file per month; every messy_every-th a French export (never the last month when it goes to FHIR)."""
     folder.mkdir()
@@ -223,7 +228,7 @@ def _write_french_month(con, month: str, path: Path) -> None:
                      case when outside_plan then 'oui' else 'non' end as "Hors projet"
               from activity a left join (select * from read_csv('{codes_csv()}', all_varchar=true)) c
                 on c.code = a.prestation_code
-              where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
+              where strftime(started_at, '%Y-%m') = '{month}' order by {ROWS_ORDER})
         to '{tmp}' (header, delimiter ';')
     """)
     transcode(tmp, path, "cp1252")
@@ -237,7 +242,7 @@ def _write_plain_month(con, month: str, path: Path) -> None:
                      strftime(started_at, '%Y-%m-%dT%H:%M:%S') as started_at,
                      strftime(started_at + to_minutes(duration_min), '%Y-%m-%dT%H:%M:%S') as ended_at,
                      duration_min, setting, partner_id, status, case when outside_plan then 1 else 0 end as outside_plan
-              from activity where strftime(started_at, '%Y-%m') = '{month}' order by started_at, event_id, person_id)
+              from activity where strftime(started_at, '%Y-%m') = '{month}' order by {ROWS_ORDER})
         to '{path}' (header, delimiter ',')
     """)
 
