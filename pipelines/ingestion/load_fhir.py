@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from pipelines.ingestion import fhir, finess, store
@@ -17,10 +18,14 @@ from pipelines.ingestion.schema import TABLES
 log = logging.getLogger("serafin.ingestion")
 
 
+PYTHON_KINDS = ("Patient", "Organization", "Consent")  # what the Python mapping resolves (mapper.py: the plans)
+
+
 def index(ctx: LoadContext, changed: list[tuple[Path, str]]) -> dict:
     """Pass 1 over the changed FHIR files (`(path, rel)`): each read once into its work files, the resources
-    references point to, per file, and those of the unchanged FHIR files read back from their index row files."""
-    per_file: dict[str, list[tuple]] = {}
+    references point to written per file to an index work file; with the index row files of the unchanged FHIR
+    files, every FHIR file's index rows (`everything`: SQL over those files, never read into Python whole)."""
+    files: dict[str, Path] = {}
     problems: dict[str, str] = {}
     staged: dict[str, fhir.Staged] = {}
     for number, (path, rel) in enumerate(changed):
@@ -28,20 +33,27 @@ def index(ctx: LoadContext, changed: list[tuple[Path, str]]) -> dict:
             problems[rel] = f"{rel} is empty (0 bytes): export it again"
             continue
         try:
-            staged[rel], per_file[rel] = fhir.index_file(ctx.con, path, ctx.key, ctx.workdir / "fhir", f"f{number}")
+            staged[rel], files[rel] = fhir.index_file(ctx.con, path, ctx.key, ctx.workdir / "fhir", f"f{number}",
+                                                      rel)
         except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
             problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
             problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
-    kept = [str(p) for p in store.listed_row_files(ctx.con, ctx.raw).get("fhir_index", []) if p.exists()]
-    others: list[tuple] = []
-    if kept:
-        files = ", ".join("'" + k.replace("'", "''") + "'" for k in kept)
-        others = ctx.con.execute(
-            f"select resource_type, resource_id, full_url, value, _file from read_parquet([{files}])").fetchall()
-    everything = [r[:4] for r in others if r[4] not in per_file and r[4] not in problems]
-    everything += [r for rows in per_file.values() for r in rows]
-    return {"per_file": per_file, "problems": problems, "all": everything, "staged": staged}
+    kept = [p for p in store.listed_row_files(ctx.con, ctx.raw).get("fhir_index", []) if p.exists()]
+    fresh = list(files.values())
+    everything = (f"select * from ({fhir.index_rows_sql(kept, [*files, *problems])}) union all "
+                  f"select f + {len(kept)} as f, * exclude (f) from ({fhir.index_rows_sql(fresh)})")
+    return {"files": files, "problems": problems, "everything": everything, "staged": staged}
+
+
+def _python_index(ctx: LoadContext, local: Path, everything: str) -> fhir.Index:
+    """The index the Python mapping resolves through: the resources it looks up (PYTHON_KINDS), in order."""
+    resolver = fhir.Index(ctx.key)
+    kinds = ", ".join(f"'{k}'" for k in PYTHON_KINDS)
+    for source, is_local in ((everything, False), (fhir.index_rows_sql([local]), True)):
+        resolver.add(ctx.con.execute(f"select resource_type, resource_id, full_url, value from ({source}) "
+                                     f"where resource_type in ({kinds}) order by f, r").fetchall(), local=is_local)
+    return resolver
 
 
 def land(ctx: LoadContext, file: LandingFile, indexed: dict) -> store.FileOutcome:
@@ -53,25 +65,21 @@ def land(ctx: LoadContext, file: LandingFile, indexed: dict) -> store.FileOutcom
         outcome = quarantine_whole(ctx, fhir.SOURCE, rel, sha, indexed["problems"][rel], format="fhir")
         log.error("%s rejected whole: %s", rel, indexed["problems"][rel])
         return outcome
-    resolver = fhir.Index(ctx.key)
-    resolver.add(indexed["all"], local=False)
-    resolver.add(indexed["per_file"][rel], local=True)
+    local = indexed["files"][rel]
     columns = {t: TABLES[t].column_names for t in fhir.TARGETS}
     columns["fhir_unmapped_events"] = list(fhir.UNMAPPED_COLUMNS)
     pending = {t: store.row_file(ctx.raw, t, rel, sha, ctx.fingerprint).with_suffix(".parquet.tmp")
                for t in [*columns, "fhir_index"]}
     sinks = {t: Sink(pending[t], c, rel) for t, c in columns.items()
              if t not in fhir.SQL_TABLES}  # the Encounters' tables: written by DuckDB
-    mapper = fhir.Mapper(ctx.key, resolver, fhir.linkid_table(), fhir.esms_category_codes(),
-                         lambda table, row: sinks[table].add(row))
+    mapper = fhir.Mapper(ctx.key, _python_index(ctx, local, indexed["everything"]), fhir.linkid_table(),
+                         fhir.esms_category_codes(), lambda table, row: sinks[table].add(row))
     staged = indexed["staged"][rel]
     fmt = "fhir-" + staged.layout
     try:
-        out, sql_rows = fhir.map_file(ctx.con, staged, mapper, rel, {t: pending[t] for t in fhir.SQL_TABLES})
-        index_sink = Sink(pending["fhir_index"], list(fhir.INDEX_COLUMNS), rel)
-        for kind, rid, url, value in indexed["per_file"][rel]:
-            index_sink.add({"resource_type": kind, "resource_id": rid, "full_url": url, "value": value, "_line": 0})
-        index_sink.close()
+        out, sql_rows = fhir.map_file(ctx.con, staged, mapper, rel, {t: pending[t] for t in fhir.SQL_TABLES},
+                                      (local, indexed["everything"]))
+        shutil.copyfile(local, pending["fhir_index"])  # the index work file is the index row file
         written = {**{t: sink.close() for t, sink in sinks.items()}, **sql_rows}
         return _commit(ctx, file, out, written, fmt, pending)
     except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file

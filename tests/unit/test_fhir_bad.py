@@ -252,3 +252,54 @@ def test_serafin_responses_and_patients_mapped_in_sql(tmp_path):
     assert con.execute("select person_id, birth_year, sex, _line from raw.persons where _file = 'fhir/qr.ndjson'"
                        ).fetchall() == [(_pid("LOC-5"), None, "U", 5000)]
     assert outcomes["qr.ndjson"].rows_read == 5 + 1 + 2
+
+
+def _landed(con) -> dict[str, list[tuple]]:
+    tables = ("activity", "stays", "persons", "needs", "fhir_unmapped_events", "fhir_index", "row_rejections")
+    got = {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in tables}
+    got["ingested_files"] = con.execute("select file, status, rows_read, message from raw.ingested_files "
+                                        "order by file").fetchall()
+    return got
+
+
+def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
+    """A large file is cut into parts DuckDB reads in parallel (files.Parts), its lines numbered in the whole file.
+    Forced here on small files (parts of a line or two, three or four per file): an NDJSON file with a Group, several
+    participants and a séjour, one with lines that are not JSON, objects or UTF-8 and a blank line (the slow path),
+    a Bundle and a gzipped NDJSON file each land exactly the rows, lines, rejections and index they land whole."""
+    import pipelines.ingestion.fhir as fhir
+    from pipelines.ingestion.fhir import files as fhir_files
+
+    group = {"resourceType": "Group", "id": "g1", "member": [{"entity": {"reference": "Patient/u1"}},
+                                                             {"entity": {"reference": "Patient/nobody"}}]}
+    stay = {"resourceType": "Encounter", "id": "s1", "meta": {"profile": [SEJOUR]}, "identifier": [{"value": "S1"}],
+            "class": {"code": "IMP"}, "period": {"start": "2025-01-01"}, "subject": {"reference": "Patient/u1"},
+            "serviceProvider": {"reference": "Organization/o1"}}
+    events = [_event(n) for n in range(1, 9)] + [group, _event(9, subject={"reference": "Group/g1"}), stay]
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in events]}
+    files = {"events.ndjson": _lines(*events),
+             "messy.ndjson": _lines(_event(1), b"{broken", b"[1, 2]", b"", b'{"resourceType": "Patient", "id": "\xe9"}',
+                                    _event(6), _event(7)),
+             "bundle.json": json.dumps(bundle, indent=1).encode(),
+             "events.ndjson.gz": gzip.compress(_lines(*events))}
+    whole_con, _ = _land(tmp_path / "whole", files)
+    whole = _landed(whole_con)
+    parts: dict[str, int] = {}
+    staging = fhir.stage
+
+    def counted(con, path, workdir, name):
+        staged = staging(con, path, workdir, name)
+        parts[path.name] = len(staged.parts)
+        return staged
+
+    monkeypatch.setattr(fhir_files, "PART_MIN", 1)
+    monkeypatch.setattr(fhir_files, "_threads", lambda con: 4)
+    monkeypatch.setattr(fhir, "stage", counted)
+    parted_con, _ = _land(tmp_path / "parted", files)
+    assert sorted(parts) == sorted([*files, "0-referentiel.ndjson"])
+    assert all(parts[name] >= 3 for name in files), parts  # about a quarter of each file per part
+    parted = _landed(parted_con)
+    assert len(whole["activity"]) == 3 * (8 + 1) + 3  # 8 events and the Group's known member, thrice; messy: 3
+    assert [r[2] for r in whole["row_rejections"] if r[1] == "fhir/messy.ndjson"] == [2000, 3000, 5000]
+    for table, rows in whole.items():
+        assert parted[table] == [tuple(r) for r in rows], table

@@ -31,6 +31,7 @@ position (entry or line) and id, and the reason. Identifiers that carry the usag
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import (
@@ -55,10 +56,11 @@ from pipelines.ingestion.fhir.elements import (
 )
 from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, load_encounters
 from pipelines.ingestion.fhir.files import Staged, is_fhir_file, layout, resources, slow_path, split_bundle, stage
-from pipelines.ingestion.fhir.indexing import index_rows
+from pipelines.ingestion.fhir.indexing import write_index
 from pipelines.ingestion.fhir.keyed import installed
 from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
 from pipelines.ingestion.fhir.people import PEOPLE_TABLES
+from pipelines.ingestion.fhir.resolve import index_rows_sql
 from pipelines.ingestion.fhir.stage import kind_counts_sql, write_objects
 
 SQL_TABLES = (*ENCOUNTER_TABLES, *PEOPLE_TABLES)  # the row files the DuckDB mapping writes itself
@@ -82,6 +84,7 @@ __all__ = [
     "Staged",
     "esms_category_codes",
     "index_file",
+    "index_rows_sql",
     "is_fhir_file",
     "layout",
     "linkid_table",
@@ -96,9 +99,10 @@ __all__ = [
 ]
 
 
-def index_file(con, path: Path, key: bytes, workdir: Path, name: str) -> tuple[Staged, list[tuple]]:
+def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) -> tuple[Staged, Path]:
     """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql), and its index rows
-    computed in DuckDB (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole)."""
+    written by DuckDB to a work file in the columns of its `fhir_index` row file, returned (FhirProblem, OSError or
+    EOFError: the file cannot be read, it is rejected whole)."""
     import duckdb
 
     staged = stage(con, path, workdir, name)
@@ -107,14 +111,18 @@ def index_file(con, path: Path, key: bytes, workdir: Path, name: str) -> tuple[S
     except duckdb.InvalidInputException:  # a line that is not JSON: the file is read line by line
         slow_path(con, staged)
         write_objects(con, staged)
+    index = workdir / f"{name}.index.parquet"
     with installed(con, key):
-        return staged, index_rows(con, staged)
+        write_index(con, staged, rel, index)
+    return staged, index
 
 
-def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, Path]) -> tuple[Mapped, dict]:
+def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, Path],
+             index: tuple[Path, str]) -> tuple[Mapped, dict]:
     """Pass 2 over one staged file: its Encounters, Patients and QuestionnaireResponses in DuckDB to the row files
-    `targets` (SQL_TABLES), its few other resources through `mapper` (whose emit writes their rows); returns what
-    the mapper kept (rejections, counts, with those of the SQL mapping) and the rows written per SQL table."""
+    `targets` (SQL_TABLES), its few other resources through `mapper` (whose emit writes their rows); `index`: the
+    file's index work file and every FHIR file's index rows (resolve.index_rows_sql). Returns what the mapper kept
+    (rejections, counts, with those of the SQL mapping) and the rows written per SQL table."""
     enc = load_encounters(con, staged)  # first: a line the JSON reader cannot type sends the file the slow way
     tag = f"fhir_{abs(hash(str(staged.objects))) % 10**9}"
     try:
@@ -128,9 +136,9 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
             mapper.map(entry)
         out = mapper.finish(full_urls)
         with installed(con, mapper.key):
-            rows, rejections, encounters = _map_sql(con, staged, (enc, tag), mapper, rel, targets)
+            rows, rejections, encounters = _map_sql(con, staged, (enc, tag), mapper, rel, targets, index)
     finally:
-        staged.objects.with_name(staged.objects.name.replace(".objects.", ".encounters.")).unlink(missing_ok=True)
+        shutil.rmtree(staged.encounters, ignore_errors=True)
     out.rejections.extend(rejections)
     if encounters:
         out.resources["Encounter"] = out.resources.get("Encounter", 0) + encounters
@@ -140,14 +148,15 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
     return out, rows
 
 
-def _map_sql(con, staged: Staged, enc_tag: tuple[str, str], mapper: Mapper, rel: str, targets: dict[str, Path]):
+def _map_sql(con, staged: Staged, enc_tag: tuple[str, str], mapper: Mapper, rel: str, targets: dict[str, Path],
+             index: tuple[Path, str]):
     """The SQL mappings of a file (encounters.py, people.py), the references they use resolved once (resolve.py)."""
     from pipelines.ingestion.fhir import people
     from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, empty, map_encounters, sources
     from pipelines.ingestion.fhir.resolve import Resolved, _table
 
     enc, tag = enc_tag
-    resolved = Resolved(mapper.key, mapper.index)
+    resolved = Resolved(mapper.key, *index)
     responses = people.responses_sql(staged)
     found = sources(enc)
     try:

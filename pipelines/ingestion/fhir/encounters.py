@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
-from pipelines.ingestion.fhir.stage import CODEABLE, _lit, encounters_sql
+from pipelines.ingestion.fhir.stage import CODEABLE, _lit, encounters_sqls, side_by_side, work_files
 from pipelines.ingestion.schema import TABLES
 
 ENCOUNTER_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes
@@ -69,27 +69,31 @@ def _when(column: str) -> str:
 def work_file(con, sql: str, path: Path) -> str:
     """The rows of `sql` written to the Parquet work file `path` (streamed, so that a million Encounters never sit
     in memory), and the relation that reads them back, in order."""
-    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order true)")
+    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order false)")
     return f"read_parquet({_lit(str(path))})"
 
 
 def load_encounters(con, staged) -> str:
-    """The Encounters of a staged file into a Parquet work file (the relation reading it returned); a line the JSON
-    reader cannot type makes the file go the slow way first (stage.materialise; FhirProblem for a Bundle: it is
-    not valid)."""
+    """The Encounters of a staged file into Parquet work files (`staged.encounters`: one per part of its lines, typed
+    side by side; the relation reading them returned); a line the JSON reader cannot type makes the file go the slow
+    way first (stage.materialise; FhirProblem for a Bundle: it is not valid)."""
     import duckdb
 
     from pipelines.ingestion.fhir.elements import FhirProblem
     from pipelines.ingestion.fhir.stage import materialise
 
-    path = staged.objects.with_name(staged.objects.name.replace(".objects.", ".encounters."))
+    def typed() -> str:
+        sqls = [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(staged)]
+        side_by_side(con, work_files(staged.encounters, sqls))
+        return f"read_parquet({_lit(str(staged.encounters / '*.parquet'))})"
+
     try:
-        return work_file(con, ENCOUNTERS.replace('{entries}', encounters_sql(staged)), path)
+        return typed()
     except duckdb.InvalidInputException as exc:
         if staged.bundle or not staged.fast:
             raise FhirProblem(f"not valid JSON ({str(exc).splitlines()[0]})") from exc
         materialise(con, staged)
-        return work_file(con, ENCOUNTERS.replace('{entries}', encounters_sql(staged)), path)
+        return typed()
 
 
 def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path) -> dict:
@@ -223,7 +227,7 @@ def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
     con.execute(f"create or replace temp table {tag}_over as select n, descr from ({_activity_rows(ev, True)}) "
                 f"where rank >= {LINE_FACTOR}")
     return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
-                       f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR}) "
+                       f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR} order by _line) "
                        f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
 
 

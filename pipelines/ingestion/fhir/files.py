@@ -8,6 +8,7 @@ memory at a time); a gzipped file is decompressed to the work folder first (a st
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -148,15 +149,82 @@ def _entry_array(chunk: bytes, marks, level, depth: int) -> int | None:
 
 @dataclass
 class Staged:
-    """A FHIR file read into its work files: `lines` (one resource, or Bundle entry, per line), read in place by
-    DuckDB's JSON reader (`fast`), else judged line by line into `parquet` (stage.py)."""
+    """A FHIR file read into its work files: its lines (one resource, or Bundle entry, per line) in `parts`, each
+    with the number of lines before it (DuckDB reads the parts in parallel, numbering each part's lines from there),
+    read in place by DuckDB's JSON reader (`fast`), else judged line by line into `parquet` (stage.py)."""
     path: Path
     layout: str            # json or ndjson, as the ingestion log says
     bundle: bool           # the lines are Bundle entries ({fullUrl, resource})
-    lines: Path
+    parts: list[tuple[Path, int]]
     parquet: Path
-    objects: Path          # every entry but the file's own Encounters (stage.objects_sql), written in pass 1
+    objects: Path          # a folder: every entry but the file's own Encounters (stage.objects_sql), pass 1
     fast: bool = True
+
+    @property
+    def encounters(self) -> Path:
+        """The folder of the file's Encounters, typed (encounters.load_encounters), pass 2."""
+        return self.objects.with_name(self.objects.name.replace(".objects", ".encounters"))
+
+
+PART_MIN = 16 << 20  # a file of lines is read in parts of at least this size, one per DuckDB thread at most
+GZIP_RATIO = 10      # a gzipped export's text is about this many times its size (to choose its parts)
+_BLANK = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
+
+
+class Parts:
+    """Lines written to at most `count` part files of about `size / count` bytes each, cut at line ends, each
+    remembered with the number of lines before it; notes whether a line before the last one is blank (the JSON
+    reader would skip it, and the lines after it lose their numbers)."""
+
+    def __init__(self, base: Path, size: int, count: int):
+        self.base, self.count, self.target = base, count, max(1, size // count)
+        self.parts: list[tuple[Path, int]] = []
+        self.lines, self.written, self.blank = 0, 0, False
+        self._tail, self._out = b"\n", None  # a blank first line counts too
+
+    def _next(self) -> None:
+        path = self.base.with_name(f"{self.base.name}.{len(self.parts)}")
+        self._out, self.written = path.open("wb"), 0
+        self.parts.append((path, self.lines))
+
+    def _put(self, data: bytes) -> None:
+        self._out.write(data)
+        self.lines += data.count(b"\n")
+        self.written += len(data)
+
+    def write(self, data: bytes) -> None:
+        if not self.blank and data:
+            text = self._tail + data
+            # the cheap searches first: most files have none of these
+            if any(p in text for p in (b"\n\n", b"\n ", b"\n\t", b"\n\r")) and _BLANK.search(text):
+                self.blank = True
+            self._tail = text[-64:]
+        while data:
+            if self._out is None:
+                self._next()
+            room = self.target - self.written
+            cut = -1 if len(self.parts) >= self.count or len(data) <= room else data.find(b"\n", max(0, room - 1))
+            if cut < 0:
+                self._put(data)
+                return
+            self._put(data[:cut + 1])  # the part is full: the next one opens with the next line
+            data = data[cut + 1:]
+            self._out.close()
+            self._out = None
+
+    def close(self) -> list[tuple[Path, int]]:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if not self.parts:  # nothing written: one empty part
+            self._next()
+            self._out.close()
+            self._out = None
+        return self.parts
+
+
+def _threads(con) -> int:
+    return int(con.execute("select current_setting('threads')").fetchone()[0])
 
 
 def stage(con, path: Path, workdir: Path, name: str) -> Staged:
@@ -164,18 +232,31 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
     from pipelines.ingestion.fhir.stage import has_blank_lines
 
     workdir.mkdir(parents=True, exist_ok=True)
-    plain = path
-    if path.name.lower().endswith(".gz"):
-        plain = workdir / f"{name}.plain"
-        with gzip.open(path, "rb") as source, plain.open("wb") as target:
-            shutil.copyfileobj(source, target, CHUNK)
-    kind, bundle, lines = layout(path), False, plain
-    if kind == "json":
-        lines = workdir / f"{name}.lines"
+    gzipped = path.name.lower().endswith(".gz")
+    size = path.stat().st_size * (GZIP_RATIO if gzipped else 1)
+    count = max(1, min(_threads(con), size // PART_MIN))
+    base = workdir / f"{name}.lines"
+    kind, bundle, blank = layout(path), False, False
+    if kind == "ndjson" and count == 1 and not gzipped:  # read in place
+        parts, blank = [(path, 0)], has_blank_lines(path)
+    elif kind == "ndjson":
+        out = Parts(base, size, count)
+        with (gzip.open(path, "rb") if gzipped else path.open("rb")) as source:
+            while chunk := source.read(CHUNK):
+                out.write(chunk)
+        parts, blank = out.close(), out.blank
+    else:
+        plain = path
+        if gzipped:
+            plain = workdir / f"{name}.plain"
+            with gzip.open(path, "rb") as source, plain.open("wb") as target:
+                shutil.copyfileobj(source, target, CHUNK)
         if top_level_type(plain) == "Bundle":
             bundle = True
-            with plain.open("rb") as source, lines.open("wb") as out:
+            out = Parts(base, size, count)
+            with plain.open("rb") as source:
                 split_bundle(source, out)
+            parts = out.close()
         else:
             try:
                 resource = _loads(plain.read_bytes())
@@ -183,9 +264,10 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
                 raise FhirProblem(f"not valid JSON ({exc})") from exc
             import orjson
 
-            lines.write_bytes(orjson.dumps(resource) + b"\n")
-    staged = Staged(path, kind, bundle, lines, workdir / f"{name}.parquet", workdir / f"{name}.objects.parquet")
-    if not bundle and has_blank_lines(lines):
+            base.write_bytes(orjson.dumps(resource) + b"\n")
+            parts = [(base, 0)]
+    staged = Staged(path, kind, bundle, parts, workdir / f"{name}.parquet", workdir / f"{name}.objects")
+    if blank:
         slow_path(con, staged)
     return staged
 
@@ -202,9 +284,12 @@ def slow_path(con, staged: Staged) -> None:
     try:
         materialise(con, staged)
     except duckdb.InvalidInputException:
-        clean = staged.lines.with_name(staged.lines.name + ".utf8")
-        _utf8_copy(staged.lines, clean)
-        staged.lines = clean
+        clean = []
+        for part, before in staged.parts:
+            copy = part.with_name(part.name + ".utf8")
+            _utf8_copy(part, copy)
+            clean.append((copy, before))
+        staged.parts = clean
         try:
             materialise(con, staged)
         except duckdb.InvalidInputException as again:

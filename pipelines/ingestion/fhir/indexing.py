@@ -3,11 +3,14 @@ time over its objects (stage.objects_sql), with the keyed hashes of keyed.py: (r
 value), in file order. The value is a Patient's pseudonym (its local identifier: `local_identifier_sql`), a
 Practitioner's (as a CSV file's intervenant), a PractitionerRole's `ref:` + its Practitioner's reference keys, a
 Group's members' reference keys (`|` between members, `,` between a member's keys), a Consent's `status|date`, an
-Organization's FINESS (`elements.organisation_finess`: a few per file, read in Python)."""
+Organization's FINESS (`organisation_finess_sql`, as `elements.organisation_finess`). Written by DuckDB straight to
+the file's index work file, in the columns of its `fhir_index` row file (`write_index`): never through Python."""
 
 from __future__ import annotations
 
-from pipelines.ingestion.fhir.elements import INDEXED, INS_SYSTEMS, INS_TYPES, organisation_finess
+from pathlib import Path
+
+from pipelines.ingestion.fhir.elements import IDNST_SYSTEM, INDEXED, INS_SYSTEMS, INS_TYPES
 from pipelines.ingestion.fhir.keyed import WHITESPACE
 from pipelines.ingestion.fhir.stage import _lit, _read_objects
 
@@ -32,6 +35,19 @@ def local_identifier_sql(identifiers: str) -> str:
             f"and not regexp_full_match(replace({strip_sql('x.v')}, ' ', ''), {_lit(NIR_FULL)})")
     first = f"list_filter(list_transform(coalesce(json_extract({identifiers}, '$[*]'), []), i -> {each}), x -> {keep})[1].v"
     return f"nullif({strip_sql(first)}, '')"
+
+
+def organisation_finess_sql(raw: str) -> str:
+    """elements.organisation_finess in DuckDB, over an Organization's JSON text: of its identifiers' values
+    (stripped), an IDNST (`1` + FINESS, 10 characters; its own system first) or a 9-character FINESS, the least."""
+    value = strip_sql("coalesce(json_extract_string(i, '$.value'), '')")
+    idnst = "length(x.v) = 10 and left(x.v, 1) = '1'"
+    each = f"{{'v': {value}, 's': json_extract_string(i, '$.system')}}"
+    candidates = (f"list_transform(list_filter(list_transform(coalesce(json_extract({raw}, '$.identifier[*]'), []), "
+                  f"i -> {each}), x -> {idnst} or length(x.v) = 9), x -> {{'other': case when {idnst} then "
+                  f"x.s is distinct from {_lit(IDNST_SYSTEM)} else true end, 'finess': case when {idnst} then "
+                  f"substr(x.v, 2) else x.v end}})")
+    return f"list_sort({candidates})[1].finess"
 
 
 def _first_identifier(raw: str) -> str:
@@ -59,8 +75,8 @@ def index_sql(staged) -> str:
     member_keys as (select ref, {ref_keys_sql('ref')} as k from (select distinct ref from members)),
     groups as (select n, sub, string_agg(k, '|' order by pos) as value
                from members join member_keys using (ref) group by n, sub)
-    select o.kind, case when coalesce(o.rid, '') <> '' then fhir_pseudonym('id ' || o.kind || '/' || o.rid) end,
-        case when coalesce(o.full_url, '') <> '' then fhir_pseudonym('url ' || o.full_url) end,
+    select o.kind, case when coalesce(o.rid, '') <> '' then fhir_pseudonym('id ' || o.kind || '/' || o.rid) end as rid,
+        case when coalesce(o.full_url, '') <> '' then fhir_pseudonym('url ' || o.full_url) end as url,
         case o.kind
             when 'Patient' then fhir_pseudonym({local_identifier_sql("json_extract(o.raw, '$.identifier')")})
             when 'Practitioner' then 'S' || substr(fhir_pseudonym(coalesce(nullif({practitioner}, ''), o.rid,
@@ -70,20 +86,15 @@ def index_sql(staged) -> str:
             when 'Group' then coalesce(g.value, '')
             when 'Consent' then coalesce(json_extract_string(o.raw, '$.status'), '') || '|'
                 || coalesce(left(json_extract_string(o.raw, '$.dateTime'), 10), '')
-        end as value,
-        case when o.kind = 'Organization' then o.raw end as organization
+            when 'Organization' then {organisation_finess_sql('o.raw')}
+        end as value
     from o left join groups as g on g.n = o.n and g.sub = o.sub
     order by o.n, o.sub"""
 
 
-def index_rows(con, staged) -> list[tuple]:
-    """The file's index rows (keyed.installed must be in force), in file order."""
-    import orjson
-
-    rows = []
-    for kind, rid, url, value, organization in con.execute(index_sql(staged)).fetchall():
-        if organization is not None:
-            resource = orjson.loads(organization)
-            value = organisation_finess(resource) if isinstance(resource, dict) else None
-        rows.append((kind, rid, url, value))
-    return rows
+def write_index(con, staged, rel: str, target: Path) -> None:
+    """The file's index rows (keyed.installed must be in force), in file order, to `target`: a Parquet file of the
+    columns of its `fhir_index` row file (INDEX_COLUMNS, `_file`, `_line` 0)."""
+    con.execute(f"copy (select kind as resource_type, rid as resource_id, url as full_url, value, {_lit(rel)} as _file, "
+                f"0::BIGINT as _line from ({index_sql(staged)})) to {_lit(str(target))} "
+                "(format parquet, compression uncompressed)")

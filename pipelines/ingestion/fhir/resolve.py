@@ -7,8 +7,11 @@ are those of keyed.py, which must be installed on the connection."""
 
 from __future__ import annotations
 
-from pipelines.ingestion.fhir.elements import NIR_SQL, Index, scrub_nir
+from pathlib import Path
+
+from pipelines.ingestion.fhir.elements import NIR_SQL, scrub_nir
 from pipelines.ingestion.fhir.indexing import local_identifier_sql, ref_keys_sql
+from pipelines.ingestion.fhir.stage import _lit
 
 TABLES = ("index", "refs", "logical", "idents", "scrub", "nir")
 
@@ -21,23 +24,35 @@ def _first_hit(source: str, by: str, tag: str) -> str:
         join {tag}_index as i on i.k = s.x.k group by {by}"""
 
 
+def index_rows_sql(files: list[Path], left_out: list[str] = ()) -> str:
+    """The rows of index row files (or work files) in order: `f` the file's place in `files`, `r` the row's in its
+    file, then the row-file columns; rows of the landing files `left_out` (`_file`) are not read."""
+    if not files:
+        return ("select 0 as f, 0 as r, null::varchar as resource_type, null::varchar as resource_id, "
+                "null::varchar as full_url, null::varchar as value where false")
+    listed = "[" + ", ".join(_lit(str(f)) for f in files) + "]"
+    where = f"where _file not in ({', '.join(_lit(r) for r in left_out)})" if left_out else ""
+    return (f"select list_position({listed}, filename) as f, file_row_number as r, resource_type, resource_id, "
+            f"full_url, value from read_parquet({listed}, filename = true, file_row_number = true) {where}")
+
+
 class Resolved:
-    def __init__(self, key: bytes, index: Index):
-        self.key, self.index = key, index
+    """What a file's SQL mappings resolve through: the file's own index rows (`local`, a Parquet file of
+    indexing.write_index) and every FHIR file's (`everything`: index_rows_sql, this file's included)."""
+
+    def __init__(self, key: bytes, local: Path, everything: str):
+        self.key, self.local, self.everything = key, local, everything
 
     def _index_table(self, con, tag: str) -> None:
         """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: every
-        file's)."""
-        keys, kinds, values, levels = [], [], [], []
-        for level, entries in enumerate((self.index.local, self.index.others)):
-            if entries:
-                keys += entries.keys()
-                found_kinds, found_values = zip(*entries.values(), strict=True)
-                kinds += found_kinds
-                values += found_values
-                levels += [level] * len(entries)
-        _table(con, f"{tag}_index", {"k": "varchar", "kind": "varchar", "value": "varchar", "level": "integer"},
-               [keys, kinds, values, levels])
+        file's); a key given twice in a level keeps its last row (files in order, rows in file order)."""
+        con.execute(f"""create or replace temp table {tag}_index as
+        with rows as (select 0 as level, * from ({index_rows_sql([self.local])})
+                      union all select 1 as level, * from ({self.everything})),
+        keys as (select level, f::BIGINT * 4294967296 + r as ord, resource_type, value,
+                        unnest([resource_id, full_url]) as k from rows)
+        select k, level, arg_max(resource_type, ord) as kind, arg_max(value, ord) as value
+        from keys where coalesce(k, '') <> '' group by k, level""")
 
     def prepare(self, con, tag: str, references: list[str], logical: list[str], idents: list[str]) -> None:
         """The tables `<tag>_refs`, `_logical`, `_scrub` and `_nir` for the references (`ref` of each SQL query of

@@ -41,16 +41,47 @@ def _duck_type(shape) -> str:
     return _duck_type(shape[0]) + "[]" if isinstance(shape, list) else shape
 
 
-def _typed(staged) -> str:
-    schema = _duck_type(ENTRY if staged.bundle else ENCOUNTER)
-    return (f"read_json({_lit(str(staged.lines))}, format='newline_delimited', records=false, "
-            f"columns={{'r': {_lit(schema)}}}, maximum_object_size={MAX_OBJECT}, ignore_errors=true) "
-            "with ordinality as t")
+def _typed(path: Path, before: int, bundle: bool) -> str:
+    """One part of a staged file's lines typed by the JSON reader, numbered in the whole file (`ordinality`, `r`)."""
+    schema = _duck_type(ENTRY if bundle else ENCOUNTER)
+    return (f"(select ordinality + {before} as ordinality, r from read_json({_lit(str(path))}, "
+            f"format='newline_delimited', records=false, columns={{'r': {_lit(schema)}}}, "
+            f"maximum_object_size={MAX_OBJECT}, ignore_errors=true) with ordinality) as t")
 
 
-def _objects(staged) -> str:
-    return (f"(select ordinality as n, json from read_ndjson_objects({_lit(str(staged.lines))}, "
+def _objects(path: Path, before: int) -> str:
+    return (f"(select ordinality + {before} as n, json from read_ndjson_objects({_lit(str(path))}, "
             f"maximum_object_size={MAX_OBJECT}) with ordinality)")
+
+
+def side_by_side(con, statements: list[str]) -> None:
+    """Run statements at once, each on a cursor of its own: a numbered read (`with ordinality`) is one thread, so
+    the parts of a large file are read side by side, one per DuckDB thread."""
+    if len(statements) == 1:
+        con.execute(statements[0])
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(sql: str) -> None:
+        cursor = con.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(len(statements)) as pool:
+        for done in [pool.submit(run, sql) for sql in statements]:
+            done.result()
+
+
+def work_files(folder: Path, sqls: list[str]) -> list[str]:
+    """One COPY per query of `sqls`, each to its own Parquet file of `folder` (emptied first)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return [f"copy ({sql}) to {_lit(str(folder / f'{k}.parquet'))} (format parquet, compression uncompressed)"
+            for k, sql in enumerate(sqls)]
 
 
 def _derive(source: str, bundle: bool, keep: str = "") -> str:
@@ -74,7 +105,8 @@ def _derive(source: str, bundle: bool, keep: str = "") -> str:
 def materialise(con, staged) -> None:
     """The slow path: each line read as text, in order, judged and parsed into the Parquet work file."""
     text = staged.parquet.with_suffix(".text.parquet")
-    read = (f"read_csv({_lit(str(staged.lines))}, columns={{'line': 'VARCHAR'}}, delim={_lit(DELIMITER)}, quote='', "
+    files = "[" + ", ".join(_lit(str(path)) for path, _ in staged.parts) + "]"  # read in order
+    read = (f"read_csv({files}, columns={{'line': 'VARCHAR'}}, delim={_lit(DELIMITER)}, quote='', "
             "escape='', header=false, auto_detect=false, strict_mode=false, max_line_size=67108864)")
     con.execute(f"copy (select line from {read}) to {_lit(str(text))} (format parquet, preserve_order true)")
     numbered = f"(select file_row_number + 1 as n, line from read_parquet({_lit(str(text))}, file_row_number = true))"
@@ -109,19 +141,19 @@ OPENINGS = ('{"resourceType":"Encounter"', '{"resourceType": "Encounter"')
 ENTRY_OPENINGS = tuple(f'{{"resource":{sep}{o}' for o in OPENINGS for sep in ("", " "))
 
 
-def objects_sql(staged) -> str:
-    """Every entry but the file's own Encounters (those are typed by `encounters_sql`), as (n, sub, full_url, kind,
-    raw, problem): a resource's JSON text and type, the entries of an NDJSON line holding a Bundle each numbered by
-    the line (sub: its rank, from 1; their Encounters too), a line that is not JSON or not an object with its
-    problem (`json`, `object`). Written once per file to `staged.objects` (pass 1), read by every later step; the
-    lines are read once."""
+def objects_sql(staged, part: tuple[Path, int] | None = None) -> str:
+    """Every entry but the file's own Encounters (those are typed by `encounters_sqls`) of one part of its lines
+    (every line when the file went the slow way), as (n, sub, full_url, kind, raw, problem): a resource's JSON text
+    and type, the entries of an NDJSON line holding a Bundle each numbered by the line (sub: its rank, from 1; their
+    Encounters too), a line that is not JSON or not an object with its problem (`json`, `object`). Written once per
+    file to `staged.objects` (pass 1), read by every later step; the lines are read once."""
     bundle = staged.bundle
     kind_path = "$.resource.resourceType" if bundle else "$.resourceType"
     first = ENTRY_ENCOUNTER_FIRST if bundle else ENCOUNTER_FIRST
-    if staged.fast:  # every line is JSON (the reader checked): an object when it opens with a brace
+    if part is not None:  # every line is JSON (the reader checked): an object when it opens with a brace
         source = (f"select n, case when prefix(json, '{{') then null when not regexp_matches(json, '^\\s*\\{{') "
                   "then 'object' end as problem, json "
-                  f"from {_objects(staged)}")
+                  f"from {_objects(*part)}")
     else:
         source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
                   "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
@@ -141,28 +173,30 @@ def objects_sql(staged) -> str:
 
 
 def write_objects(con, staged) -> None:
-    con.execute(f"copy ({objects_sql(staged)}) to {_lit(str(staged.objects))} (format parquet, "
-                "compression uncompressed)")
+    """The objects work files (`objects_sql`), one per part of the lines, written side by side."""
+    sqls = [objects_sql(staged, part) for part in staged.parts] if staged.fast else [objects_sql(staged)]
+    side_by_side(con, work_files(staged.objects, sqls))
 
 
 def _read_objects(staged) -> str:
-    return f"read_parquet({_lit(str(staged.objects))})"
+    return f"read_parquet({_lit(str(staged.objects / '*.parquet'))})"
 
 
-def encounters_sql(staged) -> str:
-    """Every Encounter entry: n, its rank inside an NDJSON line holding a Bundle (sub, else 0) and enc."""
+def encounters_sqls(staged) -> list[str]:
+    """Every Encounter entry (n, its rank inside an NDJSON line holding a Bundle: sub, else 0, and enc): one query
+    per part of the lines (or one over the slow path's lines), and one for the Encounters inside Bundle lines."""
     if staged.fast:
         resource = "t.r.resource" if staged.bundle else "t.r"
-        plain = (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(staged)} "
-                 f"where {resource}.resourceType = 'Encounter'")
+        plain = [f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(path, before, staged.bundle)} "
+                 f"where {resource}.resourceType = 'Encounter'" for path, before in staged.parts]
     else:
-        plain = (f"select n, 0 as sub, enc from read_parquet({_lit(str(staged.parquet))}) "
-                 "where problem is null and kind = 'Encounter'")
+        plain = [f"select n, 0 as sub, enc from read_parquet({_lit(str(staged.parquet))}) "
+                 "where problem is null and kind = 'Encounter'"]
     if staged.bundle:
         return plain
     inner = (f"select n, sub, json_transform(raw, {_lit(json.dumps(ENCOUNTER))}) as enc from {_read_objects(staged)} "
              "where kind = 'Encounter'")
-    return f"{plain} union all {inner}"
+    return [*plain, inner]
 
 
 def python_rows_sql(staged, kinds: set[str]) -> str:

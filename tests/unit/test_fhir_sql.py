@@ -1,0 +1,34 @@
+"""Rules of the FHIR mapping written twice, in Python (the mapping of the few resources it reads: mapper.py) and in
+DuckDB (the index rows: indexing.py): both give the values worked out by hand."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from pipelines.ingestion.fhir.elements import IDNST_SYSTEM, organisation_finess
+from pipelines.ingestion.fhir.indexing import organisation_finess_sql
+
+CASES = [
+    ("IDNST of its own system", [{"system": IDNST_SYSTEM, "value": "1740000104"}], "740000104"),
+    ("a FINESS alone", [{"value": "690000013"}], "690000013"),
+    ("two of the same rank: the least", [{"system": "x", "value": "1690000021"}, {"value": "690000013"}], "690000013"),
+    ("the IDNST of its own system first", [{"value": "690000013"}, {"system": IDNST_SYSTEM, "value": "1740000104"}],
+     "740000104"),
+    ("stripped", [{"system": IDNST_SYSTEM, "value": " 1740000104\t"}], "740000104"),
+    ("a number", [{"value": 690000013}], "690000013"),
+    ("ten characters not opening with 1, and too short", [{"value": "2740000104"}, {"value": "12345"}], None),
+    ("no identifier", [], None),
+    ("empty values", [{"value": ""}, {"system": IDNST_SYSTEM}], None),
+]
+
+
+@pytest.mark.parametrize(("case", "identifiers", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_the_finess_of_an_organization(case, identifiers, expected):
+    organization = {"resourceType": "Organization", "id": "o", "identifier": identifiers}
+    assert organisation_finess(organization) == expected
+    got = duckdb.connect().execute(f"select {organisation_finess_sql('?::VARCHAR')}",
+                                   [json.dumps(organization)]).fetchone()[0]
+    assert got == expected
