@@ -8,6 +8,7 @@ memory at a time); a gzipped file is decompressed to the work folder first (a st
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
@@ -171,15 +172,71 @@ GZIP_RATIO = 10      # a gzipped export's text is about this many times its size
 _BLANK = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
 
 
+def _blank_in(text: bytes) -> bool:
+    """Whether `text` holds a blank line with something after it."""
+    return _BLANK.search(text) is not None
+
+
+def has_blank_lines(path: Path) -> bool:
+    """Whether a file of lines has an empty (or blank) line before its last one (a line the JSON reader skips)."""
+    return _scan(path, [])[0]
+
+
+def _scan(path: Path, cuts: list[int]) -> tuple[bool, list[tuple[int, int]]]:
+    """Read a file of lines once: whether a line is blank (has_blank_lines), and for each offset of `cuts` (in
+    order), where the line it falls in ends and how many lines end before that: (end, lines)."""
+    blank, found, lines, at = False, [], 0, 0
+    pending = list(cuts)
+    with path.open("rb") as handle:
+        tail = b"\n"  # a blank first line too
+        while chunk := handle.read(CHUNK):
+            blank = blank or _blank_in(tail + chunk)
+            while pending and pending[0] < at + len(chunk):
+                end = chunk.find(b"\n", max(0, pending[0] - at))
+                if end < 0:
+                    break  # the line goes on in the next chunk
+                found.append((at + end + 1, lines + chunk.count(b"\n", 0, end + 1)))
+                pending.pop(0)
+            lines += chunk.count(b"\n")
+            at += len(chunk)
+            tail = chunk[-64:]
+            if pending and pending[0] < at:  # the line of a cut goes on: the cut moves to the next chunk's start
+                pending[0] = at
+    return blank, found
+
+
+def _cut(path: Path, base: Path, count: int) -> tuple[list[tuple[Path, int]], bool]:
+    """A plain file of lines cut into `count` parts of about the same size at line ends, copied by the kernel
+    (os.copy_file_range); returns the parts (path, lines before) and whether a line is blank."""
+    import os
+
+    size = path.stat().st_size
+    blank, found = _scan(path, [size * k // count for k in range(1, count)])
+    bounds = [(0, 0), *[(end, lines) for end, lines in found if end < size], (size, None)]
+    parts = []
+    with path.open("rb") as source:
+        for k, ((start, before), (end, _)) in enumerate(itertools.pairwise(bounds)):
+            if end <= start:
+                continue
+            part = base.with_name(f"{base.name}.{k}")
+            with part.open("wb") as target:
+                offset = start
+                while offset < end:
+                    offset += os.copy_file_range(source.fileno(), target.fileno(), end - offset, offset)
+            parts.append((part, before))
+    return parts, blank
+
+
 class Parts:
     """Lines written to at most `count` part files of about `size / count` bytes each, cut at line ends, each
     remembered with the number of lines before it; notes whether a line before the last one is blank (the JSON
     reader would skip it, and the lines after it lose their numbers)."""
 
-    def __init__(self, base: Path, size: int, count: int):
+    def __init__(self, base: Path, size: int, count: int, check_blank: bool = True):
         self.base, self.count, self.target = base, count, max(1, size // count)
         self.parts: list[tuple[Path, int]] = []
-        self.lines, self.written, self.blank = 0, 0, False
+        self.lines, self.written = 0, 0
+        self.blank: bool | None = False if check_blank else None  # None: not looked for
         self._tail, self._out = b"\n", None  # a blank first line counts too
 
     def _next(self) -> None:
@@ -193,11 +250,9 @@ class Parts:
         self.written += len(data)
 
     def write(self, data: bytes) -> None:
-        if not self.blank and data:
+        if self.blank is False and data:
             text = self._tail + data
-            # the cheap searches first: most files have none of these
-            if any(p in text for p in (b"\n\n", b"\n ", b"\n\t", b"\n\r")) and _BLANK.search(text):
-                self.blank = True
+            self.blank = _blank_in(text)
             self._tail = text[-64:]
         while data:
             if self._out is None:
@@ -229,8 +284,6 @@ def _threads(con) -> int:
 
 def stage(con, path: Path, workdir: Path, name: str) -> Staged:
     """Read a FHIR file into its work files (FhirProblem, OSError or EOFError: the file is rejected whole)."""
-    from pipelines.ingestion.fhir.stage import has_blank_lines
-
     workdir.mkdir(parents=True, exist_ok=True)
     gzipped = path.name.lower().endswith(".gz")
     size = path.stat().st_size * (GZIP_RATIO if gzipped else 1)
@@ -239,6 +292,8 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
     kind, bundle, blank = layout(path), False, False
     if kind == "ndjson" and count == 1 and not gzipped:  # read in place
         parts, blank = [(path, 0)], has_blank_lines(path)
+    elif kind == "ndjson" and not gzipped:
+        parts, blank = _cut(path, base, count)
     elif kind == "ndjson":
         out = Parts(base, size, count)
         with (gzip.open(path, "rb") if gzipped else path.open("rb")) as source:
@@ -253,7 +308,7 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
                 shutil.copyfileobj(source, target, CHUNK)
         if top_level_type(plain) == "Bundle":
             bundle = True
-            out = Parts(base, size, count)
+            out = Parts(base, size, count, check_blank=False)  # one entry per line
             with plain.open("rb") as source:
                 split_bundle(source, out)
             parts = out.close()

@@ -116,20 +116,6 @@ def materialise(con, staged) -> None:
     staged.fast = False
 
 
-def has_blank_lines(path: Path) -> bool:
-    """Whether a file of lines has an empty (or blank) line before its last one (a line the JSON reader skips)."""
-    import re
-
-    blank = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
-    with path.open("rb") as handle:
-        tail = b"\n"  # a blank first line too
-        while chunk := handle.read(8 << 20):
-            if blank.search(tail + chunk):
-                return True
-            tail = chunk[-64:]
-    return False
-
-
 # a line whose first key is resourceType "Encounter" (a Bundle entry's: fullUrl first, then the resource's): an
 # Encounter, known without parsing the line (the other lines are parsed to read their type)
 ENCOUNTER_FIRST = r'^\s*\{\s*"resourceType"\s*:\s*"Encounter"'
