@@ -97,7 +97,7 @@ def _commit(ctx: LoadContext, file: LandingFile, out, written: dict[str, int], f
     (`written`: rows per table) under their names."""
     rel = file.rel
     rows_read = sum(written.values()) + len(out.rejections)
-    resources = ", ".join(f"{n} {k}" for k, n in sorted(out.resources.items(), key=lambda kv: -kv[1]))
+    resources = ", ".join(f"{n} {k}" for k, n in sorted(out.resources.items(), key=lambda kv: (-kv[1], kv[0])))
     rows = ", ".join(f"{n} {t}" for t, n in written.items() if n)
     note = f"{resources}; rows: {rows or 'none'}"
     with store.transaction(ctx.con):
