@@ -303,3 +303,20 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
     assert [r[2] for r in whole["row_rejections"] if r[1] == "fhir/messy.ndjson"] == [2000, 3000, 5000]
     for table, rows in whole.items():
         assert parted[table] == [tuple(r) for r in rows], table
+
+
+def test_a_groups_members_give_rows_in_the_groups_order(tmp_path):
+    """By hand: a Group of u2, u1 and u3 (in that order, u3 unknown) gives u2's row at rank 0 and u1's at rank 1, two
+    Groups naming the same members in other orders each keep their own, and the unknown member is rejected."""
+    u2 = {"resourceType": "Patient", "id": "u2", "identifier": [{"value": "LOC-2"}]}
+    first = {"resourceType": "Group", "id": "g1", "member": [{"entity": {"reference": "Patient/u2"}},
+                                                             {"entity": {"reference": "Patient/u1"}},
+                                                             {"entity": {"reference": "Patient/u3"}}]}
+    second = {"resourceType": "Group", "id": "g2", "member": [{"entity": {"reference": "Patient/u1"}},
+                                                              {"entity": {"reference": "Patient/u2"}}]}
+    con, _ = _land(tmp_path, {"groups.ndjson": _lines(
+        u2, first, second, _event(4, subject={"reference": "Group/g1"}), _event(5, subject={"reference": "Group/g2"}))})
+    u1, p2 = _pid("LOC-1"), _pid("LOC-2")
+    assert [(r[1], r[3]) for r in _activity(con, "groups.ndjson")] == [(p2, 4000), (u1, 4001), (u1, 5000), (p2, 5001)]
+    assert [(r[1], r[2], r[4]) for r in _rejections(con, "groups.ndjson")] == [
+        (4000, "subject", "a member of the Group subject: no Patient with this reference in the files (entry 4)")]

@@ -32,3 +32,21 @@ def test_the_finess_of_an_organization(case, identifiers, expected):
     got = duckdb.connect().execute(f"select {organisation_finess_sql('?::VARCHAR')}",
                                    [json.dumps(organization)]).fetchone()[0]
     assert got == expected
+
+
+TEXTS = ["LOC-5", " LOC-5 ", "\tLOC-5\r\n", "\u00a0LOC-5\u2003", "\u3000L", "L\u205f", "é", "Zoé", "a", "", "~", "!x!",
+         "Patient/u1 ", "url urn:uuid:0f3c", "\x1c7\x1f", "x\x85"]
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=[repr(t) for t in TEXTS])
+def test_the_keyed_hash_in_duckdb_is_pythons(text):
+    """keyed.py's fhir_pseudonym (which strips a text only when its ends are not visible ASCII characters) gives the
+    pseudonym of pseudonym.pseudonymise (str.strip, then HMAC-SHA256) for every kind of end, and a key longer than a
+    block is hashed first in both."""
+    from pipelines.ingestion.fhir.keyed import installed
+    from pipelines.ingestion.pseudonym import pseudonymise
+
+    for key in (b"test-key-not-secret-but-32-bytes-long", b"k" * 100):
+        con = duckdb.connect()
+        with installed(con, key):
+            assert con.execute("select fhir_pseudonym(?)", [text]).fetchone()[0] == pseudonymise(key, text)

@@ -73,8 +73,8 @@ def index_sql(staged) -> str:
                   {{'v': coalesce(json_extract_string(v, '$.entity.reference'), ''), 'i': i}})) as m
               from o where kind = 'Group')),
     member_keys as (select ref, {ref_keys_sql('ref')} as k from (select distinct ref from members)),
-    groups as (select n, sub, string_agg(k, '|' order by pos) as value
-               from members join member_keys using (ref) group by n, sub)
+    groups as (select n, sub, array_to_string(list_transform(list_sort(list({{'p': pos, 'k': k}})), x -> x.k), '|')
+                   as value from members join member_keys using (ref) group by n, sub)
     select o.kind, case when coalesce(o.rid, '') <> '' then fhir_pseudonym('id ' || o.kind || '/' || o.rid) end as rid,
         case when coalesce(o.full_url, '') <> '' then fhir_pseudonym('url ' || o.full_url) end as url,
         case o.kind

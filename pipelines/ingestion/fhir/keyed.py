@@ -38,8 +38,11 @@ def installed(con, key: bytes):
     ref = _text(REFERENCE_SQL)
     con.execute(f"create or replace temp macro fhir_hmac(x) as "
                 f"sha256({_blob(outer)} || unhex(sha256({_blob(inner)} || encode(x))))")
-    con.execute(f"create or replace temp macro fhir_pseudonym(x) as "
-                f"'P' || left(fhir_hmac(trim(x, {_text(WHITESPACE)})), 20)")
+    # stripped as str.strip strips (the trim of every Unicode space is dear: only a text that does not open and end
+    # with a visible ASCII character needs it)
+    stripped = (f"case when ord(left(x, 1)) between 33 and 126 and ord(right(x, 1)) between 33 and 126 then x "
+                f"else trim(x, {_text(WHITESPACE)}) end")
+    con.execute(f"create or replace temp macro fhir_pseudonym(x) as 'P' || left(fhir_hmac({stripped}), 20)")
     con.execute("create or replace temp macro fhir_url_key(r) as fhir_pseudonym('url ' || r)")
     con.execute(f"create or replace temp macro fhir_id_key(r) as case when regexp_matches(r, {ref}) then "
                 f"fhir_pseudonym('id ' || regexp_extract(r, {ref}, 1) || '/' || regexp_extract(r, {ref}, 2)) end")

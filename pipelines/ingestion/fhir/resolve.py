@@ -60,9 +60,6 @@ class Resolved:
         scrub (`ident` of `idents`) a file uses."""
         self._index_table(con, tag)
         refs = " union ".join(f"select ref from ({q})" for q in references)
-        members = ("(select ref, m.i as pos, string_split(m.v, ',') as keys from (select ref, unnest(list_transform("
-                   "list_filter(string_split(value, '|'), m -> m <> ''), (v, i) -> {'v': v, 'i': i})) as m "
-                   "from hits where kind = 'Group'))")
         con.execute(f"""create or replace temp table {tag}_refs as
         with r as (select ref, string_split({ref_keys_sql('ref')}, ',') as keys
                    from ({refs}) where coalesce(ref, '') <> ''),
@@ -70,10 +67,16 @@ class Resolved:
         roles as (select ref, string_split(substr(value, 5), ',') as keys from hits
                   where kind = 'PractitionerRole' and starts_with(value, 'ref:')),
         role_hits as ({_first_hit('roles', 'ref', tag)}),
-        member_hits as (select m.ref, m.pos, h.kind, h.value from {members} as m
-                        left join ({_first_hit(members, 'ref, pos', tag)}) as h on h.ref = m.ref and h.pos = m.pos),
-        listed as (select ref, list(case when kind = 'Patient' and coalesce(value, '') <> '' then value end
-                                    order by pos) as members from member_hits group by ref)
+        -- a Group's members: each member's keys (`,` between them) resolved once, however many Groups name it
+        member_rows as (select ref, m.i as pos, m.v as member from (select ref, unnest(list_transform(list_filter(
+                            string_split(value, '|'), m -> m <> ''), (v, i) -> {{'v': v, 'i': i}})) as m
+                        from hits where kind = 'Group')),
+        member_keys as (select member, string_split(member, ',') as keys from (select distinct member from member_rows)),
+        member_hits as ({_first_hit('member_keys', 'member', tag)}),
+        -- in the members' order (sorted in each list: an ordered aggregate sorts far more slowly)
+        listed as (select m.ref, list_transform(list_sort(list({{'p': m.pos, 'v': case when h.kind = 'Patient'
+                            and coalesce(h.value, '') <> '' then h.value end}})), x -> x.v) as members
+                   from member_rows as m left join member_hits as h on h.member = m.member group by m.ref)
         select r.ref,
             case when h.kind = 'Patient' and coalesce(h.value, '') <> '' then h.value end as patient,
             case when h.kind = 'Organization' and coalesce(h.value, '') <> '' then h.value end as organization,
