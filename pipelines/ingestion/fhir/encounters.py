@@ -28,25 +28,28 @@ def _case(column: str, mapping: dict[str, str], otherwise: str = "null") -> str:
 
 
 # Encounter.type as the guide gives it (an array of CodeableConcepts) or as a single one (some exports)
-TYPES = ("json_transform(case json_type(enc.type) when 'OBJECT' then '[' || enc.type || ']' else enc.type end, "
-         + _lit(json.dumps([CODEABLE])) + ")")
+# (typed as an array, parsed once; only what is not an array is parsed again, as one CodeableConcept)
+TYPES = (f"coalesce(json_transform(enc.type, {_lit(json.dumps([CODEABLE]))}), "
+         f"[json_transform(enc.type, {_lit(json.dumps(CODEABLE))})])")
+_TEXTS = "list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '')"
 _OTHERS = ("array_to_string(list_transform(codings, c -> coalesce(c.system, '') || '#' || coalesce(c.code, '') "
            "|| case when coalesce(c.display, '') <> '' then ' ' || c.display else '' end), ' | ')")
 # flat columns but the participants (materialised once, scanned by each step after)
 ENCOUNTERS = f"""
-    select * exclude (codings, texts),
+    select * exclude (codings, types),
         -- the other codes: only an event without SERAFIN-PH coding needs them (CASE evaluates them for it alone)
         case when serafin is null then nullif(array_to_string(list_filter(
-            [nullif({_OTHERS}, ''), nullif(array_to_string(texts, ' | '), '')], x -> x is not null), ' | '), '')
+            [nullif({_OTHERS}, ''), nullif(array_to_string({_TEXTS}, ' | '), '')], x -> x is not null), ' | '), '')
         end as other_type_codes
-    from (select *, trim(list_filter(codings, c -> c.system ilike '%serafin%' and c.code <> '')[1].code) as serafin
+    from (select *, trim(list_filter(codings, c -> contains(lower(c.system), 'serafin') and c.code <> '')[1].code)
+              as serafin
     from (select n, sub,
         case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
         coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
         nullif(enc.period.start, '') as start, enc.period."end" as finish, enc.status, enc.class.code as class_code,
         flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
-        list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '') as texts,
+        types,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
         participants,
         nullif(enc.serviceProvider.reference, '') as provider_ref,
