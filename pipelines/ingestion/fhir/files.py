@@ -109,8 +109,7 @@ def split_bundle(source, out) -> int:
                 pending += text[start_at:stop]
             whole = min(len(starts), len(ends))  # the entries begun and ended in this chunk, written at once
             if whole:
-                out.write(b"\n".join([text[b:e + 1] for b, e in zip(starts[:whole].tolist(), ends[:whole].tolist())])
-                          + b"\n")
+                out.write(_entry_lines(text, starts[:whole], ends[:whole]))
                 count += whole
             if len(starts) > whole:
                 pending = text[int(starts[whole]):stop]
@@ -120,6 +119,22 @@ def split_bundle(source, out) -> int:
         raise FhirProblem("not valid JSON (the Bundle ends before its last entry or its closing brace: a file cut "
                           "short?)" if first is not None else "not valid JSON (a Bundle without its entry array)")
     return count
+
+
+def _entry_lines(text: bytes, starts, ends) -> bytes:
+    """The entries text[starts[i]:ends[i] + 1] one per line: the text from the first to the last, each gap between
+    two entries (a comma and spaces, outside any string) made spaces ending with the line break."""
+    import numpy as np
+
+    first = int(starts[0])
+    region = np.frombuffer(text, np.uint8, count=int(ends[-1]) + 1 - first, offset=first).copy()
+    if len(starts) > 1:
+        gap_from, gap_to = ends[:-1] + 1 - first, starts[1:] - first  # each gap: [from, to)
+        lengths = gap_to - gap_from
+        before = np.cumsum(lengths) - lengths
+        region[np.repeat(gap_from - before, lengths) + np.arange(int(lengths.sum()))] = 32
+        region[gap_to - 1] = 10
+    return region.tobytes() + b"\n"
 
 
 def _odd_backslashes(data, position: int) -> bool:
