@@ -60,7 +60,7 @@ from pipelines.ingestion.fhir.indexing import write_index
 from pipelines.ingestion.fhir.keyed import installed
 from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
 from pipelines.ingestion.fhir.people import PEOPLE_TABLES
-from pipelines.ingestion.fhir.resolve import index_rows_sql
+from pipelines.ingestion.fhir.resolve import Resolved, index_rows_sql
 from pipelines.ingestion.fhir.stage import kind_counts_sql, write_objects
 
 SQL_TABLES = (*ENCOUNTER_TABLES, *PEOPLE_TABLES)  # the row files the DuckDB mapping writes itself
@@ -136,7 +136,8 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
             mapper.map(entry)
         out = mapper.finish(full_urls)
         with installed(con, mapper.key):
-            rows, rejections, encounters = _map_sql(con, staged, (enc, tag), mapper, rel, targets, index)
+            rows, rejections, encounters = _map_sql(con, staged, (enc, tag, Resolved(mapper.key, *index)),
+                                                    mapper, rel, targets)
     finally:
         shutil.rmtree(staged.encounters, ignore_errors=True)
     out.rejections.extend(rejections)
@@ -148,15 +149,14 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
     return out, rows
 
 
-def _map_sql(con, staged: Staged, enc_tag: tuple[str, str], mapper: Mapper, rel: str, targets: dict[str, Path],
-             index: tuple[Path, str]):
-    """The SQL mappings of a file (encounters.py, people.py), the references they use resolved once (resolve.py)."""
+def _map_sql(con, staged: Staged, work: tuple, mapper: Mapper, rel: str, targets: dict[str, Path]):
+    """The SQL mappings of a file (encounters.py, people.py), the references they use resolved once (resolve.py);
+    `work`: the relation of its typed Encounters, the tag of its temporary tables, its resolve.Resolved."""
     from pipelines.ingestion.fhir import people
     from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, empty, map_encounters, sources
-    from pipelines.ingestion.fhir.resolve import Resolved, _table
+    from pipelines.ingestion.fhir.resolve import _table
 
-    enc, tag = enc_tag
-    resolved = Resolved(mapper.key, *index)
+    enc, tag, resolved = work
     responses = people.responses_sql(staged)
     found = sources(enc)
     try:
