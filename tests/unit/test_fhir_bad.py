@@ -263,12 +263,13 @@ def _landed(con) -> dict[str, list[tuple]]:
 
 
 def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
-    """A large file is cut into parts DuckDB reads in parallel (files.Parts), its lines numbered in the whole file.
+    """A large file is cut into parts DuckDB reads in parallel (parts.py), its lines numbered in the whole file.
     Forced here on small files (parts of a line or two, three or four per file): an NDJSON file with a Group, several
     participants and a séjour, one with lines that are not JSON, objects or UTF-8 and a blank line (the slow path),
     a Bundle and a gzipped NDJSON file each land exactly the rows, lines, rejections and index they land whole."""
     import pipelines.ingestion.fhir as fhir
     from pipelines.ingestion.fhir import files as fhir_files
+    from pipelines.ingestion.fhir import parts as fhir_parts
 
     group = {"resourceType": "Group", "id": "g1", "member": [{"entity": {"reference": "Patient/u1"}},
                                                              {"entity": {"reference": "Patient/nobody"}}]}
@@ -292,7 +293,7 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
         parts[path.name] = len(staged.parts)
         return staged
 
-    monkeypatch.setattr(fhir_files, "PART_MIN", 1)
+    monkeypatch.setattr(fhir_parts, "PART_MIN", 1)
     monkeypatch.setattr(fhir_files, "_threads", lambda con: 4)
     monkeypatch.setattr(fhir, "stage", counted)
     parted_con, _ = _land(tmp_path / "parted", files)

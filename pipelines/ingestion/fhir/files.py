@@ -1,21 +1,20 @@
-"""Reading a FHIR file once, streaming: its resources become rows of a Parquet work file (`stage`), one per
-resource, numbered as the audit names them (the Bundle entry, or the NDJSON line, from 1). DuckDB reads the lines
-(its CSV reader, one column per line, in file order) and parses each with its JSON reader: an Encounter into the
-columns the SQL mapping reads (encounters.py), any other resource kept as its JSON text for the Python mapping
-(mapper.py). A Bundle is first cut into one line per entry (`split_bundle`: NumPy over 8 MB chunks, one entry in
-memory at a time); a gzipped file is decompressed to the work folder first (a stream cut short stops there)."""
+"""Reading a FHIR file once, streaming, into its lines (`stage`): one resource, or one Bundle entry, per line,
+numbered as the audit names them (the Bundle entry, or the NDJSON line, from 1), in parts DuckDB reads side by side
+(parts.py). DuckDB's JSON reader then types an Encounter into the columns the SQL mapping reads (encounters.py) and
+keeps any other resource as its JSON text (stage.py). A Bundle is cut into one line per entry (`split_bundle`: NumPy
+over 8 MB chunks, one entry in memory at a time); a gzipped file is decompressed into its parts (a stream cut short
+stops there); a file with a line that is not JSON, or a blank one, is read line by line (`slow_path`)."""
 
 from __future__ import annotations
 
 import gzip
-import itertools
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EXTENSIONS, Entry, FhirProblem
+from pipelines.ingestion.fhir.parts import Parts, cut, has_blank_lines, part_count
 from pipelines.ingestion.readers import open_bytes
 
 CHUNK = 8 << 20
@@ -182,117 +181,6 @@ class Staged:
         return self.objects.with_name(self.objects.name.replace(".objects", ".encounters"))
 
 
-PART_MIN = 16 << 20  # a file of lines is read in parts of at least this size, one per DuckDB thread at most
-GZIP_RATIO = 10      # a gzipped export's text is about this many times its size (to choose its parts)
-_BLANK = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
-
-
-def _blank_in(text: bytes) -> bool:
-    """Whether `text` holds a blank line with something after it."""
-    return _BLANK.search(text) is not None
-
-
-def has_blank_lines(path: Path) -> bool:
-    """Whether a file of lines has an empty (or blank) line before its last one (a line the JSON reader skips)."""
-    return _scan(path, [])[0]
-
-
-def _scan(path: Path, cuts: list[int]) -> tuple[bool, list[tuple[int, int]]]:
-    """Read a file of lines once: whether a line is blank (has_blank_lines), and for each offset of `cuts` (in
-    order), where the line it falls in ends and how many lines end before that: (end, lines)."""
-    blank, found, lines, at = False, [], 0, 0
-    pending = list(cuts)
-    with path.open("rb") as handle:
-        tail = b"\n"  # a blank first line too
-        while chunk := handle.read(CHUNK):
-            blank = blank or _blank_in(tail + chunk)
-            while pending and pending[0] < at + len(chunk):
-                end = chunk.find(b"\n", max(0, pending[0] - at))
-                if end < 0:
-                    break  # the line goes on in the next chunk
-                found.append((at + end + 1, lines + chunk.count(b"\n", 0, end + 1)))
-                pending.pop(0)
-            lines += chunk.count(b"\n")
-            at += len(chunk)
-            tail = chunk[-64:]
-            if pending and pending[0] < at:  # the line of a cut goes on: the cut moves to the next chunk's start
-                pending[0] = at
-    return blank, found
-
-
-def _cut(path: Path, base: Path, count: int) -> tuple[list[tuple[Path, int]], bool]:
-    """A plain file of lines cut into `count` parts of about the same size at line ends, copied by the kernel
-    (os.copy_file_range); returns the parts (path, lines before) and whether a line is blank."""
-    import os
-
-    size = path.stat().st_size
-    blank, found = _scan(path, [size * k // count for k in range(1, count)])
-    bounds = [(0, 0), *[(end, lines) for end, lines in found if end < size], (size, None)]
-    parts = []
-    with path.open("rb") as source:
-        for k, ((start, before), (end, _)) in enumerate(itertools.pairwise(bounds)):
-            if end <= start:
-                continue
-            part = base.with_name(f"{base.name}.{k}")
-            with part.open("wb") as target:
-                offset = start
-                while offset < end:
-                    offset += os.copy_file_range(source.fileno(), target.fileno(), end - offset, offset)
-            parts.append((part, before))
-    return parts, blank
-
-
-class Parts:
-    """Lines written to at most `count` part files of about `size / count` bytes each, cut at line ends, each
-    remembered with the number of lines before it; notes whether a line before the last one is blank (the JSON
-    reader would skip it, and the lines after it lose their numbers)."""
-
-    def __init__(self, base: Path, size: int, count: int, check_blank: bool = True):
-        self.base, self.count, self.target = base, count, max(1, size // count)
-        self.parts: list[tuple[Path, int]] = []
-        self.lines, self.written = 0, 0
-        self.blank: bool | None = False if check_blank else None  # None: not looked for
-        self._tail, self._out = b"\n", None  # a blank first line counts too
-
-    def _next(self) -> None:
-        path = self.base.with_name(f"{self.base.name}.{len(self.parts)}")
-        self._out, self.written = path.open("wb"), 0
-        self.parts.append((path, self.lines))
-
-    def _put(self, data: bytes) -> None:
-        self._out.write(data)
-        self.lines += data.count(b"\n")
-        self.written += len(data)
-
-    def write(self, data: bytes) -> None:
-        if self.blank is False and data:
-            text = self._tail + data
-            self.blank = _blank_in(text)
-            self._tail = text[-64:]
-        while data:
-            if self._out is None:
-                self._next()
-            room = self.target - self.written
-            cut = -1 if len(self.parts) >= self.count or len(data) <= room else data.find(b"\n", max(0, room - 1))
-            if cut < 0:
-                self._put(data)
-                return
-            self._put(data[:cut + 1])  # the part is full: the next one opens with the next line
-            data = data[cut + 1:]
-            self._out.close()
-            self._out = None
-
-    def close(self) -> list[tuple[Path, int]]:
-        if self._out is not None:
-            self._out.close()
-            self._out = None
-        if not self.parts:  # nothing written: one empty part
-            self._next()
-            self._out.close()
-            self._out = None
-        return self.parts
-
-
 def _threads(con) -> int:
     return int(con.execute("select current_setting('threads')").fetchone()[0])
 
@@ -301,14 +189,13 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
     """Read a FHIR file into its work files (FhirProblem, OSError or EOFError: the file is rejected whole)."""
     workdir.mkdir(parents=True, exist_ok=True)
     gzipped = path.name.lower().endswith(".gz")
-    size = path.stat().st_size * (GZIP_RATIO if gzipped else 1)
-    count = max(1, min(_threads(con), size // PART_MIN))
+    size, count = part_count(path, _threads(con))
     base = workdir / f"{name}.lines"
     kind, bundle, blank = layout(path), False, False
     if kind == "ndjson" and count == 1 and not gzipped:  # read in place
         parts, blank = [(path, 0)], has_blank_lines(path)
     elif kind == "ndjson" and not gzipped:
-        parts, blank = _cut(path, base, count)
+        parts, blank = cut(path, base, count)
     elif kind == "ndjson":
         out = Parts(base, size, count)
         with (gzip.open(path, "rb") if gzipped else path.open("rb")) as source:

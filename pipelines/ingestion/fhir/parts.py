@@ -1,0 +1,129 @@
+"""A file of lines (one resource, or one Bundle entry, per line) cut into parts DuckDB reads side by side: a numbered
+read (`with ordinality`) runs on one thread, so a large file is cut at line ends into about as many parts as DuckDB
+has threads, each part remembering how many lines come before it (its lines are numbered from there). An NDJSON file
+is read once to find the cuts and any blank line, then copied part by part by the kernel (`cut`); a decompressed
+stream or a Bundle's entries are written through `Parts`."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+CHUNK = 8 << 20
+PART_MIN = 16 << 20  # a file of lines is read in parts of at least this size, one per DuckDB thread at most
+GZIP_RATIO = 10      # a gzipped export's text is about this many times its size (to choose its parts)
+_BLANK = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
+
+
+def part_count(path: Path, threads: int) -> tuple[int, int]:
+    """(about how many bytes of lines, how many parts) for a file: at most one part per thread, each of at least
+    PART_MIN bytes (a gzipped file's text taken as GZIP_RATIO times its size)."""
+    size = path.stat().st_size * (GZIP_RATIO if path.name.lower().endswith(".gz") else 1)
+    return size, max(1, min(threads, size // PART_MIN))
+
+
+def _blank_in(text: bytes) -> bool:
+    """Whether `text` holds a blank line with something after it."""
+    return _BLANK.search(text) is not None
+
+
+def has_blank_lines(path: Path) -> bool:
+    """Whether a file of lines has an empty (or blank) line before its last one (a line the JSON reader skips)."""
+    return _scan(path, [])[0]
+
+
+def _scan(path: Path, cuts: list[int]) -> tuple[bool, list[tuple[int, int]]]:
+    """Read a file of lines once: whether a line is blank (has_blank_lines), and for each offset of `cuts` (in
+    order), where the line it falls in ends and how many lines end before that: (end, lines)."""
+    blank, found, lines, at = False, [], 0, 0
+    pending = list(cuts)
+    with path.open("rb") as handle:
+        tail = b"\n"  # a blank first line too
+        while chunk := handle.read(CHUNK):
+            blank = blank or _blank_in(tail + chunk)
+            while pending and pending[0] < at + len(chunk):
+                end = chunk.find(b"\n", max(0, pending[0] - at))
+                if end < 0:
+                    break  # the line goes on in the next chunk
+                found.append((at + end + 1, lines + chunk.count(b"\n", 0, end + 1)))
+                pending.pop(0)
+            lines += chunk.count(b"\n")
+            at += len(chunk)
+            tail = chunk[-64:]
+            if pending and pending[0] < at:  # the line of a cut goes on: the cut moves to the next chunk's start
+                pending[0] = at
+    return blank, found
+
+
+def cut(path: Path, base: Path, count: int) -> tuple[list[tuple[Path, int]], bool]:
+    """A plain file of lines cut into `count` parts of about the same size at line ends, copied by the kernel
+    (os.copy_file_range); returns the parts (path, lines before) and whether a line is blank."""
+    import os
+
+    size = path.stat().st_size
+    blank, found = _scan(path, [size * k // count for k in range(1, count)])
+    bounds = [(0, 0), *[(end, lines) for end, lines in found if end < size], (size, None)]
+    parts = []
+    with path.open("rb") as source:
+        for k, ((start, before), (end, _)) in enumerate(itertools.pairwise(bounds)):
+            if end <= start:
+                continue
+            part = base.with_name(f"{base.name}.{k}")
+            with part.open("wb") as target:
+                offset = start
+                while offset < end:
+                    offset += os.copy_file_range(source.fileno(), target.fileno(), end - offset, offset)
+            parts.append((part, before))
+    return parts, blank
+
+
+class Parts:
+    """Lines written to at most `count` part files of about `size / count` bytes each, cut at line ends, each
+    remembered with the number of lines before it; notes whether a line before the last one is blank (the JSON
+    reader would skip it, and the lines after it lose their numbers)."""
+
+    def __init__(self, base: Path, size: int, count: int, check_blank: bool = True):
+        self.base, self.count, self.target = base, count, max(1, size // count)
+        self.parts: list[tuple[Path, int]] = []
+        self.lines, self.written = 0, 0
+        self.blank: bool | None = False if check_blank else None  # None: not looked for
+        self._tail, self._out = b"\n", None  # a blank first line counts too
+
+    def _next(self) -> None:
+        path = self.base.with_name(f"{self.base.name}.{len(self.parts)}")
+        self._out, self.written = path.open("wb"), 0
+        self.parts.append((path, self.lines))
+
+    def _put(self, data: bytes) -> None:
+        self._out.write(data)
+        self.lines += data.count(b"\n")
+        self.written += len(data)
+
+    def write(self, data: bytes) -> None:
+        if self.blank is False and data:
+            text = self._tail + data
+            self.blank = _blank_in(text)
+            self._tail = text[-64:]
+        while data:
+            if self._out is None:
+                self._next()
+            room = self.target - self.written
+            cut = -1 if len(self.parts) >= self.count or len(data) <= room else data.find(b"\n", max(0, room - 1))
+            if cut < 0:
+                self._put(data)
+                return
+            self._put(data[:cut + 1])  # the part is full: the next one opens with the next line
+            data = data[cut + 1:]
+            self._out.close()
+            self._out = None
+
+    def close(self) -> list[tuple[Path, int]]:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if not self.parts:  # nothing written: one empty part
+            self._next()
+            self._out.close()
+            self._out = None
+        return self.parts
