@@ -37,12 +37,14 @@ def _years(text: str | None) -> list[int]:
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
-            years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb") -> tuple[bool, str]:
-    """One atomic run (pipelines/run.py): (success, one-line reason)."""
+            years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb", pages: bool = True,
+            data_quality: bool = True) -> tuple[bool, str]:
+    """One atomic run (pipelines/run.py): (success, one-line reason). `pages` False: no report page
+    (`--no-reports`); `data_quality` False: neither the data-quality checks nor the pages (`--warehouse-only`)."""
     from pipelines.run import execute as run
 
     outcome = run(landing, warehouse, reports, validate_only=validate_only, years=years, verbose=verbose,
-                  engine=engine)
+                  engine=engine, pages=pages, data_quality=data_quality)
     return outcome.success, outcome.reason
 
 
@@ -102,11 +104,13 @@ def print_cost_summary(warehouse: Path) -> None:
 
 
 def cmd_run(args) -> int:
-    print(f"Running the pipeline on {Path(args.landing).resolve()} (ingestion, dbt build, reports; "
-          "-v shows each step) …", file=sys.stderr, flush=True)
+    steps = ("ingestion, dbt build" if args.warehouse_only else "ingestion, dbt build, data quality"
+             if args.no_reports else "ingestion, dbt build, reports")
+    print(f"Running the pipeline on {Path(args.landing).resolve()} ({steps}; -v shows each step) …",
+          file=sys.stderr, flush=True)
     ok, reason = execute(Path(args.landing).resolve(), Path(args.warehouse).resolve(),
                          Path(args.reports).resolve(), years=_years(args.years), verbose=args.verbose,
-                         engine=args.engine)
+                         engine=args.engine, pages=not args.no_reports, data_quality=not args.warehouse_only)
     if not ok:
         print(f"serafin run failed: {reason}", file=sys.stderr)
         return 1
@@ -310,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
                    help="who builds the dbt project: DuckDB (default) or a local Apache Spark "
                         "(pip install '.[spark]', Java 17); the warehouse file is the same either way")
+    p.add_argument("--no-reports", action="store_true",
+                   help="build the warehouse and run its data-quality checks, without the report pages (the reports "
+                        "folder is left as it is)")
+    p.add_argument("--warehouse-only", action="store_true",
+                   help="ingestion and the dbt build only (dbt's tests and gates included): neither the data-quality "
+                        "checks nor the report pages")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="ingestion and validation only; prints loaded/rejected counts")

@@ -34,22 +34,26 @@ class RunOutcome:
 
 @dataclass(frozen=True)
 class Options:
-    """What a run does besides the whole build: validation only, some years, dbt's log shown, dbt's tests."""
+    """What a run does besides the whole build: validation only, some years, dbt's log shown, dbt's tests, the
+    report pages and the data-quality checks (`serafin run --no-reports`, `--warehouse-only`)."""
 
     validate_only: bool = False
     years: tuple[int, ...] = ()
     verbose: bool = False
     data_tests: bool = True
     record: bool = True  # in the warehouse's persistent instance
+    pages: bool = True  # False: no report page is built; the reports folder is left as it is
+    data_quality: bool = True  # False: neither the data-quality checks nor the pages (donnees.html shows the checks)
 
 
 def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: bool = False,
             years: list[int] | None = None, verbose: bool = False, engine: str = "duckdb",
-            data_tests: bool = True, record: bool = True) -> RunOutcome:
+            data_tests: bool = True, record: bool = True, pages: bool = True,
+            data_quality: bool = True) -> RunOutcome:
     """The whole run; never raises for a failure a user can act on (the outcome's reason says it). `record` False:
     an ephemeral instance, kept nowhere (benchmarks/run.py measures what the persistent one costs)."""
     paths = RunPaths(Path(landing).resolve(), Path(warehouse).resolve(), Path(reports).resolve(), engine)
-    options = Options(validate_only, tuple(years or ()), verbose, data_tests, record)
+    options = Options(validate_only, tuple(years or ()), verbose, data_tests, record, pages, data_quality)
     try:
         preflight(paths)
         with warehouse_lock(paths), build_folder(paths):
@@ -60,6 +64,8 @@ def execute(landing: Path, warehouse: Path, reports: Path, *, validate_only: boo
 
 def _build_and_swap(paths: RunPaths, options: Options) -> RunOutcome:
     start_build(paths, from_copy=not options.validate_only)
+    if not options.validate_only and not options.data_quality:
+        _forget_data_quality(paths.build_warehouse)
     outcome = run_job(paths, options)
     if not outcome.success:
         reason = failures.failure_reason(outcome.step_errors, paths.build_warehouse, keep_dbt_log(paths))
@@ -68,6 +74,15 @@ def _build_and_swap(paths: RunPaths, options: Options) -> RunOutcome:
     finish_build(paths)
     outcome.marks["swap_end"] = time.time()
     return RunOutcome(True, "", outcome.run_id, outcome.home, outcome.marks)
+
+
+def _forget_data_quality(warehouse: Path) -> None:
+    """A run without the data-quality checks: the last run's results (a copy of the last warehouse starts the
+    build) go, as they are not those of the new rows."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), config=settings.duckdb_config()) as con:
+        con.execute("drop table if exists audit.data_quality")
 
 
 @dataclass
@@ -85,7 +100,7 @@ def run_job(paths: RunPaths, options: Options) -> _JobOutcome:
     with prewarm.owned_by(paths.build_dir) as children:
         # while Dagster starts on one core, dbt and the data-quality suite import their libraries on the other
         children.start_dbt(paths.build_dir)
-        if not options.validate_only:
+        if not options.validate_only and options.data_quality:
             children.start_quality()
         return _run_job(paths, options, children)
 
@@ -101,7 +116,7 @@ def _run_job(paths: RunPaths, options: Options, children: prewarm.Prewarmed) -> 
     children.offer_dbt()  # for the build's serafin-dbt (the parse above ran without it)
     defs = build_definitions(str(paths.landing), str(paths.build_warehouse), str(paths.reports),
                              raw=str(paths.raw), work=str(paths.build_dir), engine=paths.engine)
-    selection = dg.AssetSelection.groups(*VALIDATION_GROUPS) if options.validate_only else dg.AssetSelection.all()
+    selection = asset_selection(options)
     run_config = {
         "ops": {"serafin_dbt": {"config": {"years": list(options.years), "quiet": not options.verbose,
                                            "data_tests": options.data_tests}}},
@@ -120,6 +135,24 @@ def _run_job(paths: RunPaths, options: Options, children: prewarm.Prewarmed) -> 
                                         tags={instance.PID_TAG: str(os.getpid()), "serafin/landing": str(paths.landing)})
         errors = [] if result.success else _step_errors(result)
     return _JobOutcome(result.success, result.run_id, home, errors, marks)
+
+
+def asset_selection(options: Options):
+    """What a run materialises: the ingestion and the validation (validate only); or everything, but the report
+    pages when they are left out, and the data-quality checks with the pages when those are (donnees.html shows
+    the checks, and the index links it)."""
+    import dagster as dg
+
+    from pipelines.defs.quality import ASSET as DATA_QUALITY
+
+    if options.validate_only:
+        return dg.AssetSelection.groups(*VALIDATION_GROUPS)
+    selection = dg.AssetSelection.all()
+    if not options.pages or not options.data_quality:
+        selection -= dg.AssetSelection.groups("reports")
+    if not options.data_quality:
+        selection -= dg.AssetSelection.assets(DATA_QUALITY)
+    return selection
 
 
 def _step_errors(result) -> list[tuple[str, list[str]]]:

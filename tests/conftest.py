@@ -26,11 +26,16 @@ os.environ.setdefault("SERAFIN_CACHE_DIR", tempfile.mkdtemp(prefix="serafin-test
 os.environ.setdefault("SERAFIN_BOARD_PACK", "0")
 
 
-def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False):
+def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False, *, pages: bool = True,
+                 data_quality: bool = True):
+    """A run of `landing` into `workdir`: the whole pipeline by default; `validate_only`: ingestion and validation
+    (`serafin validate`); `pages` False: without the report pages (`serafin run --no-reports`); `data_quality`
+    False: without the data-quality checks and the pages (`--warehouse-only`), for a test that reads neither."""
     from pipelines.cli import execute
 
     warehouse = workdir / "warehouse.duckdb"
-    ok, reason = execute(landing, warehouse, workdir / "reports", validate_only=validate_only)
+    ok, reason = execute(landing, warehouse, workdir / "reports", validate_only=validate_only, pages=pages,
+                         data_quality=data_quality)
     return ok, reason, warehouse
 
 

@@ -47,10 +47,10 @@ def _dbt_children(marker: str) -> list[int]:
     return found
 
 
-def _start_run(work: Path) -> subprocess.Popen:
+def _start_run(work: Path, *options: str) -> subprocess.Popen:
     serafin = Path(sys.executable).with_name("serafin")
     return subprocess.Popen([str(serafin), "run", "--landing", str(work / "landing"), "--warehouse",
-                             str(work / "w.duckdb"), "--reports", str(work / "reports")],
+                             str(work / "w.duckdb"), "--reports", str(work / "reports"), *options],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
 
 
@@ -76,14 +76,33 @@ def _dbt_log_has(work: Path, text: str):
     return ready
 
 
+def _last_run_steps(work: Path) -> set[str]:
+    """The steps of the last run recorded in the warehouse's Dagster instance."""
+    import dagster as dg
+
+    from pipelines.instance import timings
+
+    with dg.DagsterInstance.from_config(str(work / "w.dagster")) as instance:
+        last = instance.get_runs(limit=1)[0]
+        assert last.status == dg.DagsterRunStatus.SUCCESS
+    return set(timings(work / "w.dagster", last.run_id).steps)
+
+
+def _has_data_quality(warehouse: Path) -> bool:
+    return Warehouse(warehouse).scalar("select count(*) from information_schema.tables "
+                                       "where table_schema = 'audit' and table_name = 'data_quality'") == 1
+
+
 @pytest.fixture(scope="module")
 def good(tmp_path_factory):
-    """A warehouse built from the worked example, then a landing folder whose ledger changed: any run that
-    completes now gives other figures."""
+    """A warehouse built from the worked example by `serafin run --no-reports`, then a landing folder whose ledger
+    changed: any run that completes now gives other figures."""
+    from pipelines.cli import main
+
     work = tmp_path_factory.mktemp("atomic")
     shutil.copytree(WORKED_EXAMPLE, work / "landing")
-    ok, reason = _run(work)
-    assert ok, reason
+    assert main(["run", "--landing", str(work / "landing"), "--warehouse", str(work / "w.duckdb"), "--reports",
+                 str(work / "reports"), "--no-reports"]) == 0
     ledger = work / "landing" / "ledger.csv"
     text = ledger.read_text(encoding="utf-8")
     assert SALARIES in text
@@ -91,9 +110,20 @@ def good(tmp_path_factory):
     return work
 
 
+def test_no_reports_builds_the_warehouse_and_its_checks_without_a_page(good):
+    """`serafin run --no-reports`: the marts and the data-quality checks, no report step and no reports folder."""
+    warehouse = Warehouse(good / "w.duckdb")
+    assert round(warehouse.scalar(IN_SCOPE), 2) == 243000.00  # cost-method worked example, step 2
+    assert warehouse.scalar("select count(*) from audit.data_quality") >= 17  # each check of the catalogue
+    assert not (good / "reports").exists()
+    assert _last_run_steps(good) == {"landing_files", "serafin_dbt", "audit__data_quality"}
+
+
 def test_killed_runs_leave_the_last_good_warehouse(good):
     """Killed at three points, a run leaves the last good warehouse as it was; the next run clears what they left and
-    builds the new figures, and a second run started beside it is refused at once and leaves it going."""
+    builds the new figures, and a second run started beside it is refused at once and leaves it going. That run is
+    `--warehouse-only`: the new marts, neither the pages nor the checks, and the last warehouse's check results,
+    which its copy carried, gone with them."""
     warehouse = good / "w.duckdb"
     before = _sha(warehouse)
     figure = Warehouse(warehouse).scalar(IN_SCOPE)
@@ -116,7 +146,8 @@ def test_killed_runs_leave_the_last_good_warehouse(good):
         assert _dbt_children(str(good)) == [], f"dbt still running after a kill {what}"
         assert _sha(warehouse) == before, f"warehouse changed by a run killed {what}"
         assert Warehouse(warehouse).scalar(IN_SCOPE) == figure
-    process = _start_run(good)
+    assert _has_data_quality(warehouse)
+    process = _start_run(good, "--warehouse-only")
     try:
         # the run holds the warehouse (the killed runs' dbt log is still there until it clears their build folder)
         lock = good / "w.duckdb.lock"
@@ -135,6 +166,8 @@ def test_killed_runs_leave_the_last_good_warehouse(good):
     assert process.returncode == 0, process.stderr.read().decode()[-2000:]
     assert round(Warehouse(warehouse).scalar(IN_SCOPE), 2) == 253000.00  # salaries 10,000 higher
     assert not (good / ".w.duckdb.build").exists()
+    assert not _has_data_quality(warehouse) and not (good / "reports").exists()
+    assert _last_run_steps(good) == {"landing_files", "serafin_dbt"}
     raw_files = sorted(p.name for p in (good / "w.raw" / "ledger").iterdir())
     assert len(raw_files) == 1  # the changed ledger's old row file went after the swap
 
