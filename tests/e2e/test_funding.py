@@ -109,7 +109,8 @@ def funding(tmp_path_factory) -> Warehouse:
     (landing / "scenarios" / "1_all_kinds.yaml").write_text(SCENARIO_1, encoding="utf-8")
     (landing / "scenarios" / "2_derived_all.yml").write_text(SCENARIO_2, encoding="utf-8")
     (landing / "cpom.yaml").write_text(CPOM, encoding="utf-8")
-    ok, reason, warehouse = run_pipeline(landing, work)
+    # the warehouse only (`serafin run --warehouse-only`): the two workbooks the tests read are built below
+    ok, reason, warehouse = run_pipeline(landing, work, data_quality=False)
     assert ok, reason
     return Warehouse(warehouse)
 
@@ -441,7 +442,20 @@ def _moved(prefix: str, factor: float):
 
 
 @pytest.fixture(scope="module")
-def recalculated(funding, tmp_path_factory) -> dict:
+def workbooks(funding, tmp_path_factory) -> Path:
+    """The funding warehouse's simulators (`simulateur/`) and CPOM annex, written by the builders the run's report
+    step calls (reports/simulator.py, reports/cpom_pack.py), into a reports folder of their own."""
+    from reports.cpom_pack import build_cpom_workbook
+    from reports.simulator import build_simulators
+
+    reports = tmp_path_factory.mktemp("funding_reports")
+    build_simulators(funding.path, reports)
+    build_cpom_workbook(funding.path, reports)
+    return reports
+
+
+@pytest.fixture(scope="module")
+def recalculated(workbooks, tmp_path_factory) -> dict:
     """The workbooks of the funding run with their formulas alone (no cached value), recalculated by LibreOffice in
     one process: each scenario's simulator as written, with one rule's inputs moved by the scenario's sensitivity
     (s1: +10 % on a share, the amounts per category, a tariff, a derived tariff's coefficient, the amounts per
@@ -449,7 +463,7 @@ def recalculated(funding, tmp_path_factory) -> dict:
     from tests.recalc import recalculate, without_values
 
     work = tmp_path_factory.mktemp("recalc")
-    reports = funding.path.parent / "reports"
+    reports = workbooks
     s1, s2 = reports / "simulateur" / "1_all_kinds.xlsx", reports / "simulateur" / "2_derived_all.xlsx"
     copies = {("s1", None): without_values(s1, work / "s1.xlsx"),
               ("s2", None): without_values(s2, work / "s2.xlsx"),
@@ -462,7 +476,7 @@ def recalculated(funding, tmp_path_factory) -> dict:
     return {key: done[path] for key, path in copies.items()}
 
 
-def test_the_simulator_recalculates_the_marts_for_every_rule_kind(funding, recalculated):
+def test_the_simulator_recalculates_the_marts_for_every_rule_kind(funding, workbooks, recalculated):
     """Each scenario's workbook recalculated from its formulas: as written, each ESMS-year's funding, delta and
     delta share equal marts.funding_scenario to the cent and each rule's amount its detail row; one rule's inputs
     moved by the sensitivity give marts.funding_sensitivity, for every rule kind; an amount for the level s1 leaves
@@ -471,7 +485,7 @@ def test_the_simulator_recalculates_the_marts_for_every_rule_kind(funding, recal
 
     from tests.recalc import named_cells, values
 
-    book = openpyxl.load_workbook(funding.path.parent / "reports" / "simulateur" / "1_all_kinds.xlsx")
+    book = openpyxl.load_workbook(workbooks / "simulateur" / "1_all_kinds.xlsx")
     # one input per share, tariff, category (the ESMS's categories: IME, SESSAD) and level (1-3), each styled as one
     assert set(book.defined_names) == {
         "regle1_part", "regle2_place_IME", "regle2_place_SESSAD", "regle3_tarif", "regle4_coef", "regle5_tarif",

@@ -74,7 +74,8 @@ HEADER = "event_id,person_id,finess_et,professional_id,prestation_code,start,end
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
     """The worked example's activity in two monthly files: a first run on the first, then the second added. The
-    second file's name sorts first and repeats ev1: the old ev1 row becomes the duplicate."""
+    second file's name sorts first and repeats ev1: the old ev1 row becomes the duplicate. Both runs build the
+    warehouse only (`serafin run --warehouse-only`): the tests read its tables, not the pages nor the checks."""
     from pipelines import incremental
     from tests.conftest import run_pipeline
 
@@ -85,13 +86,13 @@ def refreshed(tmp_path_factory):
     (landing / "activity.csv").unlink()
     (landing / "activity").mkdir()
     (landing / "activity" / "2025-03-x.csv").write_text(HEADER + "".join(lines[1:7]), encoding="utf-8")  # ev1 to ev5
-    ok, reason, warehouse = run_pipeline(landing, work)
+    ok, reason, warehouse = run_pipeline(landing, work, data_quality=False)
     assert ok, reason
     with duckdb.connect(str(warehouse), read_only=True) as con:
         first_batch = con.execute("select distinct _batch from validation.int_activity__checked").fetchall()
         assert incremental.last_build(con) == incremental.Plan(False, "no previous build of this dbt project recorded in this warehouse")
     (landing / "activity" / "2025-03-a.csv").write_text(HEADER + lines[1] + "".join(lines[7:]), encoding="utf-8")
-    ok, reason, warehouse = run_pipeline(landing, work)
+    ok, reason, warehouse = run_pipeline(landing, work, data_quality=False)
     assert ok, reason
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert incremental.last_build(con) == incremental.Plan(

@@ -156,7 +156,8 @@ def quality(tmp_path_factory) -> Warehouse:
     landing.mkdir()
     for name, text in FILES.items():
         (landing / name).write_text(text, encoding="utf-8")
-    ok, reason, warehouse = run_pipeline(landing, work)
+    # the warehouse only (`serafin run --warehouse-only`): the two pages read below are built by the test
+    ok, reason, warehouse = run_pipeline(landing, work, data_quality=False)
     assert ok, reason
     wh = Warehouse(warehouse)
     assert wh.scalar("select count(*) from audit.rejected_rows") == 0, wh.rows("select * from audit.rejected_rows")
@@ -356,18 +357,21 @@ def test_contributions_by_hand_with_small_cells_allowed(quality, tmp_path):
     assert o1[0] == pytest.approx(3.5 / 5.5) and o1[1] == "met"  # 0.636 ≥ 0.60
 
 
-def test_the_steering_and_quality_pages_show_small_cells(quality):
-    """Every figure of this folder counts fewer than 5 persons: the board pages show "< 5" and no figure."""
+def test_the_steering_and_quality_pages_show_small_cells(quality, tmp_path):
+    """Every figure of this folder counts fewer than 5 persons: the board pages show "< 5" and no figure. The pages
+    are written by the builders the run's report step calls."""
     import re
 
-    reports = quality.path.parent / "reports"
-    pilotage = (reports / "pilotage.html").read_text(encoding="utf-8")
+    from reports.pilotage import build_pilotage_page
+    from reports.quality import build_quality_page
+
+    pilotage = build_pilotage_page(quality.path, tmp_path).read_text(encoding="utf-8")
     assert "Plateforme de test" in pilotage and "Vivre en milieu ordinaire sans rupture." in pilotage
     rows = re.findall(r"<tr>(.*?)</tr>", pilotage)
     member = next(r for r in rows if f"<td>{E1}</td><td>IME Les Tilleuls</td>" in r and "Membre" in r)
     assert member.count("&lt; 5") == 5           # hours, ordinary hours, both shares, persons
     o1 = next(r for r in rows if r.startswith("<td>O1</td>") and "<td>2025</td>" in r)
     assert "&lt; 5" in o1 and "Pas de donnée" in o1 and "60,0\u202f%" in o1      # the target stays, in %
-    quality_page = (reports / "qualite.html").read_text(encoding="utf-8")
+    quality_page = build_quality_page(quality.path, tmp_path).read_text(encoding="utf-8")
     assert "&lt; 5" in quality_page and "Besoins couverts" in quality_page
     assert not re.search(r"restreint/", quality_page)

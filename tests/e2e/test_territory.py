@@ -89,7 +89,8 @@ def feeds(tmp_path_factory) -> tuple[Warehouse, Warehouse]:
     work = tmp_path_factory.mktemp("finess_json")
     landing = _landing(work, {"finess-structures.json.gz": gzip.compress(structures),
                               "finess-activites.json": activities})
-    ok, reason, json_warehouse = run_pipeline(landing, work)
+    # the warehouse only (`serafin run --warehouse-only`): test_the_territory_page builds its page itself
+    ok, reason, json_warehouse = run_pipeline(landing, work, data_quality=False)
     assert ok, reason
     work = tmp_path_factory.mktemp("finess_csv")
     etablissements = (FINESS / "ph-esms-etablissements.csv").read_bytes()
@@ -204,16 +205,21 @@ def test_coverage_of_the_territory(feeds):
     assert json_feed.rows(row, ["69", "IME", 2025])[0][4] is None
 
 
-def test_the_territory_page(feeds):
+def test_the_territory_page(feeds, tmp_path):
     """territoire.html lays out the marts' figures: the offer, the suppressed demand cell, the rate per 1,000
-    inhabitants, and every open ESMS with coordinates on the offline map; its tables download as Excel."""
+    inhabitants, and every open ESMS with coordinates on the offline map; its tables download as Excel; the index
+    links it. Both written by the builders the run's report step calls."""
     import re
 
     import openpyxl
 
+    from reports.index import build_index
+    from reports.territory import build_territory_page
+
     json_feed, _ = feeds
-    reports = json_feed.path.parent / "reports"
-    text = (reports / "territoire.html").read_text(encoding="utf-8")
+    reports = tmp_path / "reports"
+    text = build_territory_page(json_feed.path, reports).read_text(encoding="utf-8")
+    build_index(json_feed.path, reports)
     # Ain, SESSAD: 72 places of which 60 the member's (83,3 %); IME waiting: a small cell
     assert "<td>01</td><td>SESSAD</td>" in text and "83,3\u202f%" in text
     assert '<td>01</td><td>IME</td><td class="n">2025</td><td class="n">&lt; 5</td>' in text
