@@ -88,12 +88,14 @@ s5,D,{Q},2025-01-15,,semi_internat
 
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory) -> Warehouse:
+    """The folder through ingestion and the dbt build, its tests and gates (`serafin run --warehouse-only`): the
+    tests read the warehouse, not the pages nor the data-quality checks."""
     work = tmp_path_factory.mktemp("edge")
     landing = work / "landing"
     landing.mkdir()
     for name, text in FILES.items():
         (landing / name).write_text(text, encoding="utf-8")
-    ok, reason, warehouse = run_pipeline(landing, work)
+    ok, reason, warehouse = run_pipeline(landing, work, data_quality=False)
     assert ok, reason
     return Warehouse(warehouse)
 
@@ -255,7 +257,8 @@ def test_errd_split(edge):
 
 def test_years_option_costs_only_the_selected_years(edge, tmp_path, monkeypatch):
     """`serafin run --years 2025` gives dbt SERAFIN_VAR_YEARS=[2025] (pipelines/dbt_build.py:environment): rebuild
-    the cost models of a copy of the warehouse with that environment; 2025 figures stay, 2024 disappears."""
+    the cost models of a copy of the warehouse with that environment (those the reconciliation and the person costs
+    come from, with their tests); 2025 figures stay, 2024 disappears."""
     import shutil
 
     from pipelines.dbt_build import environment, var_values
@@ -267,8 +270,11 @@ def test_years_option_costs_only_the_selected_years(edge, tmp_path, monkeypatch)
     assert env["SERAFIN_VAR_YEARS"] == "[2025]"
     monkeypatch.setenv("SERAFIN_VAR_YEARS", env["SERAFIN_VAR_YEARS"])
     shutil.copyfile(edge.path, warehouse)
-    ok, statuses = run_dbt(warehouse, ["build", "--select", "path:models/intermediate/costs+"], tmp_path)
-    assert ok and "model.serafin.cost_reconciliation" in statuses
+    costs = "path:models/intermediate/costs+"
+    ok, statuses = run_dbt(warehouse, ["build", "--select", f"{costs},+cost_reconciliation {costs},+person_cost"],
+                           tmp_path)
+    assert ok and {"model.serafin.cost_reconciliation", "model.serafin.person_cost", "model.serafin.int_actions",
+                   "test.serafin.assert_costs_reconcile_to_ledger"} <= set(statuses)
     rebuilt = Warehouse(warehouse)
     assert rebuilt.rows("select distinct year from marts.cost_reconciliation") == [(2025,)]
     assert cents(rebuilt.rows(RECONCILIATION, [P, 2025])[0]) == [
