@@ -288,8 +288,8 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
     parts: dict[str, int] = {}
     staging = fhir.stage
 
-    def counted(con, path, workdir, name):
-        staged = staging(con, path, workdir, name)
+    def counted(con, path, workdir, name, on_part=None):
+        staged = staging(con, path, workdir, name, on_part=on_part)
         parts[path.name] = len(staged.parts)
         return staged
 

@@ -100,12 +100,24 @@ __all__ = [
 
 
 def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) -> tuple[Staged, Path]:
-    """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql), and its index rows
-    written by DuckDB to a work file in the columns of its `fhir_index` row file, returned (FhirProblem, OSError or
-    EOFError: the file cannot be read, it is rejected whole)."""
+    """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql; a Bundle's, and its
+    Encounters typed, part by part as it is cut: encounters.EarlyParts), and its index rows written by DuckDB to a
+    work file in the columns of its `fhir_index` row file, returned (FhirProblem, OSError or EOFError: the file
+    cannot be read, it is rejected whole)."""
     import duckdb
 
-    staged = stage(con, path, workdir, name)
+    from pipelines.ingestion.fhir.encounters import EarlyParts
+
+    early = EarlyParts(con, Staged(path, "json", True, [], workdir / f"{name}.parquet", workdir / f"{name}.objects"))
+    try:
+        staged = stage(con, path, workdir, name, on_part=early.submit)
+    finally:
+        failure = early.wait()
+    if isinstance(failure, duckdb.InvalidInputException):
+        raise FhirProblem("not valid JSON (a Bundle entry that is not)") from failure
+    if failure is not None:
+        raise failure
+    staged.typed_early = early.pool is not None
     try:
         write_objects(con, staged)
     except duckdb.InvalidInputException:  # a line that is not JSON: the file is read line by line

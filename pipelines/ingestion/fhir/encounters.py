@@ -15,7 +15,16 @@ import json
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
-from pipelines.ingestion.fhir.stage import CODEABLE, _lit, encounters_sqls, side_by_side, work_files
+from pipelines.ingestion.fhir.stage import (
+    CODEABLE,
+    _lit,
+    copy_to,
+    encounters_sqls,
+    objects_sql,
+    part_encounters_sql,
+    side_by_side,
+    work_files,
+)
 from pipelines.ingestion.schema import TABLES
 
 ENCOUNTER_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes
@@ -86,8 +95,9 @@ def load_encounters(con, staged) -> str:
     from pipelines.ingestion.fhir.stage import materialise
 
     def typed() -> str:
-        sqls = [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(staged)]
-        side_by_side(con, work_files(staged.encounters, sqls))
+        if not staged.typed_early:
+            sqls = [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(staged)]
+            side_by_side(con, work_files(staged.encounters, sqls))
         return f"read_parquet({_lit(str(staged.encounters / '*.parquet'))})"
 
     try:
@@ -97,6 +107,43 @@ def load_encounters(con, staged) -> str:
             raise FhirProblem(f"not valid JSON ({str(exc).splitlines()[0]})") from exc
         materialise(con, staged)
         return typed()
+
+
+class EarlyParts:
+    """A Bundle's parts read as they are cut (files.stage's `on_part`): while NumPy cuts the next part on one core,
+    DuckDB writes this part's objects (stage.objects_sql) and types its Encounters (ENCOUNTERS) on a cursor of its
+    own, to the work files pass 1 and pass 2 would write (`staged`: the file's Staged, its parts still unknown)."""
+
+    def __init__(self, con, staged):
+        self.con, self.staged = con, staged
+        self.pool, self.futures = None, []
+
+    def submit(self, k: int, path: Path, before: int) -> None:
+        if self.pool is None:
+            import shutil
+            from concurrent.futures import ThreadPoolExecutor
+
+            for folder in (self.staged.objects, self.staged.encounters):
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+            self.pool = ThreadPoolExecutor(2)  # beside the cutting, on the other core
+        self.futures.append(self.pool.submit(self._read, k, (path, before)))
+
+    def _read(self, k: int, part: tuple[Path, int]) -> None:
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(copy_to(objects_sql(self.staged, part), self.staged.objects / f"{k}.parquet"))
+            cursor.execute(copy_to(ENCOUNTERS.replace('{entries}', part_encounters_sql(True, part)),
+                                   self.staged.encounters / f"{k}.parquet"))
+        finally:
+            cursor.close()
+
+    def wait(self) -> BaseException | None:
+        """Every part's work ended (none runs on after this); the first failure, if any."""
+        if self.pool is None:
+            return None
+        self.pool.shutdown(wait=True)
+        return next((f.exception() for f in self.futures if f.exception() is not None), None)
 
 
 def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path) -> dict:
@@ -183,7 +230,9 @@ def _resolved_sql(enc: str, tag: str) -> str:
         left join {tag}_scrub as sc on {scrub_join('e')}
         left join professionals as pa on pa.n = e.n and pa.sub = e.sub
     )
-    select b.*, coalesce(nr.scrubbed, b.step1) as scrubbed,
+    -- only what the rows and rejections read (the work file is written whole)
+    select b.* exclude (ident, status, subject_ref, subject_ident, provider_ref, provider_ident, step1),
+        coalesce(nr.scrubbed, b.step1) as scrubbed,
         {_case('b.status', STATUS, 'b.status')} as status_mapped
     from base as b left join {tag}_nir as nr on nr.value = b.step1"""
 

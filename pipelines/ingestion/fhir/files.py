@@ -18,6 +18,7 @@ from pipelines.ingestion.fhir.parts import Parts, cut, has_blank_lines, part_cou
 from pipelines.ingestion.readers import open_bytes
 
 CHUNK = 8 << 20
+BUNDLE_PART, BUNDLE_PARTS = 64 << 20, 8  # a Bundle read as it is cut: parts of about 64 MB, at most 8
 NOT_UTF8 = b"<not UTF-8>"  # what a line that is not UTF-8 becomes for DuckDB (never JSON)
 
 
@@ -120,20 +121,22 @@ def split_bundle(source, out) -> int:
     return count
 
 
-def _entry_lines(text: bytes, starts, ends) -> bytes:
+def _entry_lines(text: bytes, starts, ends) -> bytearray:
     """The entries text[starts[i]:ends[i] + 1] one per line: the text from the first to the last, each gap between
     two entries (a comma and spaces, outside any string) made spaces ending with the line break."""
     import numpy as np
 
     first = int(starts[0])
-    region = np.frombuffer(text, np.uint8, count=int(ends[-1]) + 1 - first, offset=first).copy()
+    lines = bytearray(text[first:int(ends[-1]) + 1])
+    lines.append(10)  # the last line's break
+    region = np.frombuffer(lines, np.uint8)  # a view: written in place
     if len(starts) > 1:
         gap_from, gap_to = ends[:-1] + 1 - first, starts[1:] - first  # each gap: [from, to)
         lengths = gap_to - gap_from
         before = np.cumsum(lengths) - lengths
         region[np.repeat(gap_from - before, lengths) + np.arange(int(lengths.sum()))] = 32
         region[gap_to - 1] = 10
-    return region.tobytes() + b"\n"
+    return lines
 
 
 def _odd_backslashes(data, position: int) -> bool:
@@ -174,6 +177,7 @@ class Staged:
     parquet: Path
     objects: Path          # a folder: every entry but the file's own Encounters (stage.objects_sql), pass 1
     fast: bool = True
+    typed_early: bool = False  # a Bundle's objects and Encounters written part by part while it was cut
 
     @property
     def encounters(self) -> Path:
@@ -185,8 +189,9 @@ def _threads(con) -> int:
     return int(con.execute("select current_setting('threads')").fetchone()[0])
 
 
-def stage(con, path: Path, workdir: Path, name: str) -> Staged:
-    """Read a FHIR file into its work files (FhirProblem, OSError or EOFError: the file is rejected whole)."""
+def stage(con, path: Path, workdir: Path, name: str, on_part=None) -> Staged:
+    """Read a FHIR file into its work files (FhirProblem, OSError or EOFError: the file is rejected whole);
+    `on_part(k, path, lines before)`: called as each part of a Bundle's lines is written whole."""
     workdir.mkdir(parents=True, exist_ok=True)
     gzipped = path.name.lower().endswith(".gz")
     size, count = part_count(path, _threads(con))
@@ -210,7 +215,10 @@ def stage(con, path: Path, workdir: Path, name: str) -> Staged:
                 shutil.copyfileobj(source, target, CHUNK)
         if top_level_type(plain) == "Bundle":
             bundle = True
-            out = Parts(base, size, count, check_blank=False)  # one entry per line
+            # one entry per line; parts read as they are cut (on_part): more, smaller ones, so that little is left
+            # to read once the cutting ends
+            pieces = max(count, min(BUNDLE_PARTS, size // BUNDLE_PART)) if on_part is not None else count
+            out = Parts(base, size, pieces, check_blank=False, on_part=on_part)
             with plain.open("rb") as source:
                 split_bundle(source, out)
             parts = out.close()

@@ -83,8 +83,9 @@ class Parts:
     remembered with the number of lines before it; notes whether a line before the last one is blank (the JSON
     reader would skip it, and the lines after it lose their numbers)."""
 
-    def __init__(self, base: Path, size: int, count: int, check_blank: bool = True):
+    def __init__(self, base: Path, size: int, count: int, check_blank: bool = True, on_part=None):
         self.base, self.count, self.target = base, count, max(1, size // count)
+        self.on_part = on_part  # on_part(k, path, lines before): part k is written whole
         self.parts: list[tuple[Path, int]] = []
         self.lines, self.written = 0, 0
         self.blank: bool | None = False if check_blank else None  # None: not looked for
@@ -115,15 +116,17 @@ class Parts:
                 return
             self._put(data[:cut + 1])  # the part is full: the next one opens with the next line
             data = data[cut + 1:]
-            self._out.close()
-            self._out = None
+            self._end()
+
+    def _end(self) -> None:
+        self._out.close()
+        self._out = None
+        if self.on_part is not None:
+            self.on_part(len(self.parts) - 1, *self.parts[-1])
 
     def close(self) -> list[tuple[Path, int]]:
-        if self._out is not None:
-            self._out.close()
-            self._out = None
         if not self.parts:  # nothing written: one empty part
             self._next()
-            self._out.close()
-            self._out = None
+        if self._out is not None:
+            self._end()
         return self.parts

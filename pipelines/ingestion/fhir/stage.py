@@ -74,14 +74,18 @@ def side_by_side(con, statements: list[str]) -> None:
             done.result()
 
 
+def copy_to(sql: str, path: Path) -> str:
+    """The COPY of a query's rows to a Parquet work file."""
+    return f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed)"
+
+
 def work_files(folder: Path, sqls: list[str]) -> list[str]:
     """One COPY per query of `sqls`, each to its own Parquet file of `folder` (emptied first)."""
     import shutil
 
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    return [f"copy ({sql}) to {_lit(str(folder / f'{k}.parquet'))} (format parquet, compression uncompressed)"
-            for k, sql in enumerate(sqls)]
+    return [copy_to(sql, folder / f"{k}.parquet") for k, sql in enumerate(sqls)]
 
 
 def _derive(source: str, bundle: bool, keep: str = "") -> str:
@@ -159,7 +163,10 @@ def objects_sql(staged, part: tuple[Path, int] | None = None) -> str:
 
 
 def write_objects(con, staged) -> None:
-    """The objects work files (`objects_sql`), one per part of the lines, written side by side."""
+    """The objects work files (`objects_sql`), one per part of the lines, written side by side (unless they were
+    written as a Bundle was cut: `typed_early`)."""
+    if staged.typed_early:
+        return
     sqls = [objects_sql(staged, part) for part in staged.parts] if staged.fast else [objects_sql(staged)]
     side_by_side(con, work_files(staged.objects, sqls))
 
@@ -168,13 +175,18 @@ def _read_objects(staged) -> str:
     return f"read_parquet({_lit(str(staged.objects / '*.parquet'))})"
 
 
+def part_encounters_sql(bundle: bool, part: tuple[Path, int]) -> str:
+    """The Encounter entries of one part of the lines (n, sub 0, enc), typed by the JSON reader."""
+    resource = "t.r.resource" if bundle else "t.r"
+    return (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(*part, bundle)} "
+            f"where {resource}.resourceType = 'Encounter'")
+
+
 def encounters_sqls(staged) -> list[str]:
     """Every Encounter entry (n, its rank inside an NDJSON line holding a Bundle: sub, else 0, and enc): one query
     per part of the lines (or one over the slow path's lines), and one for the Encounters inside Bundle lines."""
     if staged.fast:
-        resource = "t.r.resource" if staged.bundle else "t.r"
-        plain = [f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(path, before, staged.bundle)} "
-                 f"where {resource}.resourceType = 'Encounter'" for path, before in staged.parts]
+        plain = [part_encounters_sql(staged.bundle, part) for part in staged.parts]
     else:
         plain = [f"select n, 0 as sub, enc from read_parquet({_lit(str(staged.parquet))}) "
                  "where problem is null and kind = 'Encounter'"]
