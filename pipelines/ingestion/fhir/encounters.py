@@ -21,6 +21,7 @@ from pipelines.ingestion.fhir.stage import (
     copy_to,
     encounters_sqls,
     objects_sql,
+    on_own_cursor,
     part_encounters_sql,
     side_by_side,
     work_files,
@@ -130,13 +131,9 @@ class EarlyParts:
         self.futures.append(self.pool.submit(self._read, k, (path, before)))
 
     def _read(self, k: int, part: tuple[Path, int]) -> None:
-        cursor = self.con.cursor()
-        try:
-            cursor.execute(copy_to(objects_sql(self.staged, part), self.staged.objects / f"{k}.parquet"))
-            cursor.execute(copy_to(ENCOUNTERS.replace('{entries}', part_encounters_sql(True, part)),
-                                   self.staged.encounters / f"{k}.parquet"))
-        finally:
-            cursor.close()
+        on_own_cursor(self.con, copy_to(objects_sql(self.staged, part), self.staged.objects / f"{k}.parquet"),
+                      copy_to(ENCOUNTERS.replace('{entries}', part_encounters_sql(True, part)),
+                              self.staged.encounters / f"{k}.parquet"))
 
     def wait(self) -> BaseException | None:
         """Every part's work ended (none runs on after this); the first failure, if any."""

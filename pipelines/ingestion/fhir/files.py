@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EXTENSIONS, Entry, FhirProblem
-from pipelines.ingestion.fhir.parts import Parts, cut, has_blank_lines, part_count
+from pipelines.ingestion.fhir.parts import BUNDLE_PART, BUNDLE_PARTS, Parts, cut, has_blank_lines, part_count
 from pipelines.ingestion.readers import open_bytes
 
 CHUNK = 8 << 20
-BUNDLE_PART, BUNDLE_PARTS = 64 << 20, 8  # a Bundle read as it is cut: parts of about 64 MB, at most 8
 NOT_UTF8 = b"<not UTF-8>"  # what a line that is not UTF-8 becomes for DuckDB (never JSON)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 CHUNK = 8 << 20
 PART_MIN = 16 << 20  # a file of lines is read in parts of at least this size, one per DuckDB thread at most
+BUNDLE_PART, BUNDLE_PARTS = 64 << 20, 8  # a Bundle read as it is cut: parts of about 64 MB, at most 8
 GZIP_RATIO = 10      # a gzipped export's text is about this many times its size (to choose its parts)
 _BLANK = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
 

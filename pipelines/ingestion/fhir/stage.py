@@ -54,6 +54,16 @@ def _objects(path: Path, before: int) -> str:
             f"maximum_object_size={MAX_OBJECT}) with ordinality)")
 
 
+def on_own_cursor(con, *statements: str) -> None:
+    """Statements run in order on a cursor of their own (another thread's connection to the same database)."""
+    cursor = con.cursor()
+    try:
+        for sql in statements:
+            cursor.execute(sql)
+    finally:
+        cursor.close()
+
+
 def side_by_side(con, statements: list[str]) -> None:
     """Run statements at once, each on a cursor of its own: a numbered read (`with ordinality`) is one thread, so
     the parts of a large file are read side by side, one per DuckDB thread."""
@@ -62,15 +72,8 @@ def side_by_side(con, statements: list[str]) -> None:
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    def run(sql: str) -> None:
-        cursor = con.cursor()
-        try:
-            cursor.execute(sql)
-        finally:
-            cursor.close()
-
     with ThreadPoolExecutor(len(statements)) as pool:
-        for done in [pool.submit(run, sql) for sql in statements]:
+        for done in [pool.submit(on_own_cursor, con, sql) for sql in statements]:
             done.result()
 
 
