@@ -33,7 +33,20 @@
     case
         when {{ persons }} is null or {{ persons }} < {{ var('small_cell_k') }} then '< {{ var("small_cell_k") }}'
         when {{ value }} is null then null
-        else cast(round({{ value }}, {{ decimals }}) as {{ dbt.type_string() }})
+        else {{ serafin.number_text('round(' ~ value ~ ', ' ~ decimals ~ ')') }}
+    end
+{%- endmacro %}
+
+{#- A double as text, DuckDB's way on both engines: its shortest digits, never an exponent between 1e-4 and 1e15
+    (0.0005, 8.0, 10000000.0). Spark's own cast writes 5.0E-4 below 0.001 and 1.0E7 from 10 million: there the
+    value goes through a decimal of 10 places, its trailing zeros dropped (one kept after the point). Meant for
+    values rounded to at most 10 places. -#}
+{% macro number_text(expr) %}{{ return(adapter.dispatch('number_text', 'serafin')(expr)) }}{% endmacro %}
+{% macro default__number_text(expr) %}cast({{ expr }} as {{ dbt.type_string() }}){% endmacro %}
+{% macro spark__number_text(expr) -%}
+    case when {{ expr }} = 0 or (abs({{ expr }}) >= 0.001 and abs({{ expr }}) < 10000000)
+         then cast({{ expr }} as string)
+         else regexp_replace(regexp_replace(cast(cast({{ expr }} as decimal(38, 10)) as string), '0+$', ''), '[.]$', '.0')
     end
 {%- endmacro %}
 
