@@ -7,14 +7,17 @@ select * from {{ model }} where not ({{ expression }})
     share them, and none is NULL, except the columns listed in `nullable` (NULLs there group together, as in GROUP BY).
     One row per problem: a repeated key (problem 'repeated', the key and its number of rows) or a column with NULLs
     (problem 'null', the column and its number of NULL rows); the number dbt reports is the rows at fault in all (as
-    `not_null_columns` below). One dbt test per model, where a unique test and a not_null per column were as many dbt
+    `not_null_columns` below). `not_null` lists further columns, outside the key, that must never be NULL: counted in
+    the same scan as the key's and reported as they are (problem 'null'), so a model needs no `not_null_columns`
+    test beside its grain. One dbt test per model, where a unique test and a not_null per column were as many dbt
     nodes, each with its own query (benchmarks/RESULTS.md).
     A 64-bit hash of the columns finds the candidate keys (a narrow aggregate: grouping millions of rows by several
     text columns made these the slowest tests, 1 to 3 s each at 5 M rows); the exact group by runs on the
     candidates' rows only, so a hash collision only adds a candidate, which the exact count then clears. -#}
-{% test grain(model, columns, nullable=[]) %}
+{% test grain(model, columns, nullable=[], not_null=[]) %}
 {{ config(fail_calc='coalesce(sum(rows_), 0)') }}
-{%- set required = columns | reject('in', nullable) | list %}
+{%- set key_required = columns | reject('in', nullable) | list %}
+{%- set required = key_required + (not_null | reject('in', key_required) | list) %}
 with candidates as (
     select {{ serafin.key_hash(columns) }} as row_key
     from {{ model }}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import jinja2
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipelines.ingestion import formats, readers
@@ -186,32 +186,38 @@ def test_no_strptime_without_its_end_marker():
     assert rendered.count("try_strptime(") == 8 == rendered.count("|| '|', '%")
 
 
-@settings(max_examples=60, deadline=None)
-@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "é", None]), st.sampled_from([1, 2, None])), max_size=12),
-       nullable=st.sampled_from([[], ["n"], ["code", "n"]]))
-def test_grain_finds_exactly_the_repeated_keys_and_the_nulls(rows, nullable):
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["a", "b", "é", None]), st.sampled_from([1, 2, None]),
+                               st.sampled_from([2.5, None]), st.sampled_from(["x", None])), max_size=12),
+       nullable=st.sampled_from([[], ["n"], ["code", "n"]]),
+       not_null=st.sampled_from([[], ["amount"], ["amount", "code"]]))
+@example(rows=[("a", 1, None, None), ("a", 1, 2.5, None), (None, None, None, "x")], nullable=["code", "n"],
+         not_null=["amount", "code"])
+def test_grain_finds_exactly_the_repeated_keys_and_the_nulls(rows, nullable, not_null):
     """The grain test (macros/tests.sql) finds candidates by a hash of the columns, then counts exactly: it must
     return the keys a plain GROUP BY ... HAVING count(*) > 1 returns, NULLs grouped together as GROUP BY does, and
-    one row per grain column outside `nullable` that has NULLs, with their number; dbt reports the rows at fault."""
+    one row per grain column outside `nullable` that has NULLs, with their number; dbt reports the rows at fault.
+    The columns of `not_null` (outside the key, or a key column also in `nullable`) are reported as the key's are;
+    a column in neither list (`other`) may hold NULLs."""
+    columns = ["code", "n", "amount", "other"]
     with duckdb.connect() as con:
-        con.execute("create table t (code varchar, n integer)")
+        con.execute("create table t (code varchar, n integer, amount decimal(6, 2), other varchar)")
         if rows:
-            con.executemany("insert into t values (?, ?)", rows)
-        sql = str(MACROS.test_grain("t", ["code", "n"], nullable))
+            con.executemany("insert into t values (?, ?, ?, ?)", rows)
+        sql = str(MACROS.test_grain("t", ["code", "n"], nullable, not_null))
         got = sorted(con.execute(sql).fetchall(), key=repr)
         failures = con.execute(f"select {MACROS.test_config['fail_calc']} from ({sql}) as found").fetchone()[0]
     counts: dict[tuple, int] = {}
     for row in rows:
-        counts[row] = counts.get(row, 0) + 1
+        counts[row[:2]] = counts.get(row[:2], 0) + 1
     expected = [("repeated", None, *key, n) for key, n in counts.items() if n > 1]
-    for i, column in enumerate(["code", "n"]):
-        nulls = sum(row[i] is None for row in rows)
-        if column not in nullable and nulls:
-            expected.append(("null", column, None, None, nulls))
+    required = [c for c in columns if (c in ("code", "n") and c not in nullable) or c in not_null]
+    nulls = {c: sum(row[i] is None for row in rows) for i, c in enumerate(columns)}
+    expected += [("null", c, None, None, nulls[c]) for c in required if nulls[c]]
     assert got == sorted(expected, key=repr)
+    assert "other" not in {row[1] for row in got}
     # dbt's failure count: the rows at fault, those of each repeated key and those with a NULL (once per column)
-    assert failures == sum(n for n in counts.values() if n > 1) + sum(
-        sum(row[i] is None for row in rows) for i, column in enumerate(["code", "n"]) if column not in nullable)
+    assert failures == sum(n for n in counts.values() if n > 1) + sum(nulls[c] for c in required)
 
 
 @settings(max_examples=60, deadline=None)
