@@ -136,36 +136,41 @@ projected_figures as (
     from projected
 ),
 
+{% set measures = [
+    ('charges_in_scope', 'Charges dans le champ', "'charges de personnel + autres charges projetées'"),
+    ('personnel_charges', 'Charges de personnel', "'charges de personnel ' || cast(base_year as string) || ' × (1 + ' || cast(round(gp * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+    ('other_charges', 'Autres charges', "'autres charges ' || cast(base_year as string) || ' × (1 + ' || cast(round(go * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+    ('baseline_funding', 'Financement actuel actualisé', "'produits de la tarification ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+    ('target_funding', 'Financement du modèle cible', "'scénario cible ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+    ('funding', 'Financement de la trajectoire', "case when target_funding is null then 'financement actuel actualisé (pas de scénario cible)' else 'financement actuel + (cible - actuel) × ' || cast(round(convergence * 100, 1) as string) || ' % (convergence linéaire sur ' || cast(convergence_years as string) || ' ans)' end"),
+    ('other_products', 'Autres produits', "'autres produits ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
+    ('result', 'Résultat (financement + autres produits - charges)', "'financement de la trajectoire + autres produits - charges dans le champ'"),
+    ('places', 'Places autorisées', "'places ' || cast(base_year as string) || ' + changements prévus jusqu’en ' || cast(year as string)"),
+    ('file_active', 'File active', "'file active ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string)"),
+    ('direct_hours', 'Heures de prestations directes', "'heures directes ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string)"),
+    ('cost_per_place', 'Coût par place', "'charges dans le champ / places autorisées'"),
+] %}
+{% set value_of = {
+    'funding': 'case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end',
+    'result': '(case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end) + other_products - charges_in_scope',
+    'cost_per_place': 'charges_in_scope / nullif(places, 0)',
+} %}
+{% set observed_value_of = {
+    'result': 'funding + other_products - charges_in_scope',
+    'cost_per_place': 'charges_in_scope / nullif(places, 0)',
+} %}
+{% set measure_rows = [] %}
+{% for code, label, rule in measures %}
+{% do measure_rows.append([loop.index, serafin.sql_text(code), serafin.sql_text(label)]) %}
+{% endfor %}
+
+{#- each measure a row of every observed and every projected ESMS-year: two branches crossed with the measures
+    (one branch per measure made Spark plan `observed` and the projection 36 times: 37 s for a few rows) -#}
+measure_list as (
+    {{ serafin.rows_relation(measure_rows, [('measure_no', 'integer'), ('measure', 'string'), ('measure_label', 'string')]) }}
+),
+
 esms_rows as (
-    {% set measures = [
-        ('charges_in_scope', 'Charges dans le champ', "'charges de personnel + autres charges projetées'"),
-        ('personnel_charges', 'Charges de personnel', "'charges de personnel ' || cast(base_year as string) || ' × (1 + ' || cast(round(gp * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
-        ('other_charges', 'Autres charges', "'autres charges ' || cast(base_year as string) || ' × (1 + ' || cast(round(go * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
-        ('baseline_funding', 'Financement actuel actualisé', "'produits de la tarification ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
-        ('target_funding', 'Financement du modèle cible', "'scénario cible ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
-        ('funding', 'Financement de la trajectoire', "case when target_funding is null then 'financement actuel actualisé (pas de scénario cible)' else 'financement actuel + (cible - actuel) × ' || cast(round(convergence * 100, 1) as string) || ' % (convergence linéaire sur ' || cast(convergence_years as string) || ' ans)' end"),
-        ('other_products', 'Autres produits', "'autres produits ' || cast(base_year as string) || ' × (1 + ' || cast(round(gf * 100, 2) as string) || ' %) ^ ' || cast(gap as string)"),
-        ('result', 'Résultat (financement + autres produits - charges)', "'financement de la trajectoire + autres produits - charges dans le champ'"),
-        ('places', 'Places autorisées', "'places ' || cast(base_year as string) || ' + changements prévus jusqu’en ' || cast(year as string)"),
-        ('file_active', 'File active', "'file active ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string)"),
-        ('direct_hours', 'Heures de prestations directes', "'heures directes ' || cast(base_year as string) || ' × places ' || cast(year as string) || ' / places ' || cast(base_year as string)"),
-        ('cost_per_place', 'Coût par place', "'charges dans le champ / places autorisées'"),
-    ] %}
-    {% set value_of = {
-        'funding': 'case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end',
-        'result': '(case when target_funding is null then baseline_funding else baseline_funding + (target_funding - baseline_funding) * convergence end) + other_products - charges_in_scope',
-        'cost_per_place': 'charges_in_scope / nullif(places, 0)',
-    } %}
-    {% set observed_value_of = {
-        'result': 'funding + other_products - charges_in_scope',
-        'cost_per_place': 'charges_in_scope / nullif(places, 0)',
-    } %}
-    {#- each measure a row of every observed and every projected ESMS-year: two branches crossed with the measures
-        (one branch per measure made Spark plan `observed` and the projection 36 times: 37 s for a few rows) -#}
-    {% set measure_rows = [] %}
-    {% for code, label, rule in measures %}
-    {% do measure_rows.append([loop.index, serafin.sql_text(code), serafin.sql_text(label)]) %}
-    {% endfor %}
     select o.finess_et, o.gestionnaire, o.year, m.measure_no, m.measure, m.measure_label, 'observé' as status,
            case m.measure
            {%- for code, label, rule in measures %}
@@ -174,7 +179,7 @@ esms_rows as (
            end as value_,
            'observé (comptes, activité et scénario de l’exercice)' as rule
     from observed as o
-    cross join ({{ serafin.rows_relation(measure_rows, [('measure_no', 'integer'), ('measure', 'string'), ('measure_label', 'string')]) }}) as m
+    cross join measure_list as m
     union all
     select p.finess_et, p.gestionnaire, p.year, m.measure_no, m.measure, m.measure_label, 'projeté',
            case m.measure
@@ -188,7 +193,7 @@ esms_rows as (
            {%- endfor %}
            end
     from projected_figures as p
-    cross join ({{ serafin.rows_relation(measure_rows, [('measure_no', 'integer'), ('measure', 'string'), ('measure_label', 'string')]) }}) as m
+    cross join measure_list as m
 ),
 
 gestionnaire_sums as (
