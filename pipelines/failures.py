@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pipelines import settings
 
+# a node's status in dbt's log while it runs (dbt's RunningStatus); its result line carries the result's instead
+RUNNING = ("started", "compiling", "executing")
 GATE_TEST = "assert_costs_reconcile_to_ledger"  # its failing rows carry the one-line reason (`message`)
 
 
@@ -93,7 +95,7 @@ def failure_reason(step_errors: list[tuple[str, list[str]]], warehouse: Path, ke
 
 def dbt_crash(message: list[str], log: Path) -> str | None:
     """When dbt's process was killed by a signal (dagster-dbt's message: exit code `-11`): which signal, and the
-    nodes dbt was running then (its JSON log: each NodeStart without its NodeFinished)."""
+    nodes dbt was running then (its JSON log: each node started without its result)."""
     import json
     import re
     import signal
@@ -110,15 +112,18 @@ def dbt_crash(message: list[str], log: Path) -> str | None:
     try:
         with log.open(encoding="utf-8", errors="replace") as handle:
             for line in handle:
-                if '"NodeStart"' not in line and '"NodeFinished"' not in line:
+                if '"node_info"' not in line:
                     continue
                 try:
                     event = json.loads(line)
-                    node = event["data"]["node_info"]["unique_id"].split(".")
-                except (ValueError, KeyError, TypeError):
+                    info = event["data"]["node_info"]
+                    node = info["unique_id"].split(".")
+                except (ValueError, KeyError, TypeError, AttributeError):
                     continue
                 label = node[2] if node[0] == "test" else node[-1]
-                if event.get("info", {}).get("name") == "NodeStart":
+                # a node's start (LogStartLine at info level; NodeStart and the lines of its queries at debug level)
+                # and its end (its result line, NodeFinished): its status then is the result's
+                if event.get("info", {}).get("name") == "NodeStart" or info.get("node_status") in RUNNING:
                     running[label] = None
                 else:
                     running.pop(label, None)

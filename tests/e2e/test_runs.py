@@ -270,27 +270,40 @@ def test_a_dbt_failure_is_told_in_one_line(tmp_path):
 
 def test_a_crash_of_dbt_is_said_as_such(tmp_path):
     """dagster-dbt says only "exit code `-11`" and names a log in the build folder, which goes with the failed
-    run: the line says which signal killed dbt and what it was building then (its JSON log's NodeStart events
-    without their NodeFinished)."""
+    run: the line says which signal killed dbt and what it was building then (its JSON log's nodes started without
+    their result: at info level, dbt.log's default here, each LogStartLine without its result line; at debug
+    level, NodeStart without NodeFinished)."""
     import json
 
     from pipelines.failures import dbt_crash
 
-    def event(name, unique_id):
-        return json.dumps({"info": {"name": name, "level": "debug"}, "data": {"node_info": {"unique_id": unique_id}}})
+    def event(name, unique_id, status=None, level="info"):
+        node = {"unique_id": unique_id, **({"node_status": status} if status else {})}
+        return json.dumps({"info": {"name": name, "level": level}, "data": {"node_info": node}})
 
-    log = tmp_path / "dbt.log"
+    log, debug_log = tmp_path / "dbt.log", tmp_path / "debug-dbt.log"
     log.write_text("\n".join([
-        event("NodeStart", "model.serafin.stg_landing__activity"),
-        event("NodeFinished", "model.serafin.stg_landing__activity"),
-        event("NodeStart", "model.serafin.int_activity__checked"),
-        event("NodeStart", "test.serafin.not_null_staff_fte.abc"),
+        event("LogStartLine", "model.serafin.stg_landing__activity", "started"),
+        event("LogModelResult", "model.serafin.stg_landing__activity", "success"),
+        event("LogStartLine", "model.serafin.int_activity__checked", "started"),
+        event("LogStartLine", "test.serafin.not_null_staff_fte.abc", "started"),
+        event("LogStartLine", "test.serafin.unique_staff_id.def", "started"),
+        event("LogTestResult", "test.serafin.unique_staff_id.def", "fail"),
         "not JSON",
+    ]) + "\n", encoding="utf-8")
+    debug_log.write_text("\n".join([
+        event("NodeStart", "model.serafin.stg_landing__activity", level="debug"),
+        event("SQLQuery", "model.serafin.stg_landing__activity", "executing", "debug"),
+        event("NodeFinished", "model.serafin.stg_landing__activity", "success", "debug"),
+        event("NodeStart", "model.serafin.int_activity__checked", level="debug"),
+        event("NodeStart", "test.serafin.not_null_staff_fte.abc", level="debug"),
     ]) + "\n", encoding="utf-8")
     message = ["dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command", "",
                "failed with exit code `-11`. Check the stdout in the Dagster compute logs"]
-    assert dbt_crash(message, log) == ("dbt's process was killed by SIGSEGV while building int_activity__checked, "
-                                       "not_null_staff_fte: a crash, not an error in the data (run again)")
+    for written in (log, debug_log):
+        assert dbt_crash(message, written) == (
+            "dbt's process was killed by SIGSEGV while building int_activity__checked, not_null_staff_fte: a crash, "
+            "not an error in the data (run again)")
     message[2] = "failed with exit code `-9`."
     assert dbt_crash(message, tmp_path / "none.log") == (
         "dbt's process was killed (SIGKILL): out of memory, or stopped by hand; a lower SERAFIN_DUCKDB_MEMORY "

@@ -71,3 +71,52 @@ def test_the_caller_ends_as_the_warm_dbt_ended_even_by_a_signal(tmp_path):
         assert handed.returncode == -signal.SIGSEGV
     finally:
         warm.stop()
+
+
+def test_dbt_builds_no_event_that_no_logger_writes_and_its_loggers_write_the_same(monkeypatch):
+    """skip_events_no_logger_writes on dbt's own event manager and loggers: an event below every logger's level is
+    not built (dbt's message of it never made), and each logger writes exactly what it wrote without it: a debug
+    event when one logger is at debug level, a print at any level."""
+    import io
+    import json
+
+    from dbt_common.events import event_manager
+    from dbt_common.events.base_types import EventLevel
+    from dbt_common.events.logger import LineFormat, LoggerConfig
+    from dbt_common.events.types import Note, PrintEvent
+
+    from pipelines.dbt_child import skip_events_no_logger_writes
+
+    manager_class = event_manager.EventManager
+    monkeypatch.setattr(manager_class, "fire_event", manager_class.fire_event)  # dbt's own back after the test
+    built: list[str] = []
+    make = event_manager.msg_from_base_event
+    monkeypatch.setattr(event_manager, "msg_from_base_event",
+                        lambda e, level=None: built.append(e.message()) or make(e, level=level))
+
+    def fire(levels: tuple[EventLevel, ...]) -> list[list[str]]:
+        manager, streams = manager_class(), []
+        for k, level in enumerate(levels):
+            streams.append(io.StringIO())
+            manager.add_logger(LoggerConfig(name=f"log{k}", line_format=LineFormat.Json, level=level,
+                                            output_stream=streams[-1]))
+        manager.fire_event(Note(msg="each query's SQL"), level=EventLevel.DEBUG)
+        manager.fire_event(Note(msg="1 of 3 START sql table model"))
+        manager.fire_event(PrintEvent(msg="printed"))
+        return [[json.loads(line)["info"]["msg"] for line in s.getvalue().splitlines()] for s in streams]
+
+    cases = [(EventLevel.INFO, EventLevel.INFO), (EventLevel.INFO, EventLevel.DEBUG), (EventLevel.ERROR,)]
+    before = [fire(levels) for levels in cases]
+    assert len(built) == 9  # dbt builds every event it is given
+    skip_events_no_logger_writes()
+    skip_events_no_logger_writes()  # once only
+    built.clear()
+    after = [fire(levels) for levels in cases]
+    assert after == before
+    assert after[1] == [["1 of 3 START sql table model", "printed"],
+                        ["each query's SQL", "1 of 3 START sql table model", "printed"]]
+    assert after[2] == [["printed"]]  # a print goes through a logger at error level (dbt --quiet)
+    # not built: the debug event where no logger is at debug level; the info one where the only logger is at error
+    assert built == ["1 of 3 START sql table model", "printed",
+                     "each query's SQL", "1 of 3 START sql table model", "printed",
+                     "printed"]
