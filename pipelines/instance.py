@@ -9,6 +9,7 @@ run of the warehouse. Its settings (pipelines/dagster.yaml) switch off telemetry
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ EVENT_LOG = """event_log_storage:  # Dagster's SQLite event log, faster (pipelin
   config:
     base_dir: {base_dir}
 """
+# the event log's folder in a settings file written from EVENT_LOG (group 2: the quoted path)
+_EVENT_LOG_FOLDER = re.compile(r"(class: SerafinEventLogStorage\n  config:\n    base_dir: )(\"(?:[^\"\\\\]|\\\\.)*\")")
 PID_TAG = "serafin/pid"  # the process of an in-process run (`serafin run`), to tell a run that was killed
 
 
@@ -38,14 +41,24 @@ def home(warehouse: Path) -> Path:
 
 def prepare(folder: Path) -> Path:
     """The instance folder, created with the project's settings when it has none (an operator's edits are kept):
-    pipelines/dagster.yaml, and the event log storage of pipelines/event_log.py in the folder's `history/runs/`."""
+    pipelines/dagster.yaml, and the event log storage of pipelines/event_log.py in the folder's `history/runs/`.
+    Dagster's settings file holds that folder as an absolute path: a warehouse folder moved or copied (a backup put
+    back, a test's copy) has it pointed at its own folder again, or its runs' events would go to the old one."""
     import json
 
     folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / "dagster.yaml").exists():
-        storage = json.dumps(str(folder / "history" / "runs"))  # a quoted YAML string
-        (folder / "dagster.yaml").write_text(
-            SETTINGS.read_text(encoding="utf-8") + EVENT_LOG.format(base_dir=storage), encoding="utf-8")
+    settings_file = folder / "dagster.yaml"
+    storage = json.dumps(str(Path(folder).resolve() / "history" / "runs"))  # a quoted YAML string
+    if not settings_file.exists():
+        settings_file.write_text(SETTINGS.read_text(encoding="utf-8") + EVENT_LOG.format(base_dir=storage),
+                                 encoding="utf-8")
+        return folder
+    text = settings_file.read_text(encoding="utf-8")
+    ours = _EVENT_LOG_FOLDER.search(text)
+    if ours is not None and ours.group(2) != storage:
+        partial = settings_file.with_name(f"dagster.yaml.{os.getpid()}")
+        partial.write_text(text[:ours.start(2)] + storage + text[ours.end(2):], encoding="utf-8")
+        os.replace(partial, settings_file)
     return folder
 
 

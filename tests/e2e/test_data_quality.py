@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import duckdb
@@ -269,5 +270,59 @@ def test_privacy_scan_of_a_whole_run(demo):
         assert not clear, (where, sorted(clear)[:3])
         assert key not in text, where
         assert nir_in(text) is None, (where, nir_in(text))
+        found = names.first(text)
+        assert found is None, (where, found)
+
+
+def _stored_texts(folder) -> dict[str, str]:
+    """Every text the instance keeps: each SQLite database's values (JSON unescaped, so that a name with accents is
+    found as written) and every other file (compute logs)."""
+    texts = {}
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix != ".db":
+            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+            continue
+        values = []
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            for (table,) in con.execute("select name from sqlite_master where type = 'table'").fetchall():
+                for row in con.execute(f'select * from "{table}"'):
+                    for value in row:
+                        if isinstance(value, bytes):
+                            value = value.decode("utf-8", "replace")
+                        if isinstance(value, str) and value[:1] in "{[":
+                            try:
+                                value = json.dumps(json.loads(value), ensure_ascii=False)
+                            except ValueError:
+                                pass
+                        values.append(str(value))
+        texts[str(path)] = "\n".join(values)
+    return texts
+
+
+def test_the_instance_holds_no_key_no_person_id_no_name(demo):
+    """The demo run's instance (its persons file has names; its event log every step, materialization and check):
+    no pseudonymisation key, no clear person id, no name."""
+    work = demo.path.parent
+    folder = work / "warehouse.dagster"
+    with (work / "landing" / "persons.csv").open(encoding="cp1252") as handle:
+        persons = list(csv.reader(handle, delimiter=";"))[1:]
+    secrets = {value for p in persons for value in p[:3]}  # id, last name, first name
+    for entry in json.loads((work / "landing" / "fhir" / "referentiel.json").read_text(encoding="utf-8"))["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Patient":  # identifiers (INS among them) and names
+            secrets |= {i["value"] for i in resource["identifier"]}
+            secrets |= {n.get("family") for n in resource.get("name", [])}
+            secrets |= {g for n in resource.get("name", []) for g in n.get("given", [])}
+    secrets = {s for s in secrets if s and len(s) >= 4}
+    assert len(secrets) > 500
+    texts = _stored_texts(folder)
+    assert any("runs.db" in where for where in texts) and sum(map(len, texts.values())) > 100_000
+    assert "marts/cost_reconciliation" in "\n".join(texts.values())  # the event log is read
+    names = Secrets(secrets)
+    key = os.environ["SERAFIN_PSEUDONYM_KEY"]
+    for where, text in texts.items():
+        assert key not in text, where
         found = names.first(text)
         assert found is None, (where, found)

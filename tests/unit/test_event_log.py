@@ -123,3 +123,27 @@ def test_the_schema_is_asked_once_per_process(tmp_path, monkeypatch):
         assert asked.count("asset_check_executions") == 1 and asked.count("asset_event_tags") == 1
         assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
         assert asked.count("no_such_table") == 2  # a table missing is asked again: a migration may add it
+
+
+def test_an_instance_copied_elsewhere_records_into_its_own_folder(both, tmp_path):
+    """A warehouse folder copied or moved (a backup put back) takes its instance along: the next run records into
+    the copy's own event log, and the original is left as it was, its operator's other settings kept."""
+    import shutil
+
+    original = both[1]
+    copy = tmp_path / "moved" / "w.dagster"
+    shutil.copytree(original, copy)
+    with (copy / "dagster.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("run_retries:\n  enabled: false\n")  # an operator's edit
+    before = _index(original)
+    with instance.open_instance(copy, capture_output=False) as moved:
+        _run_twice(moved)
+        assert len(moved.get_runs()) == 4  # the two runs copied, and two new ones
+    assert _index(original) == before
+    with sqlite3.connect(copy / "history" / "runs" / "index.db") as con:
+        assert con.execute("select count(distinct run_id) from event_logs").fetchone()[0] == 4
+    text = (copy / "dagster.yaml").read_text(encoding="utf-8")
+    assert str(copy / "history" / "runs") in text and str(original) not in text
+    assert "run_retries:\n  enabled: false" in text
+    instance.prepare(copy)
+    assert (copy / "dagster.yaml").read_text(encoding="utf-8") == text  # written only when it points elsewhere
