@@ -248,21 +248,31 @@ def record_scenario(warehouse: Path, file: Path, name: str) -> None:
 
 def cmd_docs(args) -> int:
     """dbt's documentation site (models, columns, tests, lineage), built offline into one HTML file."""
-    import json
     import subprocess
+
+    from pipelines import dbt_build
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     settings.quiet_telemetry()
     warehouse = Path(args.warehouse).resolve() if args.warehouse else None
-    command = [settings.dbt_executable(), "docs", "generate", "--static",
-               "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-               "--target-path", str(out), "--log-path", str(out), "--quiet"]
-    if warehouse and warehouse.exists():  # the catalog (column types, row counts) read from the warehouse
-        command += ["--vars", json.dumps({"warehouse": str(warehouse)})]
-    else:  # models and docs only, on a throw-away DuckDB file in the output folder
-        command += ["--empty-catalog", "--vars", json.dumps({"warehouse": str(out / "docs.duckdb")})]
-    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    arguments = ["docs", "generate", "--static"]
+    if not (warehouse and warehouse.exists()):  # models and docs only, on a throw-away DuckDB file in the output folder
+        warehouse = out / "docs.duckdb"
+        arguments.append("--empty-catalog")
+    # else the catalog (column types, row counts) is read from the warehouse. The warehouse is given as a run gives
+    # it (dbt_build.environment), so that dbt reuses the parse of the runs before instead of parsing the project
+    dbt_build.reuse_parse(str(warehouse), arguments, out)
+    command = [settings.dbt_executable(), *arguments, "--project-dir", str(settings.DBT_PROJECT_DIR),
+               "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--target-path", str(out), "--log-path", str(out),
+               "--quiet"]
+    env = dict(os.environ)
+    for name, value in dbt_build.environment({"warehouse": str(warehouse)}).items():
+        if value is None:
+            env.pop(name, None)  # a run value no docs need
+        else:
+            env[name] = value
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
     (out / "docs.duckdb").unlink(missing_ok=True)
     if done.returncode != 0:
         lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]

@@ -91,6 +91,10 @@
     {%- if not execute or target.type != 'duckdb' or is_incremental() or model.resource_type == 'unit_test' -%}
         {{ return([none]) }}
     {%- endif -%}
+    {#- not built yet (`serafin docs` without a warehouse compiles every model on an empty file): one pass -#}
+    {%- if load_relation(relation) is none -%}
+        {{ return([none]) }}
+    {%- endif -%}
     {%- set row = run_query("select count(*), min(year), max(year) from " ~ relation).rows[0] -%}
     {%- if row[0] <= var('year_passes_above_rows') or row[1] is none -%}
         {{ return([none]) }}
