@@ -26,6 +26,9 @@ from pathlib import Path
 from pipelines.children import end_with_parent
 
 WARM_ENV = "SERAFIN_DBT_WARM"
+# a warm dbt that takes every command (`serafin-dbt --many SOCKET OWNER_PID`, `Warm(many=True)`), each run by a
+# process forked from it, for a process that starts many runs (the test suite): dbt imported once, not once per run
+MANY_ENV = "SERAFIN_DBT_WARM_MANY"
 # the folder dbt works in: that of the warehouse file, which profiles.yml names by its name only
 # (pipelines/dbt_build.py: a parse kept between runs is then valid for any folder)
 CWD_ENV = "SERAFIN_DBT_CWD"
@@ -34,14 +37,14 @@ _STATUS = struct.Struct("!i")  # the dbt child's pid, then its exit code (negati
 
 
 def main() -> int:
-    if len(sys.argv) == 4 and sys.argv[1] == "--warm":
-        return _serve(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 4 and sys.argv[1] in ("--warm", "--many"):
+        return _serve(sys.argv[2], int(sys.argv[3]), many=sys.argv[1] == "--many")
     run = int(os.environ.pop(RUN_ENV, "0")) or None
     end_with_parent(run)
     folder = os.environ.pop(CWD_ENV, None)
     if folder:
         os.chdir(folder)
-    warm = os.environ.pop(WARM_ENV, None)
+    warm = os.environ.pop(WARM_ENV, None) or os.environ.get(MANY_ENV)
     if warm:
         ended = _hand_over(warm)
         if ended is not None:
@@ -105,7 +108,7 @@ class Warm:
     """A `serafin-dbt --warm` process, started ahead of the dbt command of a run (pipelines/run.py). `environ`
     gives the variables the run sets for the command to find it and end with the run; `stop` ends it if no command came."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, many: bool = False) -> None:
         path = Path(folder) / "dbt.sock"
         self._private = None
         if len(os.fsencode(path)) > 100:  # a Unix socket's path holds 107 bytes at most
@@ -114,7 +117,8 @@ class Warm:
         self.path = path
         from pipelines import settings
 
-        self.process = subprocess.Popen([settings.dbt_executable(), "--warm", str(path), str(os.getpid())],
+        self.process = subprocess.Popen([settings.dbt_executable(), "--many" if many else "--warm", str(path),
+                                         str(os.getpid())],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
     def environ(self) -> dict[str, str]:
@@ -129,23 +133,50 @@ class Warm:
             os.rmdir(self._private)
 
 
-def _serve(path: str, run: int) -> int:
-    """The warm process: dbt imported, one command taken over the socket and run by a forked child."""
+def many_ready() -> bool:
+    """Whether a warm dbt taking every command is named (MANY_ENV) and listening: a run then starts none of its own."""
+    path = os.environ.get(MANY_ENV)
+    return bool(path) and Path(path).exists()
+
+
+def _serve(path: str, run: int, many: bool = False) -> int:
+    """The warm process: dbt imported, one command taken over the socket and run by a forked child. `many`: every
+    command, each by a process forked for it, which forks the dbt child and reports how it ended, so that this
+    process stays as it was, dbt imported and never run, until the process `run` ends."""
     end_with_parent(run)
     # bound first: a command that comes while dbt is still being imported waits for it, never starts dbt again
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
-    server.listen(1)
+    server.listen(8 if many else 1)
     from dbt.cli.main import cli  # noqa: F401 (what this process is started ahead for)
 
+    if many:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the processes forked per command are reaped by the kernel
+    while True:
+        conn = _accept_own(server)
+        if not many:
+            server.close()
+            os.unlink(path)
+            return _command(conn)
+        if os.fork() == 0:
+            server.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # this process waits for its dbt child
+            os._exit(_command(conn))
+        conn.close()
+
+
+def _accept_own(server: socket.socket) -> socket.socket:
+    """The next connection from a process of this user (another user's is closed: never theirs to run)."""
     while True:
         conn, _ = server.accept()
         uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
         if uid == os.getuid():
-            break
-        conn.close()  # another user's process: never theirs to run
-    server.close()
-    os.unlink(path)
+            return conn
+        conn.close()
+
+
+def _command(conn: socket.socket) -> int:
+    """One command handed over on `conn`: run by a forked child, its pid then its exit status sent back."""
     _, fds, _, _ = socket.recv_fds(conn, 1, 3)
     request = json.loads(_receive(conn))
     warm = os.getpid()

@@ -25,10 +25,12 @@ class Prewarmed:
         self._dbt = None
 
     def start_dbt(self, folder: Path) -> None:
-        """A warm `serafin-dbt` (its socket in `folder`), which takes the first dbt command after `offer_dbt`."""
-        from pipelines.dbt_child import Warm
+        """A warm `serafin-dbt` (its socket in `folder`), which takes the first dbt command after `offer_dbt`; none
+        when a warm dbt that takes every command is named (dbt_child.MANY_ENV: the test suite's), which takes it."""
+        from pipelines.dbt_child import Warm, many_ready
 
-        self._dbt = Warm(folder)
+        if not many_ready():
+            self._dbt = Warm(folder)
 
     def offer_dbt(self) -> None:
         """From now on, the `serafin-dbt` dagster-dbt starts finds the warm one through this process's environment

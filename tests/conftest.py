@@ -26,6 +26,30 @@ os.environ.setdefault("SERAFIN_CACHE_DIR", tempfile.mkdtemp(prefix="serafin-test
 os.environ.setdefault("SERAFIN_BOARD_PACK", "0")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_dbt(tmp_path_factory):
+    """One warm dbt for the test process (`serafin-dbt --many`, pipelines/dbt_child.py): each dbt command of its
+    runs is a process forked from it, dbt imported once per test process instead of once per run (about 2.5 s of
+    CPU each). The processes a test starts as a user would (`own_environ`) start their own, as `serafin run` does."""
+    from pipelines.dbt_child import MANY_ENV, Warm
+
+    warm = Warm(tmp_path_factory.mktemp("dbt"), many=True)
+    os.environ[MANY_ENV] = str(warm.path)
+    try:
+        yield warm
+    finally:
+        os.environ.pop(MANY_ENV, None)
+        warm.stop()
+
+
+def own_environ() -> dict[str, str]:
+    """This process's environment for a process started as a user starts one: without the test process's warm dbt
+    (`warm_dbt`), so that its runs start and end their own dbt processes, whose command lines name their warehouse."""
+    from pipelines.dbt_child import MANY_ENV
+
+    return {name: value for name, value in os.environ.items() if name != MANY_ENV}
+
+
 def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False, *, pages: bool = True,
                  data_quality: bool = True):
     """A run of `landing` into `workdir`: the whole pipeline by default; `validate_only`: ingestion and validation

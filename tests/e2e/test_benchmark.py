@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, own_environ
 
 
 def test_benchmark_code_path(tmp_path):
@@ -13,7 +13,7 @@ def test_benchmark_code_path(tmp_path):
     run = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "run.py"), "--activity-rows", "20000", "--esms", "2",
          "--persons", "150", "--years", "2025", "--workdir", str(tmp_path / "work"), "--json", str(out), "--no-rerun"],
-        check=False, capture_output=True, text=True, cwd=root, timeout=600)
+        check=False, capture_output=True, text=True, cwd=root, timeout=600, env=own_environ())
     assert run.returncode == 0, run.stderr[-3000:]
     [result] = json.loads(out.read_text())
     # the generator lands close to the requested size, and both sides read the same activity rows

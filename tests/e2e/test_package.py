@@ -4,7 +4,6 @@ inside its own folders."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, own_environ
 
 ROOT = ROOT
 PACKAGE_DIRS = ("pipelines", "dbt_project", "nomenclatures", "reports")
@@ -63,7 +62,7 @@ def test_installed_package_runs_the_demo_from_an_empty_folder_and_writes_nothing
               "print('package at', pipelines.__file__); "
               "sys.exit(pipelines.cli.main(['demo', '--persons', '60', '--years', '2025']))")
     # the installed package first on the path, and not the repository (the working folder is empty)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env = {k: v for k, v in own_environ().items() if k != "PYTHONPATH"}
     run = subprocess.run([sys.executable, "-c", script, str(installed)], cwd=empty, env=env, check=False,
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]

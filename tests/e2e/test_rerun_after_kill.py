@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import ROOT, WORKED_EXAMPLE
+from tests.conftest import ROOT, WORKED_EXAMPLE, own_environ
 
 ROOT = ROOT
 
@@ -32,7 +32,7 @@ def _command(landing: Path, work: Path) -> list[str]:
 
 
 def _environ() -> dict[str, str]:
-    env = dict(os.environ)
+    env = own_environ()
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     return env
 

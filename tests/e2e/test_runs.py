@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import WORKED_EXAMPLE, Warehouse
+from tests.conftest import WORKED_EXAMPLE, Warehouse, own_environ
 
 SALARIES = "690000013,2025,6411,Salaires,140000,"
 # the first reconciliation figure of the worked example: charges in scope of ESMS 690000013 in 2025
@@ -51,7 +51,7 @@ def _start_run(work: Path, *options: str) -> subprocess.Popen:
     serafin = Path(sys.executable).with_name("serafin")
     return subprocess.Popen([str(serafin), "run", "--landing", str(work / "landing"), "--warehouse",
                              str(work / "w.duckdb"), "--reports", str(work / "reports"), *options],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=own_environ())
 
 
 def _wait_for(process: subprocess.Popen, ready, what: str, timeout: float = 240) -> None:

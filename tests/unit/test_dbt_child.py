@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 from pipelines import settings
-from pipelines.dbt_child import Warm
+from pipelines.dbt_child import MANY_ENV, WARM_ENV, Warm
 
 
 def _serafin_dbt(args: list[str], env: dict[str, str], cwd: Path, **kwargs) -> subprocess.Popen:
+    env = {name: value for name, value in env.items() if name != MANY_ENV}  # not the test process's warm dbt
     return subprocess.Popen([settings.dbt_executable(), *args], env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kwargs)
 
@@ -71,6 +72,38 @@ def test_the_caller_ends_as_the_warm_dbt_ended_even_by_a_signal(tmp_path):
         assert handed.returncode == -signal.SIGSEGV
     finally:
         warm.stop()
+
+
+def test_a_warm_dbt_for_many_commands_runs_each_in_a_process_of_its_own(tmp_path):
+    """`Warm(many=True)` (the test suite's, dbt_child.MANY_ENV): every command handed over, two at once among them,
+    runs with its caller's streams, directory and status, each in a process forked for it; the warm process itself
+    runs none and stays, until the process that started it ends or stops it."""
+    cold = _serafin_dbt(["--version"], dict(os.environ), tmp_path)
+    cold_out, _ = cold.communicate(timeout=60)
+    warm = Warm(tmp_path, many=True)
+    try:
+        env = dict(os.environ, **{MANY_ENV: str(warm.path)})
+        env.pop(WARM_ENV, None)
+        deadline = time.monotonic() + 60
+        while not warm.path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = subprocess.Popen([settings.dbt_executable(), "--version"], env=env, cwd=tmp_path,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        second = subprocess.Popen([settings.dbt_executable(), "no-such-command"], env=env, cwd=tmp_path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = first.communicate(timeout=60)
+        second.communicate(timeout=60)
+        assert first.returncode == 0, err
+        assert "Core:" in out and out == cold_out
+        assert second.returncode == 2  # click's usage error, from the process forked for it
+        third = subprocess.Popen([settings.dbt_executable(), "--version"], env=env, cwd=tmp_path,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert third.communicate(timeout=60)[0] == cold_out and third.returncode == 0
+        assert warm.process.poll() is None and warm.path.exists()  # still there for the next command
+        assert _children(warm.process.pid) == []  # each command's processes gone with it
+    finally:
+        warm.stop()
+    assert warm.process.returncode is not None
 
 
 def test_dbt_builds_no_event_that_no_logger_writes_and_its_loggers_write_the_same(monkeypatch):
