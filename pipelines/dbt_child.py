@@ -75,12 +75,14 @@ def skip_events_no_logger_writes() -> None:
     dagster-dbt's stdout (info) nor dbt.log (info) writes, about 15 % of dbt's CPU for nothing. From here on, an
     event below the level of every logger is not built, unless a callback other than dbt's own would read it; what
     every logger writes is unchanged (the events dbt prints at any level, a `print` or `dbt show`, always go through)."""
-    from dbt_common.events.event_manager import EventManager
-
+    try:  # dbt's own names; another dbt without them builds every event, as dbt does
+        from dbt_common.events.base_types import EventLevel
+        from dbt_common.events.event_manager import EventManager
+        from dbt_common.events.logger import PRINT_EVENT_NAMES  # the events dbt prints at any level
+    except ImportError:
+        return
     if getattr(EventManager.fire_event, "serafin_skips", False):
         return
-    from dbt_common.events.base_types import EventLevel
-    from dbt_common.events.logger import PRINT_EVENT_NAMES  # the events dbt prints at any level
 
     ranks = {EventLevel.DEBUG: 10, EventLevel.TEST: 10, EventLevel.INFO: 20, EventLevel.WARN: 30,
              EventLevel.ERROR: 40}
