@@ -42,12 +42,29 @@ def warm_dbt(tmp_path_factory):
         warm.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_quality(tmp_path_factory):
+    """One data-quality worker for the test process (`quality_worker.Many`): Great Expectations imported once (about
+    3 s of CPU), each run's checks in a process forked from it, as `warm_dbt` does for dbt."""
+    from pipelines.quality_worker import MANY_ENV, Many
+
+    many = Many(tmp_path_factory.mktemp("gx"))
+    os.environ[MANY_ENV] = str(many.path)
+    try:
+        yield many
+    finally:
+        os.environ.pop(MANY_ENV, None)
+        many.stop()
+
+
 def own_environ() -> dict[str, str]:
     """This process's environment for a process started as a user starts one: without the test process's warm dbt
-    (`warm_dbt`), so that its runs start and end their own dbt processes, whose command lines name their warehouse."""
-    from pipelines.dbt_child import MANY_ENV
+    (`warm_dbt`) and data-quality worker (`warm_quality`), so that its runs start and end their own processes, whose
+    command lines name their warehouse."""
+    from pipelines import dbt_child, quality_worker
 
-    return {name: value for name, value in os.environ.items() if name != MANY_ENV}
+    shared = {dbt_child.MANY_ENV, quality_worker.MANY_ENV}
+    return {name: value for name, value in os.environ.items() if name not in shared}
 
 
 def run_pipeline(landing: Path, workdir: Path, validate_only: bool = False, *, pages: bool = True,

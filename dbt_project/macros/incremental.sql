@@ -79,8 +79,8 @@
 
 {#- Year passes: a model that groups, joins or orders every realised activity row (int_actions, int_person_actions,
     int_activity_dates, int_activity_gaps) runs one year at a time when its input has many rows (more than
-    var('year_passes_above_rows')), on DuckDB's full build. Its hash table or sort then holds one year and stays
-    within DuckDB's memory limit; over it, DuckDB spills and slows down (at 50 M rows with 2 GB: int_person_actions
+    setting year_passes_above_rows: macros/run_options.sql), on DuckDB's full build. Its hash table or sort then holds
+    one year and stays within DuckDB's memory limit; over it, DuckDB spills and slows down (at 50 M rows with 2 GB: int_person_actions
     85 → 38 s, int_actions 52 → 31 s, int_activity_dates 30 → 21 s, benchmarks/RESULTS.md). Below the threshold
     one pass is faster, since each pass scans the whole input. The year is part of these models' keys, so the passes
     give the same rows as one.
@@ -96,7 +96,7 @@
         {{ return([none]) }}
     {%- endif -%}
     {%- set row = run_query("select count(*), min(year), max(year) from " ~ relation).rows[0] -%}
-    {%- if row[0] <= var('year_passes_above_rows') or row[1] is none -%}
+    {%- if row[0] <= serafin.setting('year_passes_above_rows') or row[1] is none -%}
         {{ return([none]) }}
     {%- endif -%}
     {{ return(range(row[1] | int, (row[2] | int) + 1) | list) }}

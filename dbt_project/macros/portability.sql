@@ -24,6 +24,14 @@
 {% macro duckdb__format_amount(col) %}format('{:,.2f}', cast({{ col }} as double)){% endmacro %}
 {% macro spark__format_amount(col) %}format_number(cast({{ col }} as double), 2){% endmacro %}
 
+{#- A sum of doubles whose result does not depend on the order the rows come in: each term to 10 decimals, summed
+    exactly as a decimal (a sum of doubles differs in its last bits when a parallel join hands the rows over in
+    another order, so two runs on the same landing would not give the same bits). For amounts summed across a
+    join. -#}
+{% macro exact_sum(expr) -%}
+    cast(sum(cast({{ expr }} as decimal(38, 10))) as double)
+{%- endmacro %}
+
 {% macro year_start(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-01-01' as date){%- endmacro %}
 {% macro year_end(year) -%}cast(cast({{ year }} as {{ dbt.type_string() }}) || '-12-31' as date){%- endmacro %}
 
@@ -31,7 +39,7 @@
     the figure as text, or "< k" when the persons it counts are fewer than k. -#}
 {% macro small_cell(value, persons, decimals=2) -%}
     case
-        when {{ persons }} is null or {{ persons }} < {{ var('small_cell_k') }} then '< {{ var("small_cell_k") }}'
+        when {{ persons }} is null or {{ persons }} < {{ serafin.setting('small_cell_k') }} then '< {{ serafin.setting("small_cell_k") }}'
         when {{ value }} is null then null
         else {{ serafin.number_text('round(' ~ value ~ ', ' ~ decimals ~ ')') }}
     end

@@ -15,6 +15,14 @@
     {{ return(fromjson(text) if text else default) }}
 {%- endmacro %}
 
+{#- A project setting (dbt_project.yml's vars small_cell_k, year_passes_above_rows): the JSON of the environment
+    variable SERAFIN_VAR_<NAME> when it is set, else dbt's var (dbt_project.yml's value, or `dbt --vars`). An
+    operator, or a test, changes it without dbt parsing the whole project again (see run_var). -#}
+{% macro setting(name) -%}
+    {%- set text = env_var('SERAFIN_VAR_' ~ (name | upper), '') -%}
+    {{ return(fromjson(text) if text else var(name)) }}
+{%- endmacro %}
+
 {#- A predicate keeping the selected fiscal years; every year when none was selected. The cost models
     apply it where they read ledger, staff and activity, so a run for some years costs only those. -#}
 {% macro selected_years(year_expression) -%}

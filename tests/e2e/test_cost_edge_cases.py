@@ -290,7 +290,7 @@ def test_an_action_takes_its_first_setting_by_line(edge):
         ("ecole",)]
 
 
-def test_year_passes_give_the_same_rows(edge, tmp_path):
+def test_year_passes_give_the_same_rows(edge, tmp_path, monkeypatch):
     """Above var('year_passes_above_rows') input rows, the models that group, join or order every realised activity
     row run one year at a time (macros/incremental.sql: year_passes, for a region's 50 M rows). With the threshold
     at 0 on a copy of this warehouse (2024 and 2025), a full build of the four gives exactly the rows of one pass."""
@@ -304,8 +304,8 @@ def test_year_passes_give_the_same_rows(edge, tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         for model in models:
             con.execute(f"create table main.single_{model} as select * from intermediate.{model}")
-    args = ["--vars", json.dumps({"warehouse": str(warehouse), "year_passes_above_rows": 0})]
-    ok, statuses = run_dbt(warehouse, ["run", "--full-refresh", "--select", " ".join(models), *args], tmp_path)
+    monkeypatch.setenv("SERAFIN_VAR_YEAR_PASSES_ABOVE_ROWS", "0")  # the setting as an operator gives it
+    ok, statuses = run_dbt(warehouse, ["run", "--full-refresh", "--select", " ".join(models)], tmp_path)
     assert ok and set(statuses) == {f"model.serafin.{m}" for m in models}
     compiled = {r["unique_id"]: r["compiled_code"] for r in json.loads(
         (tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]}

@@ -330,21 +330,25 @@ def test_the_board_sees_no_small_cell_of_the_cooperation(quality):
     assert ("objectif_strategique", "S2", "Parcours", None) in frame
 
 
-def test_contributions_by_hand_with_small_cells_allowed(quality, tmp_path):
+def test_contributions_by_hand_with_small_cells_allowed(quality, tmp_path, monkeypatch):
     """The same models rebuilt on a copy of the warehouse with var small_cell_k = 1, figures by hand. E1 delivers
     e1 1 h, e2 2 h (school), e3 0.5 h, e5 1 h (no setting), e8 0.5 h, e9 0.5 h (home): 5.5 h, 2.5 h ordinary
     out of 4.5 h with a setting; PART1 delivers e4, 1 h at home; the cooperation 6.5 h."""
-    import json
     import shutil
 
+    from pipelines.dbt_build import VAR_ENV, environment
     from pipelines.defs.dbt import landing_config
     from tests.conftest import run_dbt
 
     copy = tmp_path / "warehouse.duckdb"  # views name their catalog after the file
     shutil.copy(quality.path, copy)
-    values = {"warehouse": str(copy), "small_cell_k": 1, **landing_config(quality.path.parent / "landing")}
-    ok, _ = run_dbt(copy, ["run", "--select", "cooperation_contributions objectives_board",
-                           "--vars", json.dumps(values)], tmp_path)
+    # the landing's configuration and the setting as a run and an operator give them: environment variables, so that
+    # dbt keeps the runs' parse (macros/run_options.sql)
+    for name, value in environment({"warehouse": str(copy), **landing_config(quality.path.parent / "landing")}).items():
+        if name.startswith(VAR_ENV) and value is not None:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv(VAR_ENV + "SMALL_CELL_K", "1")
+    ok, _ = run_dbt(copy, ["run", "--select", "cooperation_contributions objectives_board"], tmp_path)
     assert ok
     rows = {r[0]: r[1:] for r in Warehouse(copy).rows(
         "select contributor_id, direct_hours, ordinary_setting_hours, ordinary_share, share_of_hours, persons, shown "

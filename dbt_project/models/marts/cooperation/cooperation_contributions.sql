@@ -58,10 +58,10 @@ select
     contributor_kind,
     contributor_id,
     contributor_name,
-    case when persons >= {{ var('small_cell_k') }} then direct_hours end as direct_hours,
-    case when persons >= {{ var('small_cell_k') }} then ordinary_setting_hours end as ordinary_setting_hours,
-    case when persons >= {{ var('small_cell_k') }} then ordinary_share end as ordinary_share,
-    case when persons >= {{ var('small_cell_k') }} then share_of_hours end as share_of_hours,
-    case when persons >= {{ var('small_cell_k') }} then persons end as persons,
-    persons >= {{ var('small_cell_k') }} as shown
+    case when persons >= {{ serafin.setting('small_cell_k') }} then direct_hours end as direct_hours,
+    case when persons >= {{ serafin.setting('small_cell_k') }} then ordinary_setting_hours end as ordinary_setting_hours,
+    case when persons >= {{ serafin.setting('small_cell_k') }} then ordinary_share end as ordinary_share,
+    case when persons >= {{ serafin.setting('small_cell_k') }} then share_of_hours end as share_of_hours,
+    case when persons >= {{ serafin.setting('small_cell_k') }} then persons end as persons,
+    persons >= {{ serafin.setting('small_cell_k') }} as shown
 from lines

@@ -18,6 +18,6 @@ select
     case when shown then status else 'no_data' end as status,
     shown
 from (
-    select o.*, coalesce(o.persons >= {{ var('small_cell_k') }}, false) or o.actual is null as shown
+    select o.*, coalesce(o.persons >= {{ serafin.setting('small_cell_k') }}, false) or o.actual is null as shown
     from {{ ref('objectives') }} as o
 ) as s

@@ -13,5 +13,5 @@ select
     {{ serafin.small_cell('numerator', 'persons', 2) }} as numerator,
     {{ serafin.small_cell('denominator', 'persons', 2) }} as denominator,
     {{ serafin.small_cell('change', 'persons', 4) }} as change,
-    persons >= {{ var('small_cell_k') }} as shown
+    persons >= {{ serafin.setting('small_cell_k') }} as shown
 from {{ ref('indicators') }}

@@ -34,7 +34,7 @@ select
     cast(sum(case when n.covered then 1 else 0 end) as bigint) as covered,
     sum(case when n.covered then 1 else 0 end) * 1.0 / count(*) as coverage_rate,
     count(distinct n.person_id) as persons,
-    count(distinct n.person_id) >= {{ var('small_cell_k') }} as shown
+    count(distinct n.person_id) >= {{ serafin.setting('small_cell_k') }} as shown
 from needs as n
 left join {{ ref('serafin_codes') }} as f on f.code = n.family_code
 group by n.scope, n.year, n.family_code, f.label, n.domain_code, n.domain_label

@@ -5,7 +5,7 @@
     and the cooperation's file active per place: the persons of the members' file active (a stay overlapping the
     year) per authorised place of those members (establishments; a member without a department is not placed). Board-level: a ratio over fewer than var
     small_cell_k persons is suppressed (NULL). -#}
-{% set k = var('small_cell_k') %}
+{% set k = serafin.setting('small_cell_k') %}
 {% set ages = var('population_ages') %}
 {% set members = serafin.cooperation().get('members', []) %}
 with bands as (

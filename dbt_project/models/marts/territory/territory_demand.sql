@@ -4,7 +4,7 @@
     days (decision to 31 December), and the admissions of the year (by admission date, else decision date).
     Board-level: a count of fewer than var small_cell_k persons is suppressed (NULL, small_cell true), and so are
     the waiting days it describes. -#}
-{% set k = var('small_cell_k') %}
+{% set k = serafin.setting('small_cell_k') %}
 with orientations as (
     select person_id, department, category, decision_date, status, admitted_on
     from {{ ref('orientations') }}

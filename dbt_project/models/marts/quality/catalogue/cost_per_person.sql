@@ -1,7 +1,7 @@
 {#- cost_per_person (€): charges allocated to persons (marts.cost_reconciliation) / persons with a total cost
     above 0 in marts.person_cost, each once in the scope; ESMS-years with ledger rows only (reading 12). -#}
 with allocated as (
-    select sc.scope, r.year, sum(r.allocated_to_persons) as allocated
+    select sc.scope, r.year, {{ serafin.exact_sum('r.allocated_to_persons') }} as allocated
     from {{ ref('cost_reconciliation') }} as r
     inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = r.finess_et
     where r.has_ledger

@@ -1,6 +1,7 @@
 {#- cost_per_place (€): charges in scope / authorised places, over the scope's ESMS-years with ledger rows. -#}
 with costed as (
-    select sc.scope, r.year, sum(r.charges_in_scope) as charges, sum(e.authorized_places) as places
+    select sc.scope, r.year, {{ serafin.exact_sum('r.charges_in_scope') }} as charges,
+           sum(e.authorized_places) as places
     from {{ ref('cost_reconciliation') }} as r
     inner join {{ ref('establishments') }} as e on e.finess_et = r.finess_et
     inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = r.finess_et

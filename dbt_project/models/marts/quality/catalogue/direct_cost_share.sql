@@ -1,7 +1,7 @@
 {#- direct_cost_share: costs of the direct (2.x) sections before overhead, explicit 2.x ledger sections
     included (marts.section_cost) / charges in scope, over ESMS-years with ledger rows (reading 12). -#}
 with direct as (
-    select sc.scope, s.year, sum(s.cost) as direct_cost
+    select sc.scope, s.year, {{ serafin.exact_sum('s.cost') }} as direct_cost
     from {{ ref('section_cost') }} as s
     inner join {{ ref('cost_reconciliation') }} as r on r.finess_et = s.finess_et and r.year = s.year
     inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = s.finess_et
@@ -10,7 +10,7 @@ with direct as (
 ),
 
 charges as (
-    select sc.scope, r.year, sum(r.charges_in_scope) as charges
+    select sc.scope, r.year, {{ serafin.exact_sum('r.charges_in_scope') }} as charges
     from {{ ref('cost_reconciliation') }} as r
     inner join {{ ref('int_indicator_scopes') }} as sc on sc.finess_et = r.finess_et
     where r.has_ledger
