@@ -117,7 +117,7 @@ class EarlyParts:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures = None, []
+        self.pool, self.futures, self.threads = None, [], None
 
     def submit(self, k: int, path: Path, before: int) -> None:
         if self.pool is None:
@@ -127,6 +127,9 @@ class EarlyParts:
             for folder in (self.staged.objects, self.staged.encounters):
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True)
+            # DuckDB on one thread per statement while the parts are read (stage.one_thread), restored by wait()
+            self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
+            self.con.execute("set threads = 1")
             self.pool = ThreadPoolExecutor(2)  # beside the cutting, on the other core
         self.futures.append(self.pool.submit(self._read, k, (path, before)))
 
@@ -140,22 +143,55 @@ class EarlyParts:
         if self.pool is None:
             return None
         self.pool.shutdown(wait=True)
+        self.con.execute(f"set threads = {int(self.threads)}")
         return next((f.exception() for f in self.futures if f.exception() is not None), None)
 
 
-def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path) -> dict:
+def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path,
+                   starts: list[int] = (0,)) -> dict:
     """The Encounters `enc` (load_encounters) → the row files `targets` (activity, stays, fhir_unmapped_events),
-    the tables of resolve.Resolved.prepare in place under `tag`, work files beside `work`; returns {"rows": {table:
-    n}, "rejections": [(table, line, column, value, reason)]}."""
+    the tables of resolve.Resolved.prepare in place under `tag`, work files beside `work`; `starts`: the number of
+    lines before each part of the file (its Encounters are resolved a part at a time, side by side: `events`);
+    returns {"rows": {table: n}, "rejections": [(table, line, column, value, reason)]}."""
+    folder = work.with_suffix(".events")
     try:
-        ev = work_file(con, _resolved_sql(enc, tag), work.with_suffix(".events.parquet"))
+        ev = events(con, enc, tag, folder, starts)
         rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
         return {"rows": rows, "rejections": con.execute(_rejections_sql(ev, tag)).fetchall()}
     finally:
         con.execute(f"drop table if exists {tag}_over")
-        work.with_suffix(".events.parquet").unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def events(con, enc: str, tag: str, folder: Path, starts: list[int]) -> str:
+    """The Encounters of `enc` resolved (`_resolved_sql`) into the Parquet work files of `folder`, one per range of
+    lines (the file's parts, `starts`, in at most as many ranges as DuckDB has threads), written side by side (DuckDB
+    on one thread each: stage.side_by_side); returns the relation reading them back."""
+    threads = int(con.execute("select current_setting('threads')").fetchone()[0])
+    starts = sorted(set(starts))
+    groups = max(1, min(threads, len(starts)))
+    firsts = [starts[len(starts) * g // groups] for g in range(groups)]
+    ranges = [(lo, firsts[g + 1] if g + 1 < groups else None) for g, lo in enumerate(firsts)]
+    if groups == 1:
+        tables = {name: f"{tag}_{name}" for name in ("refs", "logical", "scrub", "nir")}
+    else:  # the cursors do not see the connection's temp tables: they read them from work files
+        folder.mkdir(parents=True, exist_ok=True)
+        tables = {}
+        for name in ("refs", "logical", "scrub", "nir"):
+            path = folder / f"{name}.parquet"
+            con.execute(f"copy {tag}_{name} to {_lit(str(path))} (format parquet, compression uncompressed)")
+            tables[name] = f"read_parquet({_lit(str(path))})"
+    sqls = []
+    for lo, hi in ranges:
+        part = f"(select * from {enc} where n > {lo}{f' and n <= {hi}' if hi is not None else ''})"
+        sqls.append(_resolved_sql(part, tag, tables))
+    side_by_side(con, work_files(folder / "rows", sqls))
+    listed = ", ".join(_lit(str(folder / "rows" / f"{k}.parquet")) for k in range(len(sqls)))
+    return f"read_parquet([{listed}])"
 
 
 def sources(enc: str) -> dict[str, str]:
@@ -185,17 +221,20 @@ def scrub_join(alias: str) -> str:
     return f"{alias}.idm.site <> '' and sc.part = {alias}.idm.site || '/' || {alias}.idm.usager"
 
 
-def _resolved_sql(enc: str, tag: str) -> str:
+def _resolved_sql(enc: str, tag: str, tables: dict[str, str] | None = None) -> str:
     """Each Encounter with its references resolved: identifier scrubbed, FINESS, persons (a Patient, or the Group's
-    members: NULL for one not found), professionals, SERAFIN-PH code and the other codes."""
+    members: NULL for one not found), professionals, SERAFIN-PH code and the other codes. `tables`: the relations
+    of resolve.Resolved.prepare's tables (`refs`, `logical`, `scrub`, `nir`; the temp tables `<tag>_...` by
+    default)."""
     step = step_sql("e", tag)
+    t = tables or {name: f"{tag}_{name}" for name in ("refs", "logical", "scrub", "nir")}
     return f"""
     with parts as (
         select n, sub, idx, r.professional
         from (select n, sub, x.v as ref, x.i as idx
               from (select n, sub, unnest(list_transform(participants, (v, i) -> {{'v': v, 'i': i}})) as x
                     from {enc} where not is_stay and len(participants) > 1)) as p
-        left join {tag}_refs as r on r.ref = p.ref
+        left join {t['refs']} as r on r.ref = p.ref
     ),
     bad as (select n, sub, bool_or(professional is null) as bad_participant from parts group by n, sub),
     firsts as (select n, sub, professional, min(idx) as pos from parts where professional is not null group by all),
@@ -220,18 +259,21 @@ def _resolved_sql(enc: str, tag: str) -> str:
                  else coalesce(pa.professionals, []) end as professionals
         from (select *, {ident_parts('ident')} as idm,
                   case when len(participants) = 1 then participants[1] end as single_participant from {enc}) as e
-        left join {tag}_refs as p1 on p1.ref = e.single_participant
-        left join {tag}_refs as pr on pr.ref = e.provider_ref
-        left join {tag}_refs as s on s.ref = e.subject_ref
-        left join {tag}_logical as l on e.subject_ref is null and l.identifier = e.subject_ident
-        left join {tag}_scrub as sc on {scrub_join('e')}
+        left join {t['refs']} as p1 on p1.ref = e.single_participant
+        left join {t['refs']} as pr on pr.ref = e.provider_ref
+        left join {t['refs']} as s on s.ref = e.subject_ref
+        left join {t['logical']} as l on e.subject_ref is null and l.identifier = e.subject_ident
+        left join {t['scrub']} as sc on {scrub_join('e')}
         left join professionals as pa on pa.n = e.n and pa.sub = e.sub
-    )
+    ),
     -- only what the rows and rejections read (the work file is written whole)
-    select b.* exclude (ident, status, subject_ref, subject_ident, provider_ref, provider_ident, step1),
-        coalesce(nr.scrubbed, b.step1) as scrubbed,
-        {_case('b.status', STATUS, 'b.status')} as status_mapped
-    from base as b left join {tag}_nir as nr on nr.value = b.step1"""
+    resolved as (
+        select b.* exclude (ident, status, subject_ref, subject_ident, provider_ref, provider_ident, step1),
+            coalesce(nr.scrubbed, b.step1) as scrubbed,
+            {_case('b.status', STATUS, 'b.status')} as status_mapped
+        from base as b left join {t['nir']} as nr on nr.value = b.step1
+    )
+    select * from resolved"""
 
 
 def _activity_columns() -> str:
@@ -243,28 +285,29 @@ def _activity_columns() -> str:
     return ", ".join(f"{values.get(c, 'cast(null as varchar)')} as {c}" for c in TABLES["activity"].column_names)
 
 
+PERSONS = ("case when not has_subject then [null] when is_group then list_filter(members, m -> m is not null) "
+           "else [person] end")
+GIVES = ("not is_stay and start is not null and finess is not null and serafin is not null "
+         "and (not has_subject or is_group or person is not null) and not bad_participant")
+SIZE = f"len({PERSONS}) * greatest(len(professionals), 1)"
+OFFSET = "coalesce(sum(len_rows) over (partition by n order by sub rows between unbounded preceding and 1 preceding), 0)"
+
+
 def _activity_rows(ev: str, over: bool = False) -> str:
     """The événements that give rows, one row per person (NULL: no subject) × professional (NULL: none), ranked (the
     rank of an entry of an NDJSON line holding a Bundle follows the rows of the entries before it), streamed from
     `ev`; only the events that give more than LINE_FACTOR rows when `over`."""
-    persons = ("case when not has_subject then [null] when is_group then list_filter(members, m -> m is not null) "
-               "else [person] end")
-    gives = ("not is_stay and start is not null and finess is not null and serafin is not null "
-             "and (not has_subject or is_group or person is not null) and not bad_participant")
-    size = f"len({persons}) * greatest(len(professionals), 1)"
-    offset = ("coalesce(sum(len_rows) over (partition by n order by sub rows between unbounded preceding and "
-              "1 preceding), 0)")
     return f"""
         with offsets as (
-            select n, sub, {offset} as shift from (select n, sub, {size} as len_rows from {ev} where sub > 0 and {gives})
+            select n, sub, {OFFSET} as shift from (select n, sub, {SIZE} as len_rows from {ev} where sub > 0 and {GIVES})
         ),
         ok as (
             select e.n, e.sub, descr, scrubbed, finess, serafin, start, finish, length_value, length_unit, class_code,
-                   status_mapped, outside, {persons} as persons,
+                   status_mapped, outside, {PERSONS} as persons,
                    case when len(professionals) = 0 then [null] else professionals end as pros,
                    greatest(len(professionals), 1) as n_pros, coalesce(o.shift, 0) as shift
             from {ev} as e left join offsets as o on o.n = e.n and o.sub = e.sub
-            where {gives}{f' and coalesce(o.shift, 0) + {size} > {LINE_FACTOR}' if over else ''}
+            where {GIVES}{f' and coalesce(o.shift, 0) + {SIZE} > {LINE_FACTOR}' if over else ''}
         )
         -- one row per (person, professional), persons outer: k = (person position - 1) × n_pros + professional's - 1
         select * exclude (k, pros, persons), persons[k // n_pros + 1] as person_id, pros[k % n_pros + 1]

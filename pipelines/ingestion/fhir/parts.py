@@ -15,6 +15,7 @@ PART_MIN = 16 << 20  # a file of lines is read in parts of at least this size, o
 BUNDLE_PART, BUNDLE_PARTS = 64 << 20, 8  # a Bundle read as it is cut: parts of about 64 MB, at most 8
 GZIP_RATIO = 10      # a gzipped export's text is about this many times its size (to choose its parts)
 _BLANK = re.compile(rb"\n[ \t\r]*\n(?=.)", re.S)
+_LEADING = re.compile(rb"[ \t\r]*")
 
 
 def part_count(path: Path, threads: int) -> tuple[int, int]:
@@ -36,22 +37,25 @@ def has_blank_lines(path: Path) -> bool:
 
 def _scan(path: Path, cuts: list[int]) -> tuple[bool, list[tuple[int, int]]]:
     """Read a file of lines once: whether a line is blank (has_blank_lines), and for each offset of `cuts` (in
-    order), where the line it falls in ends and how many lines end before that: (end, lines)."""
+    order), where the line it falls in ends and how many lines end before that: (end, lines). The lines are counted
+    only up to the last cut; a chunk is searched alone, and across its start with the end of the one before."""
     blank, found, lines, at = False, [], 0, 0
     pending = list(cuts)
     with path.open("rb") as handle:
         tail = b"\n"  # a blank first line too
         while chunk := handle.read(CHUNK):
-            blank = blank or _blank_in(tail + chunk)
+            if not blank:  # a blank line across two chunks: the tail, the chunk's opening spaces, a line break
+                blank = _blank_in(tail + chunk[:_LEADING.match(chunk).end() + 2]) or _blank_in(chunk)
             while pending and pending[0] < at + len(chunk):
                 end = chunk.find(b"\n", max(0, pending[0] - at))
                 if end < 0:
                     break  # the line goes on in the next chunk
                 found.append((at + end + 1, lines + chunk.count(b"\n", 0, end + 1)))
                 pending.pop(0)
-            lines += chunk.count(b"\n")
+            if pending:
+                lines += chunk.count(b"\n")
             at += len(chunk)
-            tail = chunk[-64:]
+            tail = chunk[-64:] if len(chunk) >= 64 else (tail + chunk)[-64:]
             if pending and pending[0] < at:  # the line of a cut goes on: the cut moves to the next chunk's start
                 pending[0] = at
     return blank, found
