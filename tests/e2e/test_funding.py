@@ -6,6 +6,9 @@ supplies: 2.3.3.1 costs 30 000 for 4 h, 7 500 an hour; person D receives all of 
 with 10 places and nothing else. Class 7 products: the worked example's IME has 200 000 of dotation (731), 5 000
 of participations (734) and 3 000 of subsidies (74) in 2025, and 190 000 of dotation in 2024; the second IME has
 none (a year without class 7 products).
+
+Longer than the house's ~400 lines on purpose: one landing built once for the module (a pipeline run), read by one
+test per rule kind and per hand calculation; split in two files, it would be built twice.
 """
 
 from __future__ import annotations

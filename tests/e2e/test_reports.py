@@ -1,6 +1,9 @@
 """The reports of the demo run (issue 14): each page lays out the marts' figures (a figure shown equals the mart's),
 the board pages hold no pseudonymised person id and never link to `restreint/`, each table's Excel file re-reads
-with its headers and number formats. The pages in a real browser: tests/test_browser.py."""
+with its headers and number formats. The pages in a real browser: tests/browser/test_browser.py.
+
+Longer than the house's ~400 lines on purpose: every test reads the one demo run (the `demo` session landing), page by
+page; the file is the checklist of the reports."""
 
 from __future__ import annotations
 
