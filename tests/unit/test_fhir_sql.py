@@ -50,3 +50,12 @@ def test_the_keyed_hash_in_duckdb_is_pythons(text):
         con = duckdb.connect()
         with installed(con, key):
             assert con.execute("select fhir_pseudonym(?)", [text]).fetchone()[0] == pseudonymise(key, text)
+
+
+def test_the_stripped_characters_are_all_of_pythons():
+    """keyed.WHITESPACE looks for Python's spaces up to U+3000 only: none lies above."""
+    import sys
+
+    from pipelines.ingestion.fhir.keyed import WHITESPACE
+
+    assert WHITESPACE == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())

@@ -74,8 +74,13 @@ ENCOUNTERS = f"""
 
 
 def _when(column: str) -> str:
-    # one regular expression: its first group is never empty when it matches (a date at least), '' when it does not
+    # one regular expression: its first group is never empty when it matches (a date at least), '' when it does not.
+    # A date, or a date and time to the second, without offset (10 or 19 ASCII characters, no space) is given back as
+    # it is, with no regular expression: no text of 10 or 19 characters WHEN matches has an offset (a date and time
+    # with one has 11, 16, 17, 20, 22 or more), and trim strips no other ASCII character than the space
     return (f"case when coalesce({column}, '') = '' then null "
+            f"when strlen({column}) in (10, 19) and length({column}) = strlen({column}) "
+            f"and not contains({column}, ' ') then {column} "
             f"else coalesce(nullif(regexp_extract(trim({column}), {_lit(WHEN)}, 1), ''), {column}) end")
 
 
@@ -290,6 +295,8 @@ PERSONS = ("case when not has_subject then [null] when is_group then list_filter
 GIVES = ("not is_stay and start is not null and finess is not null and serafin is not null "
          "and (not has_subject or is_group or person is not null) and not bad_participant")
 SIZE = f"len({PERSONS}) * greatest(len(professionals), 1)"
+# what an event needs to give more than LINE_FACTOR rows (SIZE is at most this; checked first: it is cheap)
+MAY_BE_OVER = f"(e.sub > 0 or greatest(coalesce(len(members), 1), 1) * greatest(len(professionals), 1) > {LINE_FACTOR})"
 OFFSET = "coalesce(sum(len_rows) over (partition by n order by sub rows between unbounded preceding and 1 preceding), 0)"
 
 
@@ -307,7 +314,7 @@ def _activity_rows(ev: str, over: bool = False) -> str:
                    case when len(professionals) = 0 then [null] else professionals end as pros,
                    greatest(len(professionals), 1) as n_pros, coalesce(o.shift, 0) as shift
             from {ev} as e left join offsets as o on o.n = e.n and o.sub = e.sub
-            where {GIVES}{f' and coalesce(o.shift, 0) + {SIZE} > {LINE_FACTOR}' if over else ''}
+            where {GIVES}{f' and {MAY_BE_OVER} and coalesce(o.shift, 0) + {SIZE} > {LINE_FACTOR}' if over else ''}
         )
         -- one row per (person, professional), persons outer: k = (person position - 1) × n_pros + professional's - 1
         select * exclude (k, pros, persons), persons[k // n_pros + 1] as person_id, pros[k % n_pros + 1]

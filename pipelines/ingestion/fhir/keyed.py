@@ -9,16 +9,16 @@ pads live only in the connection's temporary catalogue, never in a table or a fi
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 
 from pipelines.ingestion.fhir.elements import REFERENCE
 
 BLOCK = 64  # SHA-256's block size: a key longer than that is hashed first (RFC 2104)
-# every character Python's str.strip removes
-WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+# every character Python's str.strip removes (none lies above U+3000, IDEOGRAPHIC SPACE: looking there too cost 0.15 s
+# of every import; tests/unit/test_fhir_sql.py checks it against the whole of Unicode)
+WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 REFERENCE_SQL = REFERENCE.pattern  # RE2 reads it alike: no look-around
-MACROS = ("fhir_pseudonym", "fhir_url_key", "fhir_id_key", "fhir_hmac")
+MACROS = ("fhir_pseudonym", "fhir_url_key", "fhir_id_of", "fhir_id_key", "fhir_hmac")
 
 
 def _blob(data: bytes) -> str:
@@ -44,8 +44,11 @@ def installed(con, key: bytes):
                 f"else trim(x, {_text(WHITESPACE)}) end")
     con.execute(f"create or replace temp macro fhir_pseudonym(x) as 'P' || left(fhir_hmac({stripped}), 20)")
     con.execute("create or replace temp macro fhir_url_key(r) as fhir_pseudonym('url ' || r)")
-    con.execute(f"create or replace temp macro fhir_id_key(r) as case when regexp_matches(r, {ref}) then "
-                f"fhir_pseudonym('id ' || regexp_extract(r, {ref}, 1) || '/' || regexp_extract(r, {ref}, 2)) end")
+    # the reference read by one regular expression (its type is never empty when it matches): `fhir_id_of` is given
+    # the match, whose three uses DuckDB computes once
+    con.execute("create or replace temp macro fhir_id_of(m) as case when m.t <> '' then "
+                "fhir_pseudonym('id ' || m.t || '/' || m.i) end")
+    con.execute(f"create or replace temp macro fhir_id_key(r) as fhir_id_of(regexp_extract(r, {ref}, ['t', 'i']))")
     try:
         yield
     finally:
