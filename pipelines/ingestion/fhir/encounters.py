@@ -3,7 +3,7 @@ stays, each failed rule to a rejection, with the same wording as the other mappi
 needs the key or the index is resolved once per distinct value (resolve.py, in SQL with the keyed hashes of
 keyed.py): each reference a file uses (Patient, Group members, Practitioner through a PractitionerRole,
 Organization), each logical Patient identifier, each usager part of an identifier; the rows never go through Python,
-and go through Parquet work files rather than memory (`work_file`).
+and go through Parquet work files rather than memory (stage.copy_to).
 
 A row's line is its entry (or NDJSON line) × 1000 + its rank among that resource's rows of the table: for an
 événement, (person position − 1) × professionals + professional position − 1, the persons in the Group's order and
@@ -82,13 +82,6 @@ def _when(column: str) -> str:
             f"when strlen({column}) in (10, 19) and length({column}) = strlen({column}) "
             f"and not contains({column}, ' ') then {column} "
             f"else coalesce(nullif(regexp_extract(trim({column}), {_lit(WHEN)}, 1), ''), {column}) end")
-
-
-def work_file(con, sql: str, path: Path) -> str:
-    """The rows of `sql` written to the Parquet work file `path` (streamed, so that a million Encounters never sit
-    in memory), and the relation that reads them back, in order."""
-    con.execute(f"copy ({sql}) to {_lit(str(path))} (format parquet, compression uncompressed, preserve_order false)")
-    return f"read_parquet({_lit(str(path))})"
 
 
 def load_encounters(con, staged) -> str:
@@ -188,7 +181,7 @@ def events(con, enc: str, tag: str, folder: Path, starts: list[int]) -> str:
         tables = {}
         for name in ("refs", "logical", "scrub", "nir"):
             path = folder / f"{name}.parquet"
-            con.execute(f"copy {tag}_{name} to {_lit(str(path))} (format parquet, compression uncompressed)")
+            con.execute(copy_to(f"from {tag}_{name}", path))
             tables[name] = f"read_parquet({_lit(str(path))})"
     sqls = []
     for lo, hi in ranges:
