@@ -102,11 +102,11 @@ __all__ = [
 def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) -> tuple[Staged, Path]:
     """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql; a Bundle's, and its
     Encounters typed, part by part as it is cut: encounters.EarlyParts), and its index rows written by DuckDB to a
-    work file in the columns of its `fhir_index` row file, returned (FhirProblem, OSError or EOFError: the file
-    cannot be read, it is rejected whole)."""
+    work file in the columns of its `fhir_index` row file, returned, its Encounters typed meanwhile
+    (encounters.EarlyTyping) (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole)."""
     import duckdb
 
-    from pipelines.ingestion.fhir.encounters import EarlyParts
+    from pipelines.ingestion.fhir.encounters import EarlyParts, EarlyTyping
 
     early = EarlyParts(con, Staged(path, "json", True, [], workdir / f"{name}.parquet", workdir / f"{name}.objects"))
     try:
@@ -124,7 +124,7 @@ def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) 
         slow_path(con, staged)
         write_objects(con, staged)
     index = workdir / f"{name}.index.parquet"
-    with installed(con, key):
+    with EarlyTyping(con, staged), installed(con, key):  # the Encounters typed beside the index
         write_index(con, staged, rel, index)
     return staged, index
 

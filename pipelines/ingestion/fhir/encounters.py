@@ -108,6 +108,40 @@ def load_encounters(con, staged) -> str:
         return typed()
 
 
+class EarlyTyping:
+    """The Encounters of a staged file typed (load_encounters' statements) on cursors of their own while pass 1 writes
+    its index on the connection, DuckDB on one thread each (stage.one_thread): the index is then written beside the
+    typing rather than before it, and pass 2 finds the Encounters typed. A statement that fails leaves them untyped:
+    pass 2 types them again and meets the failure where it always did (the slow way, or the file rejected)."""
+
+    def __init__(self, con, staged):
+        self.con, self.staged = con, staged
+        self.pool, self.futures, self.cursors, self.threads = None, [], [], None
+
+    def __enter__(self):
+        if self.staged.typed_early:  # a Bundle's: typed as it was cut
+            return self
+        from concurrent.futures import ThreadPoolExecutor
+
+        sqls = work_files(self.staged.encounters,
+                          [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(self.staged)])
+        self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
+        self.con.execute("set threads = 1")
+        self.cursors = [self.con.cursor() for _ in sqls]  # made here: the connection is not used by two threads
+        self.pool = ThreadPoolExecutor(len(sqls))
+        self.futures = [self.pool.submit(cursor.execute, sql) for cursor, sql in zip(self.cursors, sqls, strict=True)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=True)
+        for cursor in self.cursors:
+            cursor.close()
+        self.con.execute(f"set threads = {int(self.threads)}")
+        self.staged.typed_early = exc[0] is None and all(f.exception() is None for f in self.futures)
+
+
 class EarlyParts:
     """A Bundle's parts read as they are cut (files.stage's `on_part`): while NumPy cuts the next part on one core,
     DuckDB writes this part's objects (stage.objects_sql) and types its Encounters (ENCOUNTERS) on a cursor of its

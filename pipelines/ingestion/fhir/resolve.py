@@ -96,8 +96,11 @@ class Resolved:
         from pipelines.ingestion.fhir.encounters import ident_parts, scrub_join, step_sql
 
         all_idents = " union ".join(f"select ident from ({q})" for q in idents)
+        # only the identifiers that may be of the guide's form (they open with `3`) or hold a NIR-shaped number (the
+        # others are neither scrubbed nor candidates): far fewer to make distinct
         con.execute(f"create or replace temp table {tag}_idents as select ident, {ident_parts('ident')} as idm "
-                    f"from (select distinct ident from ({all_idents}))")
+                    f"from (select distinct ident from ({all_idents}) "
+                    f"where prefix(ident, '3') or regexp_matches(ident, '{NIR_SQL}'))")
         con.execute(f"create or replace temp table {tag}_scrub as select part, fhir_pseudonym(part) as pseudonym "
                     f"from (select distinct idm.site || '/' || idm.usager as part from {tag}_idents "
                     "where idm.site <> '')")
