@@ -11,7 +11,10 @@ the professionals in the participants' order."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import threading
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
@@ -108,6 +111,16 @@ def load_encounters(con, staged) -> str:
         return typed()
 
 
+def import_beside() -> threading.Thread | None:
+    """pyarrow.parquet (0.2 to 0.3 s: the Python mapping's row files and resolve's small tables need it later) imported
+    on a thread of its own while DuckDB reads, rather than alone later on (join the thread returned)."""
+    if "pyarrow.parquet" in sys.modules:
+        return None
+    thread = threading.Thread(target=importlib.import_module, args=("pyarrow.parquet",), daemon=True)
+    thread.start()
+    return thread
+
+
 class EarlyTyping:
     """The Encounters of a staged file typed (load_encounters' statements) on cursors of their own while pass 1 writes
     its index on the connection, DuckDB on one thread each (stage.one_thread): the index is then written beside the
@@ -116,12 +129,14 @@ class EarlyTyping:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures, self.cursors, self.threads = None, [], [], None
+        self.pool, self.futures, self.cursors, self.threads, self.importing = None, [], [], None, None
 
     def __enter__(self):
         if self.staged.typed_early:  # a Bundle's: typed as it was cut
             return self
         from concurrent.futures import ThreadPoolExecutor
+
+        self.importing = import_beside()
 
         sqls = work_files(self.staged.encounters,
                           [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(self.staged)])
@@ -133,6 +148,8 @@ class EarlyTyping:
         return self
 
     def __exit__(self, *exc) -> None:
+        if self.importing is not None:
+            self.importing.join()
         if self.pool is None:
             return
         self.pool.shutdown(wait=True)
@@ -149,7 +166,7 @@ class EarlyParts:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures, self.threads = None, [], None
+        self.pool, self.futures, self.threads, self.importing = None, [], None, None
 
     def submit(self, k: int, path: Path, before: int) -> None:
         if self.pool is None:
@@ -163,6 +180,7 @@ class EarlyParts:
             self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
             self.con.execute("set threads = 1")
             self.pool = ThreadPoolExecutor(2)  # beside the cutting, on the other core
+            self.importing = import_beside()
         self.futures.append(self.pool.submit(self._read, k, (path, before)))
 
     def _read(self, k: int, part: tuple[Path, int]) -> None:
@@ -175,6 +193,8 @@ class EarlyParts:
         if self.pool is None:
             return None
         self.pool.shutdown(wait=True)
+        if self.importing is not None:
+            self.importing.join()
         self.con.execute(f"set threads = {int(self.threads)}")
         return next((f.exception() for f in self.futures if f.exception() is not None), None)
 
