@@ -111,12 +111,16 @@ def load_encounters(con, staged) -> str:
         return typed()
 
 
+LATER = ("pyarrow.parquet", "pandas")  # the Python mapping's row files; DuckDB's first statement with parameters
+
+
 def import_beside() -> threading.Thread | None:
-    """pyarrow.parquet (0.2 to 0.3 s: the Python mapping's row files and resolve's small tables need it later) imported
-    on a thread of its own while DuckDB reads, rather than alone later on (join the thread returned)."""
-    if "pyarrow.parquet" in sys.modules:
+    """The modules imported later on anyway (LATER: 0.4 to 0.5 s) imported on a thread of its own while DuckDB reads,
+    rather than alone afterwards (join the thread returned)."""
+    missing = [name for name in LATER if name not in sys.modules]
+    if not missing:
         return None
-    thread = threading.Thread(target=importlib.import_module, args=("pyarrow.parquet",), daemon=True)
+    thread = threading.Thread(target=lambda: [importlib.import_module(name) for name in missing], daemon=True)
     thread.start()
     return thread
 

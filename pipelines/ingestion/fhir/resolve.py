@@ -118,14 +118,8 @@ class Resolved:
 
 
 def _table(con, name: str, columns: dict[str, str], values: list[list]) -> None:
-    """A temp table of the given columns (varchar or integer) from Python lists of equal length, through Arrow."""
-    import pyarrow as pa
-
-    kinds = {"varchar": pa.string(), "integer": pa.int32()}
-    data = pa.table({c: pa.array(v, kinds[k]) for (c, k), v in zip(columns.items(), values, strict=True)})
-    view = f"{name}_arrow"
-    con.register(view, data)
-    try:
-        con.execute(f"create or replace temp table {name} as select * from {view}")
-    finally:
-        con.unregister(view)
+    """A temp table of the given columns (varchar or integer) from Python lists of equal length, given to DuckDB as
+    list parameters (an Arrow table registered would import pandas: 0.17 s)."""
+    kinds = {"varchar": "VARCHAR", "integer": "INTEGER"}
+    select = ", ".join(f"unnest(?::{kinds[kind]}[]) as {column}" for column, kind in columns.items())
+    con.execute(f"create or replace temp table {name} as select {select}", [list(v) for v in values])
