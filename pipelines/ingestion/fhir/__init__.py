@@ -101,12 +101,12 @@ __all__ = [
 
 def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) -> tuple[Staged, Path]:
     """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql; a Bundle's, and its
-    Encounters typed, part by part as it is cut: encounters.EarlyParts), and its index rows written by DuckDB to a
+    Encounters typed, part by part as it is cut: early.EarlyParts), and its index rows written by DuckDB to a
     work file in the columns of its `fhir_index` row file, returned, its Encounters typed meanwhile
-    (encounters.EarlyTyping) (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole)."""
+    (early.EarlyTyping) (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole)."""
     import duckdb
 
-    from pipelines.ingestion.fhir.encounters import EarlyParts, EarlyTyping
+    from pipelines.ingestion.fhir.early import EarlyParts, EarlyTyping
 
     early = EarlyParts(con, Staged(path, "json", True, [], workdir / f"{name}.parquet", workdir / f"{name}.objects"))
     try:

@@ -1,0 +1,112 @@
+"""The Encounters of a FHIR file typed ahead of pass 2, beside other work (pass 2's `encounters.load_encounters` then
+finds them typed): an NDJSON file's beside its index in pass 1 (`EarlyTyping`), a Bundle's part by part as it is
+cut (`EarlyParts`); and the modules the later steps import anyway, imported meanwhile on a thread of their own
+(`import_beside`)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import threading
+from pathlib import Path
+
+from pipelines.ingestion.fhir.encounters import ENCOUNTERS
+from pipelines.ingestion.fhir.stage import (
+    copy_to,
+    encounters_sqls,
+    objects_sql,
+    on_own_cursor,
+    part_encounters_sql,
+    work_files,
+)
+
+LATER = ("pyarrow.parquet", "pandas")  # the Python mapping's row files; DuckDB's first statement with parameters
+
+
+def import_beside() -> threading.Thread | None:
+    """The modules imported later on anyway (LATER: 0.4 to 0.5 s) imported on a thread of its own while DuckDB reads,
+    rather than alone afterwards (join the thread returned)."""
+    missing = [name for name in LATER if name not in sys.modules]
+    if not missing:
+        return None
+    thread = threading.Thread(target=lambda: [importlib.import_module(name) for name in missing], daemon=True)
+    thread.start()
+    return thread
+
+
+class EarlyTyping:
+    """The Encounters of a staged file typed (load_encounters' statements) on cursors of their own while pass 1 writes
+    its index on the connection, DuckDB on one thread each (stage.one_thread): the index is then written beside the
+    typing rather than before it, and pass 2 finds the Encounters typed. A statement that fails leaves them untyped:
+    pass 2 types them again and meets the failure where it always did (the slow way, or the file rejected)."""
+
+    def __init__(self, con, staged):
+        self.con, self.staged = con, staged
+        self.pool, self.futures, self.cursors, self.threads, self.importing = None, [], [], None, None
+
+    def __enter__(self):
+        if self.staged.typed_early:  # a Bundle's: typed as it was cut
+            return self
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.importing = import_beside()
+
+        sqls = work_files(self.staged.encounters,
+                          [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(self.staged)])
+        self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
+        self.con.execute("set threads = 1")
+        self.cursors = [self.con.cursor() for _ in sqls]  # made here: the connection is not used by two threads
+        self.pool = ThreadPoolExecutor(len(sqls))
+        self.futures = [self.pool.submit(cursor.execute, sql) for cursor, sql in zip(self.cursors, sqls, strict=True)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.importing is not None:
+            self.importing.join()
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=True)
+        for cursor in self.cursors:
+            cursor.close()
+        self.con.execute(f"set threads = {int(self.threads)}")
+        self.staged.typed_early = exc[0] is None and all(f.exception() is None for f in self.futures)
+
+
+class EarlyParts:
+    """A Bundle's parts read as they are cut (files.stage's `on_part`): while NumPy cuts the next part on one core,
+    DuckDB writes this part's objects (stage.objects_sql) and types its Encounters (ENCOUNTERS) on a cursor of its
+    own, to the work files pass 1 and pass 2 would write (`staged`: the file's Staged, its parts still unknown)."""
+
+    def __init__(self, con, staged):
+        self.con, self.staged = con, staged
+        self.pool, self.futures, self.threads, self.importing = None, [], None, None
+
+    def submit(self, k: int, path: Path, before: int) -> None:
+        if self.pool is None:
+            import shutil
+            from concurrent.futures import ThreadPoolExecutor
+
+            for folder in (self.staged.objects, self.staged.encounters):
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+            # DuckDB on one thread per statement while the parts are read (stage.one_thread), restored by wait()
+            self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
+            self.con.execute("set threads = 1")
+            self.pool = ThreadPoolExecutor(2)  # beside the cutting, on the other core
+            self.importing = import_beside()
+        self.futures.append(self.pool.submit(self._read, k, (path, before)))
+
+    def _read(self, k: int, part: tuple[Path, int]) -> None:
+        on_own_cursor(self.con, copy_to(objects_sql(self.staged, part), self.staged.objects / f"{k}.parquet"),
+                      copy_to(ENCOUNTERS.replace('{entries}', part_encounters_sql(True, part)),
+                              self.staged.encounters / f"{k}.parquet"))
+
+    def wait(self) -> BaseException | None:
+        """Every part's work ended (none runs on after this); the first failure, if any."""
+        if self.pool is None:
+            return None
+        self.pool.shutdown(wait=True)
+        if self.importing is not None:
+            self.importing.join()
+        self.con.execute(f"set threads = {int(self.threads)}")
+        return next((f.exception() for f in self.futures if f.exception() is not None), None)
