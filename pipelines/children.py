@@ -24,3 +24,19 @@ def end_with_parent(parent: int | None = None) -> None:
                 os._exit(143)
 
     threading.Thread(target=watch, daemon=True, name="serafin-parent-watch").start()
+
+
+def connect(path: str | None):
+    """A connection to the Unix socket `path` of a process started ahead (a warm dbt, a data-quality worker), or None
+    when there is none listening there (the caller then does the work itself)."""
+    import socket
+
+    if not path:
+        return None
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.connect(path)
+    except OSError:
+        client.close()
+        return None
+    return client

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipelines.children import end_with_parent
+from pipelines.children import connect, end_with_parent
 
 WARM_ENV = "SERAFIN_DBT_WARM"
 # a warm dbt that takes every command (`serafin-dbt --many SOCKET OWNER_PID`, `Warm(many=True)`), each run by a
@@ -224,11 +224,8 @@ def _run_handed_over(conn: socket.socket, fds: list[int], request: dict, warm: i
 def _hand_over(path: str) -> int | None:
     """In the `serafin-dbt` dagster-dbt started: give the command to the warm process and end as its dbt child
     ended. None when there is no warm process to take it (then this process runs dbt itself)."""
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        client.connect(path)
-    except OSError:
-        client.close()
+    client = connect(path)
+    if client is None:
         return None
     request = json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "env": dict(os.environ)}).encode("utf-8")
     socket.send_fds(client, [b"\x00"], [0, 1, 2])

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from pipelines import data_quality as suites
+from pipelines.children import connect, end_with_parent
 
 MANY_ENV = "SERAFIN_QUALITY_WARM_MANY"  # the socket of a `Many`: every run's checks taken there
 
@@ -36,7 +37,7 @@ class Worker:
         import tempfile
 
         self._stderr = tempfile.TemporaryFile()  # a pipe nobody reads until the end could fill up and block it
-        self._many, self.process = _connect(os.environ.get(MANY_ENV)), None
+        self._many, self.process = connect(os.environ.get(MANY_ENV)), None
         if self._many is None:
             self.process = subprocess.Popen([sys.executable, "-m", "pipelines.quality_worker", str(os.getpid())],
                                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr,
@@ -103,8 +104,6 @@ def _outcome(item: dict) -> suites.Outcome:
 def _serve(parent: int) -> int:
     """The worker's process: GX first, then one request on stdin (none: the run ended without its data-quality
     step)."""
-    from pipelines.children import end_with_parent
-
     end_with_parent(parent)
     failed: list[BaseException] = []
 
@@ -161,24 +160,10 @@ class Many:
         os.rmdir(self._private)
 
 
-def _connect(path: str | None) -> socket.socket | None:
-    if not path:
-        return None
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        client.connect(path)
-    except OSError:
-        client.close()
-        return None
-    return client
-
-
 def _serve_many(path: str, owner: int) -> int:
     """Bound first (a run that comes while GX is imported waits for it), then GX, then one forked process per
     connection, reaped by the kernel."""
     import signal
-
-    from pipelines.children import end_with_parent
 
     end_with_parent(owner)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -48,10 +48,18 @@ def _steps(manifest: dict[str, Any]) -> list[Step] | None:
 
     nodes = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"
              and ("scenario" in n.get("tags", []) or n["name"] == CPOM_MODEL)}
-    order = graphlib.TopologicalSorter({uid: [p for p in n["depends_on"].get("nodes", []) if p in nodes]
-                                        for uid, n in nodes.items()})
+    sorter = graphlib.TopologicalSorter({uid: [p for p in n["depends_on"].get("nodes", []) if p in nodes]
+                                         for uid, n in nodes.items()})
+    # the same order from every build: the manifest lists its nodes in an order that varies from one parse to the
+    # next, and static_order() follows it; here each rank of the lineage is taken sorted by name
+    sorter.prepare()
+    order = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order.extend(ready)
+        sorter.done(*ready)
     steps = []
-    for uid in order.static_order():
+    for uid in order:
         node = nodes[uid]
         role = "input" if INPUT_TAG in node["tags"] else "cpom" if node["name"] == CPOM_MODEL else "scenario"
         # an input's rows are written in Python: its SQL is not needed (a month added leaves the inputs alone)

@@ -64,3 +64,19 @@ def test_the_steps_kept_follow_the_lineage_and_need_the_models_sql():
         ("cpom_trajectory", "cpom", '"marts"."cpom_trajectory"')]
     nodes["model.serafin.funding_scenario"]["compiled_code"] = None
     assert scenario_sql._steps({"nodes": nodes}) is None
+
+
+def test_the_steps_kept_are_in_one_order_whatever_the_manifests():
+    """Two inputs and two scenario models on one rank each: the same steps from a manifest listing its nodes in any
+    order (dbt's order varies from one parse to the next, and so did audit.scenario_models' steps), each rank of the
+    lineage sorted by name, every model after its parents."""
+    import itertools
+
+    listed = [_node("int_funding_shifts", ["scenario", "scenario_input"], [], None),
+              _node("funding_scenarios", ["scenario", "scenario_input"], [], None),
+              _node("int_funding_grid", ["scenario"], ["funding_scenarios"], "select 1"),
+              _node("funding_scenario", ["scenario"], ["int_funding_grid", "int_funding_shifts"], "select 2"),
+              _node("int_funding_hours", ["scenario"], ["int_funding_shifts"], "select 3")]
+    expected = ["funding_scenarios", "int_funding_shifts", "int_funding_grid", "int_funding_hours", "funding_scenario"]
+    for order in itertools.permutations(listed):
+        assert [s.model for s in scenario_sql._steps({"nodes": dict(order)})] == expected
