@@ -26,8 +26,8 @@
 
 {#- A sum of doubles whose result does not depend on the order the rows come in: each term to 10 decimals, summed
     exactly as a decimal (a sum of doubles differs in its last bits when a parallel join hands the rows over in
-    another order, so two runs on the same landing would not give the same bits). For amounts summed across a
-    join. -#}
+    another order, so two runs on the same landing would not give the same bits). For the amounts a person's cost
+    and the reconciliation add up, and the indicators' sums across ESMS. -#}
 {% macro exact_sum(expr) -%}
     cast(sum(cast({{ expr }} as decimal(38, 10))) as double)
 {%- endmacro %}

@@ -10,13 +10,13 @@ with charges as (
 ),
 
 allocated as (
-    select finess_et, year, sum(total_cost) as allocated_to_persons
+    select finess_et, year, {{ serafin.exact_sum('total_cost') }} as allocated_to_persons
     from {{ ref('person_cost') }}
     group by finess_et, year
 ),
 
 unallocated as (
-    select finess_et, year, sum(amount) as unallocated
+    select finess_et, year, {{ serafin.exact_sum('amount') }} as unallocated
     from {{ ref('unallocated_cost') }}
     group by finess_et, year
 )

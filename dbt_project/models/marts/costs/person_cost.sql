@@ -2,13 +2,13 @@
     person-attached logistics (lodging, laundry by nights; meals, transport by presence days), total.
     Only ESMS-years with a ledger: without charges there is no cost to give a person. -#}
 with direct as (
-    select finess_et, year, person_id, sum(direct_cost) as direct_cost, sum(hours) as direct_hours
+    select finess_et, year, person_id, {{ serafin.exact_sum('direct_cost') }} as direct_cost, sum(hours) as direct_hours
     from {{ ref('int_person_direct_cost') }}
     group by finess_et, year, person_id
 ),
 
 logistics as (
-    select finess_et, year, person_id, sum(logistics_cost) as logistics_cost
+    select finess_et, year, person_id, {{ serafin.exact_sum('logistics_cost') }} as logistics_cost
     from {{ ref('int_person_logistics_cost') }}
     group by finess_et, year, person_id
 )
