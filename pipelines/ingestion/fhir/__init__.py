@@ -179,8 +179,7 @@ def _map_sql(con, staged: Staged, work: tuple, mapper: Mapper, rel: str, targets
                [list(mapper.link_ids), list(mapper.link_ids.values())])
         encounters = con.execute(f"select count(*) from {enc}").fetchone()[0]
         if encounters:
-            sql = map_encounters(con, enc, tag, rel, targets, staged.objects.with_suffix(""),
-                                 [before for _, before in staged.parts])
+            sql = map_encounters(con, enc, tag, rel, targets, staged.objects.with_suffix(""))
         else:
             sql = {"rows": {t: empty(con, t, targets[t]) for t in ENCOUNTER_TABLES}, "rejections": []}
         rows, rejections = sql["rows"], list(sql["rejections"])

@@ -41,14 +41,20 @@ ENCOUNTERS = f"""
         case when serafin is null then nullif(array_to_string(list_filter(
             [nullif({_OTHERS}, ''), nullif(array_to_string({_TEXTS}, ' | '), '')], x -> x is not null), ' | '), '')
         end as other_type_codes
-    from (select *, trim(list_filter(codings, c -> contains(lower(c.system), 'serafin') and c.code <> '')[1].code)
-              as serafin
+    from (select *, case when len(codings) = 1 then case when contains(lower(codings[1].system), 'serafin')
+                                                          and codings[1].code <> '' then trim(codings[1].code) end
+                         else trim(list_filter(codings, c -> contains(lower(c.system), 'serafin')
+                                                             and c.code <> '')[1].code) end as serafin
     from (select n, sub,
         case when coalesce(enc.id, '') <> '' then 'Encounter/' || enc.id else 'Encounter' end as descr,
-        coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id) as ident,
+        case when len(enc.identifier) = 1 then case when coalesce(enc.identifier[1].value, '') <> ''
+                                                    then trim(enc.identifier[1].value) else enc.id end
+             else coalesce(trim(list_filter(enc.identifier, x -> coalesce(x.value, '') <> '')[1].value), enc.id)
+        end as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
         nullif(enc.period.start, '') as start, enc.period."end" as finish, enc.status, enc.class.code as class_code,
-        flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) as codings,
+        case when len(types) = 1 then coalesce(types[1].coding, [])
+             else flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) end as codings,
         types,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
         participants,
@@ -58,8 +64,12 @@ ENCOUNTERS = f"""
             as length_unit,
         list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
             as outside
-    from (select *, {TYPES} as types, list_filter(list_transform(enc.participant, p -> p.individual.reference),
-                                                  r -> coalesce(r, '') <> '') as participants
+    from (select *, {TYPES} as types,
+              case when len(enc.participant) = 1 then case when coalesce(enc.participant[1].individual.reference, '')
+                                                               <> '' then [enc.participant[1].individual.reference]
+                                                          else []::VARCHAR[] end
+                   else list_filter(list_transform(enc.participant, p -> p.individual.reference),
+                                    r -> coalesce(r, '') <> '') end as participants
           from ({{entries}}))))"""
 
 
@@ -98,15 +108,13 @@ def load_encounters(con, staged) -> str:
         return typed()
 
 
-def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path,
-                   starts: list[int] = (0,)) -> dict:
+def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], work: Path) -> dict:
     """The Encounters `enc` (load_encounters) → the row files `targets` (activity, stays, fhir_unmapped_events),
-    the tables of resolve.Resolved.prepare in place under `tag`, work files beside `work`; `starts`: the number of
-    lines before each part of the file (its Encounters are resolved a part at a time, side by side: `events`);
-    returns {"rows": {table: n}, "rejections": [(table, line, column, value, reason)]}."""
+    the tables of resolve.Resolved.prepare in place under `tag`, work files beside `work`; returns
+    {"rows": {table: n}, "rejections": [(table, line, column, value, reason)]}."""
     folder = work.with_suffix(".events")
     try:
-        ev = events(con, enc, tag, folder, starts)
+        ev = events(con, enc, tag, folder)
         rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
@@ -118,31 +126,14 @@ def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], 
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def events(con, enc: str, tag: str, folder: Path, starts: list[int]) -> str:
-    """The Encounters of `enc` resolved (`_resolved_sql`) into the Parquet work files of `folder`, one per range of
-    lines (the file's parts, `starts`, in at most as many ranges as DuckDB has threads), written side by side (DuckDB
-    on one thread each: stage.side_by_side); returns the relation reading them back."""
-    threads = int(con.execute("select current_setting('threads')").fetchone()[0])
-    starts = sorted(set(starts))
-    groups = max(1, min(threads, len(starts)))
-    firsts = [starts[len(starts) * g // groups] for g in range(groups)]
-    ranges = [(lo, firsts[g + 1] if g + 1 < groups else None) for g, lo in enumerate(firsts)]
-    if groups == 1:
-        tables = {name: f"{tag}_{name}" for name in ("refs", "logical", "scrub", "nir")}
-    else:  # the cursors do not see the connection's temp tables: they read them from work files
-        folder.mkdir(parents=True, exist_ok=True)
-        tables = {}
-        for name in ("refs", "logical", "scrub", "nir"):
-            path = folder / f"{name}.parquet"
-            con.execute(copy_to(f"from {tag}_{name}", path))
-            tables[name] = f"read_parquet({_lit(str(path))})"
-    sqls = []
-    for lo, hi in ranges:
-        part = f"(select * from {enc} where n > {lo}{f' and n <= {hi}' if hi is not None else ''})"
-        sqls.append(_resolved_sql(part, tag, tables))
-    side_by_side(con, work_files(folder / "rows", sqls))
-    listed = ", ".join(_lit(str(folder / "rows" / f"{k}.parquet")) for k in range(len(sqls)))
-    return f"read_parquet([{listed}])"
+def events(con, enc: str, tag: str, folder: Path) -> str:
+    """The Encounters of `enc` resolved (`_resolved_sql`) into a Parquet work file of `folder` by one statement on
+    every DuckDB thread (resolving a range of lines per cursor, side by side, cost a fifth more CPU: each cursor built
+    its own hash tables of the references); returns the relation reading it back."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "events.parquet"
+    con.execute(copy_to(_resolved_sql(enc, tag), path))
+    return f"read_parquet({_lit(str(path))})"
 
 
 def sources(enc: str) -> dict[str, str]:

@@ -54,15 +54,24 @@ class Resolved:
         select k, level, arg_max(resource_type, ord) as kind, arg_max(value, ord) as value
         from keys where coalesce(k, '') <> '' group by k, level""")
 
+    def _has_full_urls(self, con) -> bool:
+        """Whether a resource of the index (this file's or any FHIR file's) was given with a fullUrl."""
+        return con.execute(f"select count(*) > 0 from (select full_url from ({index_rows_sql([self.local])}) "
+                           f"union all select full_url from ({self.everything})) where coalesce(full_url, '') <> ''"
+                           ).fetchone()[0]
+
     def prepare(self, con, tag: str, references: list[str], logical: list[str], idents: list[str]) -> None:
         """The tables `<tag>_refs`, `_logical`, `_scrub` and `_nir` for the references (`ref` of each SQL query of
         `references`), the logical identifiers (JSON text, `identifier` of `logical`) and the identifiers to
         scrub (`ident` of `idents`) a file uses."""
         self._index_table(con, tag)
         refs = " union ".join(f"select ref from ({q})" for q in references)
+        # a reference's URL key finds only a resource given with a fullUrl: without any in the index (NDJSON
+        # exports have none), its id key alone, one keyed hash per reference rather than two
+        keys = (f"string_split({ref_keys_sql('ref')}, ',')" if self._has_full_urls(con)
+                else "list_filter([fhir_id_key(ref)], k -> k is not null)")
         con.execute(f"""create or replace temp table {tag}_refs as
-        with r as (select ref, string_split({ref_keys_sql('ref')}, ',') as keys
-                   from ({refs}) where coalesce(ref, '') <> ''),
+        with r as (select ref, {keys} as keys from ({refs}) where coalesce(ref, '') <> ''),
         hits as ({_first_hit('r', 'ref', tag)}),
         roles as (select ref, string_split(substr(value, 5), ',') as keys from hits
                   where kind = 'PractitionerRole' and starts_with(value, 'ref:')),
