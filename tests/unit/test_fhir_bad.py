@@ -266,7 +266,9 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
     """A large file is cut into parts DuckDB reads in parallel (parts.py), its lines numbered in the whole file.
     Forced here on small files (parts of a line or two, three or four per file): an NDJSON file with a Group, several
     participants and a séjour, one with lines that are not JSON, objects or UTF-8 and a blank line (the slow path),
-    a Bundle and a gzipped NDJSON file each land exactly the rows, lines, rejections and index they land whole."""
+    one with a line that is not JSON and no blank line (the slow way found while reading its parts),
+    a Bundle and a gzipped NDJSON file each land exactly the rows, lines, rejections and index they land whole (a
+    plain file's first part read in place, up to its last line: every part but the first is a copy)."""
     import pipelines.ingestion.fhir as fhir
     from pipelines.ingestion.fhir import files as fhir_files
     from pipelines.ingestion.fhir import parts as fhir_parts
@@ -281,6 +283,7 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
     files = {"events.ndjson": _lines(*events),
              "messy.ndjson": _lines(_event(1), b"{broken", b"[1, 2]", b"", b'{"resourceType": "Patient", "id": "\xe9"}',
                                     _event(6), _event(7)),
+             "broken.ndjson": _lines(_event(1), _event(2), b"{broken", _event(6), _event(7)),  # no blank line
              "bundle.json": json.dumps(bundle, indent=1).encode(),
              "events.ndjson.gz": gzip.compress(_lines(*events))}
     whole_con, _ = _land(tmp_path / "whole", files)
@@ -288,9 +291,12 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
     parts: dict[str, int] = {}
     staging = fhir.stage
 
+    in_place: dict[str, bool] = {}
+
     def counted(con, path, workdir, name, on_part=None):
         staged = staging(con, path, workdir, name, on_part=on_part)
         parts[path.name] = len(staged.parts)
+        in_place[path.name] = staged.parts[0][0] == path
         return staged
 
     monkeypatch.setattr(fhir_parts, "PART_MIN", 1)
@@ -299,8 +305,14 @@ def test_a_file_read_in_parts_gives_what_it_gives_whole(tmp_path, monkeypatch):
     parted_con, _ = _land(tmp_path / "parted", files)
     assert sorted(parts) == sorted([*files, "0-referentiel.ndjson"])
     assert all(parts[name] >= 3 for name in files), parts  # about a quarter of each file per part
+    # a plain NDJSON file's first part is the file itself, read up to its last line (the others are copies); one
+    # read the slow way (a blank line) has its first part copied too, to be read whole as text
+    assert in_place == {"0-referentiel.ndjson": True, "events.ndjson": True, "messy.ndjson": False,
+                        "broken.ndjson": True,
+                        "bundle.json": False, "events.ndjson.gz": False}
     parted = _landed(parted_con)
-    assert len(whole["activity"]) == 3 * (8 + 1) + 3  # 8 events and the Group's known member, thrice; messy: 3
+    assert len(whole["activity"]) == 3 * (8 + 1) + 3 + 4  # 8 events and the Group's known member, thrice; messy 3; broken 4
+    assert [r[2] for r in whole["row_rejections"] if r[1] == "fhir/broken.ndjson"] == [3000]
     assert [r[2] for r in whole["row_rejections"] if r[1] == "fhir/messy.ndjson"] == [2000, 3000, 5000]
     for table, rows in whole.items():
         assert parted[table] == [tuple(r) for r in rows], table

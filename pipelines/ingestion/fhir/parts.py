@@ -61,26 +61,51 @@ def _scan(path: Path, cuts: list[int]) -> tuple[bool, list[tuple[int, int]]]:
     return blank, found
 
 
-def cut(path: Path, base: Path, count: int) -> tuple[list[tuple[Path, int]], bool]:
-    """A plain file of lines cut into `count` parts of about the same size at line ends, copied by the kernel
-    (os.copy_file_range); returns the parts (path, lines before) and whether a line is blank."""
-    import os
-
+def cut(path: Path, base: Path, count: int) -> tuple[list[tuple], bool]:
+    """A plain file of lines cut into `count` parts of about the same size at line ends; returns the parts (path,
+    lines before[, head]) and whether a line is blank. The first part is the file itself, read in place up to its
+    head (lines, bytes: `head_limit` gives the reader its LIMIT); each other part is copied by the kernel
+    (os.copy_file_range): half the copying on two threads."""
     size = path.stat().st_size
     blank, found = _scan(path, [size * k // count for k in range(1, count)])
     bounds = [(0, 0), *[(end, lines) for end, lines in found if end < size], (size, None)]
     parts = []
-    with path.open("rb") as source:
-        for k, ((start, before), (end, _)) in enumerate(itertools.pairwise(bounds)):
-            if end <= start:
-                continue
-            part = base.with_name(f"{base.name}.{k}")
-            with part.open("wb") as target:
-                offset = start
-                while offset < end:
-                    offset += os.copy_file_range(source.fileno(), target.fileno(), end - offset, offset)
-            parts.append((part, before))
+    for k, ((start, before), (end, _)) in enumerate(itertools.pairwise(bounds)):
+        if end <= start:
+            continue
+        if start == 0:
+            nxt = bounds[k + 1][1]
+            parts.append((path, 0) if nxt is None else (path, 0, (nxt, end)))
+            continue
+        part = base.with_name(f"{base.name}.{k}")
+        _copy_range(path, part, start, end)
+        parts.append((part, before))
     return parts, blank
+
+
+def _copy_range(source: Path, target: Path, start: int, end: int) -> None:
+    """Bytes [start, end) of `source` copied to `target` by the kernel."""
+    import os
+
+    with source.open("rb") as data, target.open("wb") as out:
+        offset = start
+        while offset < end:
+            offset += os.copy_file_range(data.fileno(), out.fileno(), end - offset, offset)
+
+
+def head_limit(part: tuple) -> str:
+    """The LIMIT that reads only a part's lines from its file (none when the part is its whole file)."""
+    return f" limit {part[2][0]}" if len(part) > 2 else ""
+
+
+def whole(part: tuple, base: Path) -> tuple[Path, int]:
+    """A part as a file of its own lines (the first part, read in place, copied to `base`'s name: the slow path
+    reads the parts as text, whole)."""
+    if len(part) < 3:
+        return part
+    target = base.with_name(f"{base.name}.0")
+    _copy_range(part[0], target, 0, part[2][1])
+    return target, part[1]
 
 
 class Parts:

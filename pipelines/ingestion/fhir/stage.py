@@ -16,6 +16,8 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.ingestion.fhir.parts import head_limit, whole
+
 _S = "VARCHAR"
 CODEABLE = {"coding": [{"system": _S, "code": _S, "display": _S}], "text": _S}
 # every line is typed by this shape; an element another resource (or a non-conformant export) gives another shape is
@@ -42,17 +44,18 @@ def _duck_type(shape) -> str:
     return _duck_type(shape[0]) + "[]" if isinstance(shape, list) else shape
 
 
-def _typed(path: Path, before: int, bundle: bool) -> str:
-    """One part of a staged file's lines typed by the JSON reader, numbered in the whole file (`ordinality`, `r`)."""
+def _typed(part: tuple, bundle: bool) -> str:
+    """One part of a staged file's lines (parts.py: path, lines before[, head]) typed by the JSON reader, numbered in
+    the whole file (`ordinality`, `r`)."""
     schema = _duck_type(ENTRY if bundle else ENCOUNTER)
-    return (f"(select ordinality + {before} as ordinality, r from read_json({_lit(str(path))}, "
+    return (f"(select ordinality + {part[1]} as ordinality, r from read_json({_lit(str(part[0]))}, "
             f"format='newline_delimited', records=false, columns={{'r': {_lit(schema)}}}, "
-            f"maximum_object_size={MAX_OBJECT}, ignore_errors=true) with ordinality) as t")
+            f"maximum_object_size={MAX_OBJECT}, ignore_errors=true) with ordinality{head_limit(part)}) as t")
 
 
-def _objects(path: Path, before: int) -> str:
-    return (f"(select ordinality + {before} as n, json from read_ndjson_objects({_lit(str(path))}, "
-            f"maximum_object_size={MAX_OBJECT}) with ordinality)")
+def _objects(part: tuple) -> str:
+    return (f"(select ordinality + {part[1]} as n, json from read_ndjson_objects({_lit(str(part[0]))}, "
+            f"maximum_object_size={MAX_OBJECT}) with ordinality{head_limit(part)})")
 
 
 def on_own_cursor(con, *statements: str) -> None:
@@ -129,6 +132,7 @@ def _derive(source: str, bundle: bool, keep: str = "") -> str:
 def materialise(con, staged) -> None:
     """The slow path: each line read as text, in order, judged and parsed into the Parquet work file."""
     text = staged.parquet.with_suffix(".text.parquet")
+    staged.parts = [whole(part, staged.parquet.with_suffix(".lines")) for part in staged.parts]  # read whole, as text
     files = "[" + ", ".join(_lit(str(path)) for path, _ in staged.parts) + "]"  # read in order
     read = (f"read_csv({files}, columns={{'line': 'VARCHAR'}}, delim={_lit(DELIMITER)}, quote='', "
             "escape='', header=false, auto_detect=false, strict_mode=false, max_line_size=67108864)")
@@ -151,7 +155,7 @@ OPENINGS = ('{"resourceType":"Encounter"', '{"resourceType": "Encounter"')
 ENTRY_OPENINGS = tuple(f'{{"resource":{sep}{o}' for o in OPENINGS for sep in ("", " "))
 
 
-def objects_sql(staged, part: tuple[Path, int] | None = None) -> str:
+def objects_sql(staged, part: tuple | None = None) -> str:
     """Every entry but the file's own Encounters (those are typed by `encounters_sqls`) of one part of its lines
     (every line when the file went the slow way), as (n, sub, full_url, kind, raw, problem): a resource's JSON text
     and type, the entries of an NDJSON line holding a Bundle each numbered by the line (sub: its rank, from 1; their
@@ -163,7 +167,7 @@ def objects_sql(staged, part: tuple[Path, int] | None = None) -> str:
     if part is not None:  # every line is JSON (the reader checked): an object when it opens with a brace
         source = (f"select n, case when prefix(json, '{{') then null when not regexp_matches(json, '^\\s*\\{{') "
                   "then 'object' end as problem, json "
-                  f"from {_objects(*part)}")
+                  f"from {_objects(part)}")
     else:
         source = (f"select n, problem, raw as json from read_parquet({_lit(str(staged.parquet))}) "
                   "where problem is distinct from 'blank' and kind is distinct from 'Encounter'")
@@ -195,10 +199,10 @@ def _read_objects(staged) -> str:
     return f"read_parquet({_lit(str(staged.objects / '*.parquet'))})"
 
 
-def part_encounters_sql(bundle: bool, part: tuple[Path, int]) -> str:
+def part_encounters_sql(bundle: bool, part: tuple) -> str:
     """The Encounter entries of one part of the lines (n, sub 0, enc), typed by the JSON reader."""
     resource = "t.r.resource" if bundle else "t.r"
-    return (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(*part, bundle)} "
+    return (f"select t.ordinality as n, 0 as sub, {resource} as enc from {_typed(part, bundle)} "
             f"where {resource}.resourceType = 'Encounter'")
 
 
