@@ -118,9 +118,12 @@ def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], 
         rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
-        return {"rows": rows, "rejections": con.execute(_rejections_sql(ev, tag)).fetchall()}
+        # the rules read only the Encounters that may break one (SUSPECT), kept once rather than scanned per rule
+        con.execute(f"create or replace temp table {tag}_suspects as select * from {ev} where {SUSPECT}")
+        return {"rows": rows, "rejections": con.execute(_rejections_sql(f"{tag}_suspects", tag)).fetchall()}
     finally:
         con.execute(f"drop table if exists {tag}_over")
+        con.execute(f"drop table if exists {tag}_suspects")
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
@@ -283,6 +286,10 @@ def _write_unmapped(con, ev: str, rel: str, target: Path) -> int:
             {_when('start')} as started_at, other_type_codes, {_lit(rel)} as _file, n * {LINE_FACTOR} as _line
         from {ev} where not is_stay and start is not null and finess is not null and serafin is null order by n, sub)
         to {_lit(str(target))} (format parquet, compression uncompressed)""").fetchone()[0]
+
+
+# every Encounter a rule of _rejections_sql may reject is one of these (each rule's condition implies it)
+SUSPECT = "is_stay or start is null or finess is null or person is null or coalesce(is_group, false) or bad_participant"
 
 
 def _rejections_sql(ev: str, tag: str) -> str:
