@@ -84,12 +84,11 @@ def _with_dbt(paths, dbt_vars: dict, verbose: bool) -> None:
     import shutil
 
     from pipelines import parsed_dbt
-    from pipelines.warehouse import RunFailed, swap
+    from pipelines.warehouse import RunFailed, fresh_folder, swap
 
     select = ["tag:scenario", *(["cpom_trajectory"] if "cpom" in dbt_vars else [])]
     loading = parsed_dbt.Loading(paths.build_warehouse.stem)  # dbt loads while the warehouse is copied
-    shutil.rmtree(paths.build_dir, ignore_errors=True)
-    paths.build_dir.mkdir()
+    fresh_folder(paths.build_dir)
     try:
         shutil.copyfile(paths.warehouse, paths.build_warehouse)
         if not parsed_dbt.run_models(select, dbt_vars, paths.build_warehouse, paths.build_dir / "dbt", verbose,

@@ -87,12 +87,24 @@ def warehouse_lock(paths: RunPaths):
 @contextlib.contextmanager
 def build_folder(paths: RunPaths):
     """The run's build folder, empty at the start (what a killed run left goes) and removed at the end."""
-    shutil.rmtree(paths.build_dir, ignore_errors=True)
-    paths.build_dir.mkdir()
+    fresh_folder(paths.build_dir)
     try:
         yield paths.build_dir
     finally:
         shutil.rmtree(paths.build_dir, ignore_errors=True)
+
+
+def fresh_folder(folder: Path) -> None:
+    """`folder` made empty: what a killed run left is first renamed aside (one rename, whatever a dying child of
+    that run still writes into it: removing it in place could fail with the folder not empty), then removed, with
+    any folder an earlier run left aside."""
+    aside = folder.with_name(f"{folder.name}.stale-{os.getpid()}")
+    if folder.exists():
+        shutil.rmtree(aside, ignore_errors=True)
+        os.rename(folder, aside)
+    for stale in folder.parent.glob(f"{folder.name}.stale-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder.mkdir()
 
 
 def start_build(paths: RunPaths, *, from_copy: bool) -> None:

@@ -172,7 +172,7 @@ class Staged:
     path: Path
     layout: str            # json or ndjson, as the ingestion log says
     bundle: bool           # the lines are Bundle entries ({fullUrl, resource})
-    parts: list[tuple[Path, int]]
+    parts: list[tuple]     # (path, lines before[, head]): parts.cut; a head (lines, bytes) reads a file in place
     parquet: Path
     objects: Path          # a folder: every entry but the file's own Encounters (stage.objects_sql), pass 1
     fast: bool = True
