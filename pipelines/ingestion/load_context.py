@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import store
+from pipelines.ingestion import sql_values, store
 from pipelines.ingestion.persons_met import PersonsMet
 
 
@@ -56,22 +56,25 @@ def quarantine_whole(ctx: LoadContext, table: str, rel: str, sha: str, reason: s
     them). The caller logs it."""
     with store.transaction(ctx.con):
         store.forget(ctx.con, ctx.raw, rel)
-        ctx.con.execute("insert into raw.row_rejections values (?, ?, null, null, null, ?)",
-                        [table, rel, f"whole file rejected: {reason}"])
+        sql_values.insert(ctx.con, "raw.row_rejections", [(table, rel, None, None, None,
+                                                            f"whole file rejected: {reason}")])
         store.record(ctx.con, store.IngestedFile(rel, table, sha, rows, "rejected", reason, ctx.fingerprint, **meta))
     return store.FileOutcome(rel, table, "rejected", rows, reason)
 
 
 class Sink:
-    """Rows of one table for one landing file, written to its Parquet row file in batches (all text, as a CSV
-    gives them, with the source file and line), so a file of a million events never sits whole in memory."""
+    """Rows of one table for one landing file, written to its Parquet row file (all text, as a CSV gives them, with
+    the source file and line): batches appended as JSON lines to a work file beside it, which DuckDB writes as the
+    row file at the end, so a file of a million events never sits whole in memory (and neither pyarrow nor pandas is
+    needed: sql_values)."""
 
     BATCH = 50_000
 
-    def __init__(self, path: Path, columns: list[str], rel: str):
-        self.path, self.columns, self.rel = path, columns, rel
+    def __init__(self, con, path: Path, columns: list[str], rel: str):
+        self.con, self.path, self.columns, self.rel = con, path, columns, rel
+        self.lines = path.with_name(path.name + ".jsonl")
         self.buffer: list[dict] = []
-        self.writer = None
+        self.handle = None
         self.rows = 0
 
     def add(self, row: dict) -> None:
@@ -80,24 +83,32 @@ class Sink:
             self.flush()
 
     def flush(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import orjson
 
-        if not self.buffer and self.writer is not None:
+        if not self.buffer:
             return
-        schema = pa.schema([(c, pa.string()) for c in self.columns] + [("_file", pa.string()), ("_line", pa.int64())])
-        data = {c: [None if r.get(c) is None else str(r[c]) for r in self.buffer] for c in self.columns}
-        data["_file"] = [self.rel] * len(self.buffer)
-        data["_line"] = [r["_line"] for r in self.buffer]
-        if self.writer is None:
+        if self.handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(str(self.path), schema, compression="none")
-        self.writer.write_table(pa.table(data, schema=schema))
+            self.handle = self.lines.open("wb")
+        self.handle.write(b"".join(orjson.dumps(
+            {**{c: None if r.get(c) is None else str(r[c]) for c in self.columns}, "_line": r["_line"]}) + b"\n"
+            for r in self.buffer))
         self.rows += len(self.buffer)
         self.buffer = []
 
     def close(self) -> int:
         self.flush()
-        if self.writer is not None:
-            self.writer.close()
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        if self.handle is None:
+            select = ", ".join([*(f'cast(null as varchar) as "{c}"' for c in self.columns),
+                                "cast(null as varchar) as _file", "cast(null as bigint) as _line"]) + " where false"
+        else:
+            self.handle.close()
+            types = ", ".join([*(f"'{c}': 'VARCHAR'" for c in self.columns), "'_line': 'BIGINT'"])
+            select = (f"{names}, {sql_values.literal(self.rel)} as _file, _line from read_json("
+                      f"{sql_values.literal(str(self.lines))}, format = 'newline_delimited', columns = {{{types}}}, "
+                      "maximum_object_size = 268435456)")
+        self.con.execute(f"copy (select {select}) to {sql_values.literal(str(self.path))} "
+                         "(format parquet, compression uncompressed)")
+        self.lines.unlink(missing_ok=True)
         return self.rows

@@ -25,7 +25,7 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
         log.error("%s rejected whole: %s", rel, exc)
         return outcome
     try:
-        sink = Sink(pending, list(dsn.COLUMNS), rel)
+        sink = Sink(ctx.con, pending, list(dsn.COLUMNS), rel)
         for row in read.rows:
             sink.add(row)
         rows = sink.close()

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pipelines.ingestion import fhir, finess, store
+from pipelines.ingestion import fhir, finess, sql_values, store
 from pipelines.ingestion.load_context import LandingFile, LoadContext, Sink, quarantine_whole
 from pipelines.ingestion.schema import TABLES
 
@@ -70,7 +70,7 @@ def land(ctx: LoadContext, file: LandingFile, indexed: dict) -> store.FileOutcom
     columns["fhir_unmapped_events"] = list(fhir.UNMAPPED_COLUMNS)
     pending = {t: store.row_file(ctx.raw, t, rel, sha, ctx.fingerprint).with_suffix(".parquet.tmp")
                for t in [*columns, "fhir_index"]}
-    sinks = {t: Sink(pending[t], c, rel) for t, c in columns.items()
+    sinks = {t: Sink(ctx.con, pending[t], c, rel) for t, c in columns.items()
              if t not in fhir.SQL_TABLES}  # the Encounters' tables: written by DuckDB
     mapper = fhir.Mapper(ctx.key, _python_index(ctx, local, indexed["everything"]), fhir.linkid_table(),
                          fhir.esms_category_codes(), lambda table, row: sinks[table].add(row))
@@ -102,9 +102,8 @@ def _commit(ctx: LoadContext, file: LandingFile, out, written: dict[str, int], f
     note = f"{resources}; rows: {rows or 'none'}"
     with store.transaction(ctx.con):
         store.forget(ctx.con, ctx.raw, rel)
-        for table, line, column, value, reason in out.rejections:
-            ctx.con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
-                            [table, rel, line, column, value, reason])
+        sql_values.insert(ctx.con, "raw.row_rejections", [(table, rel, line, column, value, reason)
+                                                          for table, line, column, value, reason in out.rejections])
         store.record(ctx.con, store.IngestedFile(rel, fhir.SOURCE, file.sha, rows_read, "loaded", note,
                                                  ctx.fingerprint, format=fmt))
     for path in pending.values():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingestion import dsn, fec, fhir, finess
+from pipelines.ingestion import dsn, fec, fhir, finess, sql_values
 from pipelines.ingestion.schema import TABLES
 
 INGEST_VERSION = "6"  # 2: rows stored as Parquet beside the warehouse; 3: row files by content, no line text;
@@ -141,8 +141,12 @@ def refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
 
 def forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     """Forget a landing file in this warehouse (its row file stays for the last good warehouse)."""
-    con.execute("delete from raw.row_rejections where file = ?", [rel])
-    con.execute("delete from raw.ingested_files where file = ?", [rel])
+    if not sql_values.inline([[rel]]):
+        con.execute("delete from raw.row_rejections where file = ?", [rel])
+        con.execute("delete from raw.ingested_files where file = ?", [rel])
+        return
+    con.execute(f"delete from raw.row_rejections where file = {sql_values.literal(rel)}")
+    con.execute(f"delete from raw.ingested_files where file = {sql_values.literal(rel)}")
 
 
 @dataclass(frozen=True)
@@ -166,9 +170,9 @@ class IngestedFile:
 
 
 def record(con, line: IngestedFile) -> None:
-    con.execute("insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [line.file, line.table, line.sha256, line.format, line.encoding, line.delimiter, line.rows_read,
-                 line.status, line.message, line.dropped, line.ignored, line.key_fingerprint, INGEST_VERSION])
+    sql_values.insert(con, "raw.ingested_files", [(
+        line.file, line.table, line.sha256, line.format, line.encoding, line.delimiter, line.rows_read, line.status,
+        line.message, line.dropped, line.ignored, line.key_fingerprint, INGEST_VERSION)])
 
 
 @contextlib.contextmanager

@@ -1,13 +1,9 @@
 """The Encounters of a FHIR file typed ahead of pass 2, beside other work (pass 2's `encounters.load_encounters` then
 finds them typed): an NDJSON file's beside its index in pass 1 (`EarlyTyping`), a Bundle's part by part as it is
-cut (`EarlyParts`); and the modules the later steps import anyway, imported meanwhile on a thread of their own
-(`import_beside`)."""
+cut (`EarlyParts`)."""
 
 from __future__ import annotations
 
-import importlib
-import sys
-import threading
 from pathlib import Path
 
 from pipelines.ingestion.fhir.encounters import ENCOUNTERS
@@ -20,19 +16,6 @@ from pipelines.ingestion.fhir.stage import (
     work_files,
 )
 
-LATER = ("pyarrow.parquet", "pandas")  # the Python mapping's row files; DuckDB's first statement with parameters
-
-
-def import_beside() -> threading.Thread | None:
-    """The modules imported later on anyway (LATER: 0.4 to 0.5 s) imported on a thread of its own while DuckDB reads,
-    rather than alone afterwards (join the thread returned)."""
-    missing = [name for name in LATER if name not in sys.modules]
-    if not missing:
-        return None
-    thread = threading.Thread(target=lambda: [importlib.import_module(name) for name in missing], daemon=True)
-    thread.start()
-    return thread
-
 
 class EarlyTyping:
     """The Encounters of a staged file typed (load_encounters' statements) on cursors of their own while pass 1 writes
@@ -42,14 +25,12 @@ class EarlyTyping:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures, self.cursors, self.threads, self.importing = None, [], [], None, None
+        self.pool, self.futures, self.cursors, self.threads = None, [], [], None
 
     def __enter__(self):
         if self.staged.typed_early:  # a Bundle's: typed as it was cut
             return self
         from concurrent.futures import ThreadPoolExecutor
-
-        self.importing = import_beside()
 
         sqls = work_files(self.staged.encounters,
                           [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(self.staged)])
@@ -61,8 +42,6 @@ class EarlyTyping:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.importing is not None:
-            self.importing.join()
         if self.pool is None:
             return
         self.pool.shutdown(wait=True)
@@ -79,7 +58,7 @@ class EarlyParts:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures, self.threads, self.importing = None, [], None, None
+        self.pool, self.futures, self.threads = None, [], None
 
     def submit(self, k: int, path: Path, before: int) -> None:
         if self.pool is None:
@@ -93,7 +72,6 @@ class EarlyParts:
             self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
             self.con.execute("set threads = 1")
             self.pool = ThreadPoolExecutor(2)  # beside the cutting, on the other core
-            self.importing = import_beside()
         self.futures.append(self.pool.submit(self._read, k, (path, before)))
 
     def _read(self, k: int, part: tuple[Path, int]) -> None:
@@ -106,7 +84,5 @@ class EarlyParts:
         if self.pool is None:
             return None
         self.pool.shutdown(wait=True)
-        if self.importing is not None:
-            self.importing.join()
         self.con.execute(f"set threads = {int(self.threads)}")
         return next((f.exception() for f in self.futures if f.exception() is not None), None)
