@@ -119,7 +119,7 @@ def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], 
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
         # the rules read only the Encounters that may break one (SUSPECT), kept once rather than scanned per rule
-        con.execute(f"create or replace temp table {tag}_suspects as select * from {ev} where {SUSPECT}")
+        con.execute(f"create or replace temp table {tag}_suspects as select {RULE_COLUMNS} from {ev} where {SUSPECT}")
         return {"rows": rows, "rejections": con.execute(_rejections_sql(f"{tag}_suspects", tag)).fetchall()}
     finally:
         con.execute(f"drop table if exists {tag}_over")
@@ -290,6 +290,7 @@ def _write_unmapped(con, ev: str, rel: str, target: Path) -> int:
 
 # every Encounter a rule of _rejections_sql may reject is one of these (each rule's condition implies it)
 SUSPECT = "is_stay or start is null or finess is null or person is null or coalesce(is_group, false) or bad_participant"
+RULE_COLUMNS = "n, descr, is_stay, start, finess, serafin, has_subject, is_group, members, person, bad_participant"
 
 
 def _rejections_sql(ev: str, tag: str) -> str:
