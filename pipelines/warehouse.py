@@ -19,6 +19,7 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,10 +99,8 @@ def fresh_folder(folder: Path) -> None:
     """`folder` made empty: what a killed run left is first renamed aside (one rename, whatever a dying child of
     that run still writes into it: removing it in place could fail with the folder not empty), then removed, with
     any folder an earlier run left aside."""
-    aside = folder.with_name(f"{folder.name}.stale-{os.getpid()}")
     if folder.exists():
-        shutil.rmtree(aside, ignore_errors=True)
-        os.rename(folder, aside)
+        os.rename(folder, folder.with_name(f"{folder.name}.stale-{os.getpid()}-{time.time_ns()}"))
     for stale in folder.parent.glob(f"{folder.name}.stale-*"):
         shutil.rmtree(stale, ignore_errors=True)
     folder.mkdir()
