@@ -22,6 +22,7 @@ import duckdb
 
 from pipelines.ingestion import readers
 from pipelines.ingestion.schema import header_key
+from pipelines.ingestion.sql_values import literal as _sql_text
 
 FOLDER = "comptabilite"
 SOURCE = "comptabilite"  # raw.ingested_files.source_table of a FEC or a trial balance
@@ -166,10 +167,6 @@ def _dedupe(names: list[str]) -> list[str]:
         seen[n.lower()] = seen.get(n.lower(), 0) + 1
         out.append(n if seen[n.lower()] == 1 else f"{n}_{seen[n.lower()]}")
     return out
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 EXTRA = ("__extra1", "__extra2", "__extra3")  # room for the fields of a line longer than the header

@@ -19,6 +19,7 @@ from pipelines.comptabilite import AccountSuffixSplit, AnalyticSplit, FileSplit,
 from pipelines.ingestion.fec import FecFile, FecProblem, add_repaired, load_lines, open_file
 from pipelines.ingestion.readers import quote_identifier
 from pipelines.ingestion.schema import header_key
+from pipelines.ingestion.sql_values import literal as _text
 
 DEBIT_SIDE = ("D", "+1", "1", "+")
 CREDIT_SIDE = ("C", "-1", "-")
@@ -235,10 +236,6 @@ def bad_lines(con, table: str) -> list[tuple[int, str | None, str | None, str]]:
     side, never a label)."""
     rows = con.execute(f"select line, bad from {table}_parsed where bad is not null order by line").fetchall()
     return [(line, None, None, reason) for line, reason in rows]
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass

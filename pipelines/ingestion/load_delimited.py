@@ -31,6 +31,7 @@ from pipelines.ingestion.mapping import HeaderMapping, map_headers
 from pipelines.ingestion.persons_met import PersonsMet
 from pipelines.ingestion.pseudonym import PROFESSIONAL_PREFIX
 from pipelines.ingestion.schema import TABLES, Table, header_score
+from pipelines.ingestion.sql_values import literal as _sql_path
 
 log = logging.getLogger("serafin.ingestion")
 
@@ -234,10 +235,6 @@ def _trimmed(expr: str) -> str:
     with no space at either end is already trimmed (strlen counts bytes, length characters)."""
     return (f"case when {expr} = '' then null when prefix({expr}, ' ') or suffix({expr}, ' ') "
             f"or strlen({expr}) <> length({expr}) then nullif(trim({expr}), '') else {expr} end")
-
-
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _person_ids(con, result: readers.ReadResult, source: str) -> list[str]:

@@ -33,6 +33,7 @@ from pipelines.ingestion.encodings import (  # noqa: F401  (the landing reads a 
     sniff_container,
     transcode_per_line,
 )
+from pipelines.ingestion.sql_values import literal as _sql_text
 
 # a single CSV record may be this long (a cell of several MB is read, not the whole file rejected)
 MAX_RECORD_BYTES = 1 << 26
@@ -90,9 +91,6 @@ def sniff_delimiter(path: Path) -> str:
         return ","
     return next(d for d in (",", ";", "\t") if counts[d] == best)
 
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _header_cells(path: Path, delimiter: str, encoding: str = "utf-8") -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from pipelines.ingestion.fhir.elements import REFERENCE
+from pipelines.ingestion.sql_values import literal as _text
 
 BLOCK = 64  # SHA-256's block size: a key longer than that is hashed first (RFC 2104)
 # every character Python's str.strip removes (none lies above U+3000, IDEOGRAPHIC SPACE: looking there too cost 0.15 s
@@ -23,10 +24,6 @@ MACROS = ("fhir_pseudonym", "fhir_url_key", "fhir_id_of", "fhir_id_key", "fhir_h
 
 def _blob(data: bytes) -> str:
     return "'" + "".join(f"\\x{b:02x}" for b in data) + "'::BLOB"
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 @contextmanager

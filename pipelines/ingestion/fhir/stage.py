@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.ingestion.fhir.parts import head_limit, whole
+from pipelines.ingestion.sql_values import literal as _lit
 
 _S = "VARCHAR"
 CODEABLE = {"coding": [{"system": _S, "code": _S, "display": _S}], "text": _S}
@@ -32,10 +33,6 @@ ENTRY = {"fullUrl": _S, "resource": ENCOUNTER}
 ENCOUNTER_RE = r'"resourceType"\s*:\s*"Encounter"'
 MAX_OBJECT = 64 << 20
 DELIMITER = "\x01"  # never in a JSON text: the text reader gives each line as one column
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _duck_type(shape) -> str:
