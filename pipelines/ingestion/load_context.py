@@ -108,7 +108,15 @@ class Sink:
             select = (f"{names}, {sql_values.literal(self.rel)} as _file, _line from read_json("
                       f"{sql_values.literal(str(self.lines))}, format = 'newline_delimited', columns = {{{types}}}, "
                       "maximum_object_size = 268435456)")
-        self.con.execute(f"copy (select {select}) to {sql_values.literal(str(self.path))} "
-                         "(format parquet, compression uncompressed)")
-        self.lines.unlink(missing_ok=True)
+        try:
+            self.con.execute(f"copy (select {select}) to {sql_values.literal(str(self.path))} "
+                             "(format parquet, compression uncompressed)")
+        finally:
+            self.lines.unlink(missing_ok=True)
         return self.rows
+
+    def discard(self) -> None:
+        """A sink given up (its file failed): its JSON lines closed and removed (a closed sink: nothing left)."""
+        if self.handle is not None and not self.handle.closed:
+            self.handle.close()
+        self.lines.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 
-from pipelines.ingestion import dsn, store
+from pipelines.ingestion import dsn, sql_values, store
 from pipelines.ingestion.load_context import LandingFile, LoadContext, Sink, quarantine_whole
 
 log = logging.getLogger("serafin.ingestion")
@@ -24,8 +24,8 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
         outcome = quarantine_whole(ctx, dsn.TABLE, rel, sha, str(exc), format="dsn")
         log.error("%s rejected whole: %s", rel, exc)
         return outcome
+    sink = Sink(ctx.con, pending, list(dsn.COLUMNS), rel)
     try:
-        sink = Sink(ctx.con, pending, list(dsn.COLUMNS), rel)
         for row in read.rows:
             sink.add(row)
         rows = sink.close()
@@ -33,9 +33,8 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
             log.info("%s: %s", rel, read.note)
         with store.transaction(con):
             store.forget(con, ctx.raw, rel)
-            for line, column, value, reason in read.rejections:
-                con.execute("insert into raw.row_rejections values (?, ?, ?, ?, ?, ?)",
-                            [dsn.TABLE, rel, line, column, value, reason])
+            sql_values.insert(con, "raw.row_rejections", [(dsn.TABLE, rel, line, column, value, reason)
+                                                          for line, column, value, reason in read.rejections])
             store.record(con, store.IngestedFile(rel, dsn.TABLE, sha, rows + len(read.rejections), "loaded",
                                                  read.note, ctx.fingerprint, format="dsn"))
         os.replace(pending, target)
@@ -44,4 +43,5 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
                  f", {len(read.rejections)} lines quarantined" if read.rejections else "")
         return store.FileOutcome(rel, dsn.TABLE, "loaded", rows)
     finally:
+        sink.discard()
         pending.unlink(missing_ok=True)

@@ -87,6 +87,8 @@ def land(ctx: LoadContext, file: LandingFile, indexed: dict) -> store.FileOutcom
         log.error("%s rejected whole: %s", rel, exc)
         return outcome
     finally:
+        for sink in sinks.values():
+            sink.discard()
         for path in pending.values():
             path.unlink(missing_ok=True)
 

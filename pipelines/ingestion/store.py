@@ -141,10 +141,7 @@ def refresh_views(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
 
 def forget(con: duckdb.DuckDBPyConnection, raw: Path, rel: str) -> None:
     """Forget a landing file in this warehouse (its row file stays for the last good warehouse)."""
-    if not sql_values.inline([[rel]]):
-        con.execute("delete from raw.row_rejections where file = ?", [rel])
-        con.execute("delete from raw.ingested_files where file = ?", [rel])
-        return
+    # a path never holds a NUL character: always a literal (sql_values)
     con.execute(f"delete from raw.row_rejections where file = {sql_values.literal(rel)}")
     con.execute(f"delete from raw.ingested_files where file = {sql_values.literal(rel)}")
 

@@ -60,3 +60,25 @@ print(con.execute("select count(*) from raw.activity").fetchone()[0], con.execut
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=settings.ROOT,
                           check=True)
     assert done.stdout.split() == ["1", "1", "False", "False"], done.stderr[-2000:]
+
+
+def test_a_sink_writes_its_rows_as_text_in_order_and_a_discarded_one_leaves_nothing(tmp_path, monkeypatch):
+    from pipelines.ingestion.load_context import Sink
+
+    con = duckdb.connect()
+    monkeypatch.setattr(Sink, "BATCH", 2)  # three rows: two batches of JSON lines
+    sink = Sink(con, tmp_path / "t" / "rows.parquet", ["a", "b"], "fhir/x.ndjson")
+    for line, (a, b) in enumerate([("l'un", None), (7, "deux\nlignes"), ("", "é")], start=1):
+        sink.add({"a": a, "b": b, "_line": line * 1000})
+    assert sink.close() == 3
+    assert con.execute(f"select * from read_parquet('{tmp_path / 't' / 'rows.parquet'}')").fetchall() == [
+        ("l'un", None, "fhir/x.ndjson", 1000), ("7", "deux\nlignes", "fhir/x.ndjson", 2000),
+        ("", "é", "fhir/x.ndjson", 3000)]
+    empty = Sink(con, tmp_path / "t" / "empty.parquet", ["a"], "fhir/y.ndjson")
+    assert empty.close() == 0
+    assert con.execute(f"select count(*) from read_parquet('{tmp_path / 't' / 'empty.parquet'}')").fetchone() == (0,)
+    given_up = Sink(con, tmp_path / "t" / "gone.parquet", ["a"], "fhir/z.ndjson")
+    for line in range(3):
+        given_up.add({"a": "x", "_line": line})
+    given_up.discard()
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == ["empty.parquet", "rows.parquet"]
