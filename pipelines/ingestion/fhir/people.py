@@ -47,18 +47,20 @@ def _patients(staged) -> str:
 def map_patients(con, staged, rel: str, target: Path) -> tuple[int, list[tuple]]:
     """The file's Patients → the persons row file; returns (rows, rejections)."""
     tag = f"fhir_{abs(hash(str(staged.objects))) % 10**9}_pat"
-    con.execute(f"create or replace temp table {tag} as select *, row_number() over (partition by n order by sub) "
-                f"- 1 as rank from ({_patients(staged)}) where local is not null")
+    # every Patient once (its local identifier is the costly part), ranked among the rows of its entry
+    con.execute(f"create or replace temp table {tag} as select *, row_number() over (partition by n, local is null "
+                f"order by sub) - 1 as rank from ({_patients(staged)})")
     try:
         rows = _copy(con, {"person_id": "fhir_pseudonym(local)",
                            "birth_year": "case when coalesce(birth, '') <> '' then left(birth, 4) end",
-                           "sex": _case("gender", SEX)}, "persons", f"select * from {tag}", rel, target)
+                           "sex": _case("gender", SEX)}, "persons", f"select * from {tag} where local is not null",
+                     rel, target)
         rejections = con.execute(
             f"select 'persons', n * {LINE_FACTOR}, 'identifier', {_descr('Patient')}, "
-            f"{_lit(NO_LOCAL)} || ' (entry ' || n || ')' from ({_patients(staged)}) where local is null "
+            f"{_lit(NO_LOCAL)} || ' (entry ' || n || ')' from {tag} where local is null "
             f"union all select 'persons', n * {LINE_FACTOR}, null, {_descr('Patient')}, "
             f"'more than {LINE_FACTOR} rows from one resource (entry ' || n || ')' from {tag} "
-            f"where rank >= {LINE_FACTOR}").fetchall()
+            f"where local is not null and rank >= {LINE_FACTOR} order by 2, 3 nulls first").fetchall()
         return rows, rejections
     finally:
         con.execute(f"drop table if exists {tag}")
