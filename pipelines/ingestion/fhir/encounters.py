@@ -162,8 +162,10 @@ def step_sql(alias: str, tag: str) -> str:
 
 
 def scrub_join(alias: str) -> str:
-    """The join condition of an identifier's row (`{alias}.idm`) with its usager part's pseudonym (`sc`)."""
-    return f"{alias}.idm.site <> '' and sc.part = {alias}.idm.site || '/' || {alias}.idm.usager"
+    """The join condition of an identifier's row (`{alias}.idm`) with its usager part's pseudonym (`sc`): one
+    equality, so that DuckDB joins by hash (a condition on `{alias}` alone beside it made a nested-loop join, every
+    identifier compared with every usager)."""
+    return f"sc.part = case when {alias}.idm.site <> '' then {alias}.idm.site || '/' || {alias}.idm.usager end"
 
 
 def _resolved_sql(enc: str, tag: str, tables: dict[str, str] | None = None) -> str:
@@ -174,7 +176,7 @@ def _resolved_sql(enc: str, tag: str, tables: dict[str, str] | None = None) -> s
     step = step_sql("e", tag)
     t = tables or {name: f"{tag}_{name}" for name in ("refs", "logical", "scrub", "nir")}
     return f"""
-    with parts as (
+    with parts as not materialized (  -- inlined where it is read: a materialised CTE loses the events' order
         select n, sub, idx, r.professional
         from (select n, sub, x.v as ref, x.i as idx
               from (select n, sub, unnest(list_transform(participants, (v, i) -> {{'v': v, 'i': i}})) as x
@@ -207,7 +209,8 @@ def _resolved_sql(enc: str, tag: str, tables: dict[str, str] | None = None) -> s
         left join {t['refs']} as p1 on p1.ref = e.single_participant
         left join {t['refs']} as pr on pr.ref = e.provider_ref
         left join {t['refs']} as s on s.ref = e.subject_ref
-        left join {t['logical']} as l on e.subject_ref is null and l.identifier = e.subject_ident
+        left join {t['logical']} as l
+            on l.identifier = case when e.subject_ref is null then e.subject_ident::varchar end  -- one equality (hash)
         left join {t['scrub']} as sc on {scrub_join('e')}
         left join professionals as pa on pa.n = e.n and pa.sub = e.sub
     ),

@@ -101,7 +101,8 @@ def map_responses(con, staged, tag: str, rel: str, target: Path) -> tuple[int, l
         select q.n, q.sub, q.rid, q.authored, q.raw,
             case when q.subject_ref is not null then r.patient else l.person end as person
         from ({responses_sql(staged)}) as q left join {tag}_refs as r on r.ref = q.subject_ref
-        left join {tag}_logical as l on q.subject_ref is null and l.identifier = q.subject_ident""")
+        left join {tag}_logical as l
+            on l.identifier = case when q.subject_ref is null then q.subject_ident end""")
     con.execute(f"""create or replace temp table {items} as
         with recursive walk(n, sub, path, item) as (
             select n, sub, [x.i], x.v from (select n, sub, unnest(list_transform(
