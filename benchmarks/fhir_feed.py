@@ -4,9 +4,10 @@ with a Group subject) and as the same resources in one Bundle (`evenements.json`
 landed by the real ingestion (`land_folder`, the Parquet row files of `serafin run`) in the same run, each in a child
 process of its own. Prints rows per second, CPU seconds (every thread: the figure to compare on a busy machine) and
 peak memory of each path, and the load average; targets (issue 36): NDJSON ≥ 300,000 rows/s, Bundle ≥ 150,000;
-nothing here is a timed test.
+nothing here is a timed test. `--guide-identifiers` gives each event an identifier of the guide's own form
+(`3690000013/U0000007-EVN-12`: the site, the usager, the event), which the ingestion scrubs of its usager part.
 
-    python benchmarks/fhir_feed.py --events 1e6
+    python benchmarks/fhir_feed.py --events 1e6 [--guide-identifiers]
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ CODES = ["2.1.2.1", "2.2.1", "2.3.3.1", "2.3.4.2", "2.4.1"]
 SETTINGS = [("structure", "AMB"), ("domicile", "HH"), ("cite", "FLD")]
 
 
-def _write(work: Path, events: int, persons: int, professionals: int) -> tuple[Path, Path, int]:
+def _identifier(e: int, finess: str, person: int, guide: bool) -> str:
+    """An event's identifier: `EV<n>`, or the guide's form (elements.LOCAL_ID_IN_SQL): a site of 10 characters
+    opening with `3` (made from the FINESS), the usager (its first person), the event."""
+    return f"3{finess[1:3]}0{finess[3:]}/U{person:07d}-EVN-{e}" if guide else f"EV{e}"
+
+
+def _write(work: Path, events: int, persons: int, professionals: int,
+           guide: bool = False) -> tuple[Path, Path, int]:
     """landing-csv/activity.csv, landing-fhir/fhir/{referentiel.json, evenements.ndjson} and
     landing-bundle/fhir/{referentiel.json, evenements.json}; returns the row count."""
     csv_landing, fhir_landing = work / "landing-csv", work / "landing-fhir"
@@ -52,7 +60,8 @@ def _write(work: Path, events: int, persons: int, professionals: int) -> tuple[P
             day, hour = 1 + e % 28, 8 + e % 9
             start, end = f"2025-{1 + e % 12:02d}-{day:02d}T{hour:02d}:00:00", f"2025-{1 + e % 12:02d}-{day:02d}T{hour:02d}:45:00"
             attending = [(e * 7) % persons] if e % 10 else [(e * 7 + i) % persons for i in range(3)]
-            encounter = {"resourceType": "Encounter", "id": f"e{e}", "identifier": [{"value": f"EV{e}"}],
+            ident = _identifier(e, finess, attending[0], guide)
+            encounter = {"resourceType": "Encounter", "id": f"e{e}", "identifier": [{"value": ident}],
                          "status": "finished", "class": {"code": cls},
                          "type": [{"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-SERAFINPH",
                                                "code": code}]}],
@@ -66,7 +75,7 @@ def _write(work: Path, events: int, persons: int, professionals: int) -> tuple[P
                 encounter["subject"] = {"reference": f"Group/g{e}"}
             ndjson.write(json.dumps(encounter) + "\n")
             for p in attending:
-                csv.write(f"EV{e},U{p:07d},{finess},PRO{e % professionals:05d},{code},{start},{end},{setting},realise\n")
+                csv.write(f"{ident},U{p:07d},{finess},PRO{e % professionals:05d},{code},{start},{end},{setting},realise\n")
                 rows += 1
     _as_bundle(fhir_landing / "fhir", work / "landing-bundle" / "fhir")
     return csv_landing, fhir_landing, rows
@@ -114,6 +123,7 @@ def main() -> int:
     parser.add_argument("--events", type=float, default=1e6)
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--professionals", type=int, default=400)
+    parser.add_argument("--guide-identifiers", action="store_true", help="event identifiers of the guide's form")
     parser.add_argument("--land", type=Path, help=argparse.SUPPRESS)  # the child process landing one folder
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--name", help=argparse.SUPPRESS)
@@ -124,7 +134,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="serafin-fhir-") as tmp:
         work = Path(tmp)
         started = time.perf_counter()
-        csv_landing, fhir_landing, rows = _write(work, int(args.events), args.persons, args.professionals)
+        csv_landing, fhir_landing, rows = _write(work, int(args.events), args.persons, args.professionals,
+                                                   args.guide_identifiers)
         size = (fhir_landing / "fhir" / "evenements.ndjson").stat().st_size
         print(f"written in {time.perf_counter() - started:.1f} s: {int(args.events):,} events, {rows:,} activity rows; "
               f"NDJSON {size / 1e6:,.0f} MB, CSV {(csv_landing / 'activity.csv').stat().st_size / 1e6:,.0f} MB")
