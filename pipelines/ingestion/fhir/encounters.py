@@ -15,7 +15,15 @@ import json
 from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
-from pipelines.ingestion.fhir.stage import CODEABLE, _lit, copy_to, encounters_sqls, side_by_side, work_files
+from pipelines.ingestion.fhir.stage import (
+    CODEABLE,
+    ROW_FILE,
+    _lit,
+    copy_to,
+    encounters_sqls,
+    side_by_side,
+    work_files,
+)
 from pipelines.ingestion.schema import TABLES
 
 ENCOUNTER_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes
@@ -270,7 +278,7 @@ def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
                 f"where rank >= {LINE_FACTOR}")
     return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
                        f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR} order by _line) "
-                       f"to {_lit(str(target))} (format parquet, compression uncompressed)").fetchone()[0]
+                       f"to {_lit(str(target))} ({ROW_FILE})").fetchone()[0]
 
 
 def _write_stays(con, ev: str, rel: str, target: Path) -> int:
@@ -281,18 +289,20 @@ def _write_stays(con, ev: str, rel: str, target: Path) -> int:
     return con.execute(f"""copy (select {columns}, {_lit(rel)} as _file,
             n * {LINE_FACTOR} + row_number() over (partition by n order by sub) - 1 as _line
         from {ev} where is_stay and start is not null and person is not null and finess is not null order by n, sub)
-        to {_lit(str(target))} (format parquet, compression uncompressed)""").fetchone()[0]
+        to {_lit(str(target))} ({ROW_FILE})""").fetchone()[0]
 
 
 def _write_unmapped(con, ev: str, rel: str, target: Path) -> int:
     return con.execute(f"""copy (select scrubbed as event_id, finess as finess_et, status_mapped as status,
             {_when('start')} as started_at, other_type_codes, {_lit(rel)} as _file, n * {LINE_FACTOR} as _line
         from {ev} where not is_stay and start is not null and finess is not null and serafin is null order by n, sub)
-        to {_lit(str(target))} (format parquet, compression uncompressed)""").fetchone()[0]
+        to {_lit(str(target))} ({ROW_FILE})""").fetchone()[0]
 
 
 # every Encounter a rule of _rejections_sql may reject is one of these (each rule's condition implies it)
-SUSPECT = "is_stay or start is null or finess is null or person is null or coalesce(is_group, false) or bad_participant"
+SUSPECT = ("is_stay or start is null or finess is null or bad_participant "
+           "or (person is null and not coalesce(is_group, false)) "  # a Group's event has no person of its own
+           "or coalesce(is_group and list_count(members) < len(members), false)")  # a member not found
 RULE_COLUMNS = "n, descr, is_stay, start, finess, serafin, has_subject, is_group, members, person, bad_participant"
 
 

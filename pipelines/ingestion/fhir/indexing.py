@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import IDNST_SYSTEM, INDEXED, INS_SYSTEMS, INS_TYPES
 from pipelines.ingestion.fhir.keyed import WHITESPACE
-from pipelines.ingestion.fhir.stage import _lit, _read_objects
+from pipelines.ingestion.fhir.stage import ROW_FILE, _lit, _read_objects
 
 NIR_FULL = "[12378][0-9]{12}([0-9]{2})?"  # elements.NIR as a whole value (its look-arounds then always hold)
 
@@ -102,4 +102,4 @@ def write_index(con, staged, rel: str, target: Path) -> None:
     columns of its `fhir_index` row file (INDEX_COLUMNS, `_file`, `_line` 0)."""
     con.execute(f"copy (select kind as resource_type, rid as resource_id, url as full_url, value, {_lit(rel)} as _file, "
                 f"0::BIGINT as _line from ({index_sql(staged)})) to {_lit(str(target))} "
-                "(format parquet, compression uncompressed)")
+                f"({ROW_FILE})")

@@ -18,7 +18,7 @@ from pathlib import Path
 from pipelines.ingestion.fhir.elements import LINE_FACTOR, SEX
 from pipelines.ingestion.fhir.encounters import _case
 from pipelines.ingestion.fhir.indexing import local_identifier_sql
-from pipelines.ingestion.fhir.stage import _lit, _read_objects
+from pipelines.ingestion.fhir.stage import ROW_FILE, _lit, _read_objects
 from pipelines.ingestion.schema import TABLES
 
 PEOPLE_TABLES = ("persons", "needs")
@@ -34,7 +34,7 @@ def _copy(con, columns: dict[str, str], table: str, source: str, rel: str, targe
     select = ", ".join(f"{columns.get(c, 'cast(null as varchar)')} as {c}" for c in TABLES[table].column_names)
     return con.execute(f"copy (select {select}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank as _line "
                        f"from ({source}) where rank < {LINE_FACTOR} order by n, rank) to {_lit(str(target))} "
-                       "(format parquet, compression uncompressed)").fetchone()[0]
+                       f"({ROW_FILE})").fetchone()[0]
 
 
 def _patients(staged) -> str:
