@@ -333,3 +333,28 @@ def test_a_groups_members_give_rows_in_the_groups_order(tmp_path):
     assert [(r[1], r[3]) for r in _activity(con, "groups.ndjson")] == [(p2, 4000), (u1, 4001), (u1, 5000), (p2, 5001)]
     assert [(r[1], r[2], r[4]) for r in _rejections(con, "groups.ndjson")] == [
         (4000, "subject", "a member of the Group subject: no Patient with this reference in the files (entry 4)")]
+
+
+def test_a_resource_giving_more_than_a_thousand_rows(tmp_path):
+    """By hand: a Group of 40 patients seen by 30 professionals gives 40 × 30 = 1,200 rows; its first 1,000 (ranks 0
+    to 999) are kept and each of the 200 others is rejected, as the Python mapping rejects each row beyond (rows read
+    = loaded + rejected). An NDJSON line holding a Bundle of two such events ranks their rows one after the other:
+    the first event's ranks 0-1,199 (1,000 kept, 200 rejected), the second's 1,200-2,399 (all 1,200 rejected)."""
+    from collections import Counter
+
+    patients = [{"resourceType": "Patient", "id": f"v{k}", "identifier": [{"value": f"LOC-V{k}"}]} for k in range(40)]
+    pros = [{"resourceType": "Practitioner", "id": f"q{k}", "identifier": [{"value": f"PRO-Q{k}"}]} for k in range(30)]
+    group = {"resourceType": "Group", "id": "big", "member": [{"entity": {"reference": f"Patient/v{k}"}}
+                                                              for k in range(40)]}
+    many = [{"individual": {"reference": f"Practitioner/q{k}"}} for k in range(30)]
+    big = _event(1, subject={"reference": "Group/big"}, participant=many)
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": _event(2, subject={"reference": "Group/big"}, participant=many)},
+        {"resource": _event(3, subject={"reference": "Group/big"}, participant=many)}]}
+    # lines 1-40 the patients, 41 the Group, 42-71 the professionals, 72 the big event, 73 the Bundle
+    con, outcomes = _land(tmp_path, {"big.ndjson": _lines(*patients, group, *pros, big, bundle)})
+    lines = [r[3] for r in _activity(con, "big.ndjson")]
+    assert lines == [*range(72000, 73000), *range(73000, 74000)]
+    assert Counter((r[1], r[4]) for r in _rejections(con, "big.ndjson")) == {
+        (72000, "more than 1000 rows from one resource (entry 72)"): 200,
+        (73000, "more than 1000 rows from one resource (entry 73)"): 1400}

@@ -123,11 +123,13 @@ def map_encounters(con, enc: str, tag: str, rel: str, targets: dict[str, Path], 
     folder = work.with_suffix(".events")
     try:
         ev = events(con, enc, tag, folder)
+        # the rules read only the Encounters that may break one (SUSPECT), and the rows beyond LINE_FACTOR only those
+        # that may give that many (MAY_BE_OVER): kept once, few, rather than the million scanned per rule
+        con.execute(f"create or replace temp table {tag}_suspects as select * from {ev} "
+                    f"where {SUSPECT} or {MAY_BE_OVER.replace('e.sub', 'sub')}")
         rows = {"activity": _write_activity(con, ev, tag, rel, targets["activity"]),
                 "stays": _write_stays(con, ev, rel, targets["stays"]),
                 "fhir_unmapped_events": _write_unmapped(con, ev, rel, targets["fhir_unmapped_events"])}
-        # the rules read only the Encounters that may break one (SUSPECT), kept once rather than scanned per rule
-        con.execute(f"create or replace temp table {tag}_suspects as select {RULE_COLUMNS} from {ev} where {SUSPECT}")
         return {"rows": rows, "rejections": con.execute(_rejections_sql(f"{tag}_suspects", tag)).fetchall()}
     finally:
         con.execute(f"drop table if exists {tag}_over")
@@ -274,8 +276,10 @@ def _activity_rows(ev: str, over: bool = False) -> str:
 
 
 def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
-    con.execute(f"create or replace temp table {tag}_over as select n, descr from ({_activity_rows(ev, True)}) "
-                f"where rank >= {LINE_FACTOR}")
+    """The activity row file, in line order; the events beyond LINE_FACTOR rows to `<tag>_over`, found among the
+    suspects (map_encounters: every event that may give that many, every entry of a Bundle line)."""
+    con.execute(f"create or replace temp table {tag}_over as select n, descr from "
+                f"({_activity_rows(f'{tag}_suspects', True)}) where rank >= {LINE_FACTOR}")
     return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
                        f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR} order by _line) "
                        f"to {_lit(str(target))} ({ROW_FILE})").fetchone()[0]
@@ -303,7 +307,6 @@ def _write_unmapped(con, ev: str, rel: str, target: Path) -> int:
 SUSPECT = ("is_stay or start is null or finess is null or bad_participant "
            "or (person is null and not coalesce(is_group, false)) "  # a Group's event has no person of its own
            "or coalesce(is_group and list_count(members) < len(members), false)")  # a member not found
-RULE_COLUMNS = "n, descr, is_stay, start, finess, serafin, has_subject, is_group, members, person, bad_participant"
 
 
 def _rejections_sql(ev: str, tag: str) -> str:
