@@ -352,9 +352,25 @@ def test_a_resource_giving_more_than_a_thousand_rows(tmp_path):
         {"resource": _event(2, subject={"reference": "Group/big"}, participant=many)},
         {"resource": _event(3, subject={"reference": "Group/big"}, participant=many)}]}
     # lines 1-40 the patients, 41 the Group, 42-71 the professionals, 72 the big event, 73 the Bundle
-    con, outcomes = _land(tmp_path, {"big.ndjson": _lines(*patients, group, *pros, big, bundle)})
+    con, _ = _land(tmp_path, {"big.ndjson": _lines(*patients, group, *pros, big, bundle)})
     lines = [r[3] for r in _activity(con, "big.ndjson")]
     assert lines == [*range(72000, 73000), *range(73000, 74000)]
     assert Counter((r[1], r[4]) for r in _rejections(con, "big.ndjson")) == {
         (72000, "more than 1000 rows from one resource (entry 72)"): 200,
         (73000, "more than 1000 rows from one resource (entry 73)"): 1400}
+
+
+def test_a_nir_anywhere_in_an_events_identifier_is_scrubbed(tmp_path):
+    """By hand: the guide's form keeps its site, its usager becomes the pseudonym of `site/usager`, and a NIR-shaped
+    number in its rest (13 or 15 digits between non-digits) becomes its own pseudonym; an identifier of another form
+    has only its NIR-shaped numbers replaced; 14 digits are not NIR-shaped and stay."""
+    rest_nir, other_nir = "184057512345678", "2840575123456"
+    con, _ = _land(tmp_path, {"ids.ndjson": _lines(
+        _event(1, identifier=[{"value": f"3690000013/U1-EVN-{rest_nir}"}]),
+        _event(2, identifier=[{"value": f"DOSSIER-{other_nir}-2"}]),
+        _event(3, identifier=[{"value": "3690000013/U1-EVN-12345678901234"}]))})
+    usager = _pid("3690000013/U1")
+    assert [r[0] for r in _activity(con, "ids.ndjson")] == [
+        f"3690000013/{usager}-EVN-{_pid(rest_nir)}",
+        f"DOSSIER-{_pid(other_nir)}-2",
+        f"3690000013/{usager}-EVN-12345678901234"]

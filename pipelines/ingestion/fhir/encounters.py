@@ -186,7 +186,7 @@ def _resolved_sql(enc: str, tag: str, tables: dict[str, str] | None = None) -> s
     step = step_sql("e", tag)
     t = tables or {name: f"{tag}_{name}" for name in ("refs", "logical", "scrub", "nir")}
     return f"""
-    with parts as not materialized (  -- inlined where it is read: a materialised CTE loses the events' order
+    with parts as not materialized (  -- inlined where it is read (twice): streamed, never held whole
         select n, sub, idx, r.professional
         from (select n, sub, x.v as ref, x.i as idx
               from (select n, sub, unnest(list_transform(participants, (v, i) -> {{'v': v, 'i': i}})) as x

@@ -114,9 +114,19 @@ class Resolved:
         con.execute(f"create or replace temp table {tag}_scrub as select part, fhir_pseudonym(part) as pseudonym "
                     f"from (select distinct idm.site || '/' || idm.usager as part from {tag}_idents "
                     "where idm.site <> '')")
+        # a scrubbed identifier (site/pseudonym-rest: separators that are not digits) holds a NIR-shaped number only in
+        # its rest or its pseudonym (a site has 10 characters): each searched alone, step1 built for the few found
+        nir = f"'{NIR_SQL}'"
+        found = " union all ".join([
+            f"select e.*, sc.pseudonym from (select * from {tag}_idents where idm.site <> '' "
+            f"and regexp_matches(idm.rest, {nir})) as e join {tag}_scrub as sc on {scrub_join('e')}",
+            f"select e.*, sc.pseudonym from (select * from {tag}_scrub where regexp_matches(pseudonym, {nir})) as sc "
+            f"join {tag}_idents as e on {scrub_join('e')}",
+            f"select e.*, null as pseudonym from {tag}_idents as e where e.idm.site = '' "
+            f"and regexp_matches(e.ident, {nir})"])
         candidates = [r[0] for r in con.execute(
-            f"select distinct step1 from (select {step_sql('e', tag)} as step1 from {tag}_idents as e "
-            f"left join {tag}_scrub as sc on {scrub_join('e')}) where regexp_matches(step1, '{NIR_SQL}')").fetchall()]
+            f"select distinct {step_sql('e', tag).replace('sc.pseudonym', 'e.pseudonym')} from ({found}) as e"
+        ).fetchall()]
         con.execute(f"drop table {tag}_idents")
         _table(con, f"{tag}_nir", {"value": "varchar", "scrubbed": "varchar"},
                [candidates, [scrub_nir(v, self.key) for v in candidates]])
