@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from pathlib import Path
 
 from pipelines.ingestion import fhir, finess, sql_values, store
@@ -79,7 +78,7 @@ def land(ctx: LoadContext, file: LandingFile, indexed: dict) -> store.FileOutcom
     try:
         out, sql_rows = fhir.map_file(ctx.con, staged, mapper, rel, {t: pending[t] for t in fhir.SQL_TABLES},
                                       (local, indexed["everything"]))
-        shutil.copyfile(local, pending["fhir_index"])  # the index work file is the index row file
+        fhir.write_index_row_file(ctx.con, local, pending["fhir_index"])  # the index work file, ids left out
         written = {**{t: sink.close() for t, sink in sinks.items()}, **sql_rows}
         return _commit(ctx, file, out, written, fmt, pending)
     except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file

@@ -374,3 +374,18 @@ def test_a_nir_anywhere_in_an_events_identifier_is_scrubbed(tmp_path):
         f"3690000013/{usager}-EVN-{_pid(rest_nir)}",
         f"DOSSIER-{_pid(other_nir)}-2",
         f"3690000013/{usager}-EVN-12345678901234"]
+
+
+def test_the_index_row_file_keeps_no_resource_id(tmp_path):
+    """Pass 1 notes beside each index row the reference `Type/id` it answers (so that pass 2 does not hash the file's
+    references to its own resources again); the index row file leaves it out: its columns are the contract's, and
+    no id of the file (`u1`, `Patient/u1`, `k1`) is stored in any row file."""
+    con, _ = _land(tmp_path, {"events.ndjson": _lines(_event(1))})
+    columns = [r[0] for r in con.execute("describe raw.fhir_index").fetchall()]
+    assert columns == ["resource_type", "resource_id", "full_url", "value", "_file", "_line"]
+    files = sorted((tmp_path / "w.duckdb").parent.glob("**/*.parquet"))
+    assert files, "no row file written"
+    for path in files:
+        text = con.execute(f"select string_agg(columns(*)::varchar, '|') from read_parquet('{path}')").fetchall()
+        assert not any(s in str(text) for s in ("Patient/u1", "Practitioner/k1", "Organization/o1")), path
+    assert [r[0] for r in _activity(con, "events.ndjson")] == ["EV1"]  # the reference to u1 resolved all the same

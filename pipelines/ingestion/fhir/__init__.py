@@ -57,6 +57,7 @@ from pipelines.ingestion.fhir.elements import (
 from pipelines.ingestion.fhir.encounters import ENCOUNTER_TABLES, load_encounters
 from pipelines.ingestion.fhir.files import Staged, is_fhir_file, layout, resources, slow_path, split_bundle, stage
 from pipelines.ingestion.fhir.indexing import write_index
+from pipelines.ingestion.fhir.indexing import write_row_file as write_index_row_file
 from pipelines.ingestion.fhir.keyed import installed
 from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
 from pipelines.ingestion.fhir.people import PEOPLE_TABLES
@@ -96,6 +97,7 @@ __all__ = [
     "scrub",
     "split_bundle",
     "stage",
+    "write_index_row_file",
 ]
 
 

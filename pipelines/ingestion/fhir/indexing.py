@@ -15,6 +15,7 @@ from pipelines.ingestion.fhir.keyed import WHITESPACE
 from pipelines.ingestion.fhir.stage import ROW_FILE, _lit, _read_objects
 
 NIR_FULL = "[12378][0-9]{12}([0-9]{2})?"  # elements.NIR as a whole value (its look-arounds then always hold)
+ID_REFERENCE = r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}"  # a reference elements.REFERENCE reads whole as Type/id
 
 
 def strip_sql(value: str) -> str:
@@ -76,7 +77,9 @@ def index_sql(staged) -> str:
     groups as (select n, sub, array_to_string(list_transform(list_sort(list({{'p': pos, 'k': k}})), x -> x.k), '|')
                    as value from members join member_keys using (ref) group by n, sub)
     select kind, case when coalesce(rid, '') <> '' then fhir_pseudonym('id ' || kind || '/' || rid) end as rid,
-        case when coalesce(full_url, '') <> '' then fhir_pseudonym('url ' || full_url) end as url, value
+        case when coalesce(full_url, '') <> '' then fhir_pseudonym('url ' || full_url) end as url, value,
+        -- the reference `Type/id` whose id key this row's is (elements.REFERENCE reads that type and id whole)
+        case when regexp_full_match(kind || '/' || rid, {_lit(ID_REFERENCE)}) then kind || '/' || rid end as ref
     from ({" union all ".join(f"select n, sub, kind, rid, full_url, {value} as value from o {join}where kind = {_lit(kind)}"
                              for kind, (value, join) in _values(practitioner).items())})
     order by n, sub"""
@@ -98,8 +101,17 @@ def _values(practitioner: str) -> dict[str, tuple[str, str]]:
 
 
 def write_index(con, staged, rel: str, target: Path) -> None:
-    """The file's index rows (keyed.installed must be in force), in file order, to `target`: a Parquet file of the
-    columns of its `fhir_index` row file (INDEX_COLUMNS, `_file`, `_line` 0)."""
+    """The file's index rows (keyed.installed must be in force), in file order, to the work file `target`: the
+    columns of its `fhir_index` row file (INDEX_COLUMNS, `_file`, `_line` 0), and `_ref`, the reference `Type/id`
+    whose id key is the row's (pass 2 resolves the file's references to its own resources without hashing them
+    again: resolve.Resolved.prepare); `write_row_file` leaves it out."""
     con.execute(f"copy (select kind as resource_type, rid as resource_id, url as full_url, value, {_lit(rel)} as _file, "
-                f"0::BIGINT as _line from ({index_sql(staged)})) to {_lit(str(target))} "
+                f"0::BIGINT as _line, ref as _ref from ({index_sql(staged)})) to {_lit(str(target))} "
+                f"({ROW_FILE})")
+
+
+def write_row_file(con, work: Path, target: Path) -> None:
+    """The index work file (`write_index`) as the file's `fhir_index` row file: its rows in order, without `_ref`
+    (a resource's id is never stored)."""
+    con.execute(f"copy (select * exclude (_ref) from read_parquet({_lit(str(work))})) to {_lit(str(target))} "
                 f"({ROW_FILE})")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.ingestion import sql_values
 from pipelines.ingestion.fhir.elements import NIR_SQL, scrub_nir
-from pipelines.ingestion.fhir.indexing import local_identifier_sql, ref_keys_sql
+from pipelines.ingestion.fhir.indexing import local_identifier_sql
 from pipelines.ingestion.fhir.stage import _lit
 
 TABLES = ("index", "refs", "logical", "idents", "scrub", "nir")
@@ -67,12 +67,17 @@ class Resolved:
         scrub (`ident` of `idents`) a file uses."""
         self._index_table(con, tag)
         refs = " union ".join(f"select ref from ({q})" for q in references)
-        # a reference's URL key finds only a resource given with a fullUrl: without any in the index (NDJSON
-        # exports have none), its id key alone, one keyed hash per reference rather than two
-        keys = (f"string_split({ref_keys_sql('ref')}, ',')" if self._has_full_urls(con)
-                else "list_filter([fhir_id_key(ref)], k -> k is not null)")
+        # a reference to one of the file's own resources (`Type/id`) takes the id key pass 1 computed for it
+        # (indexing.write_index's `_ref`); the others are hashed (elements.ref_keys): a reference's URL key finds
+        # only a resource given with a fullUrl, so without any in the index (NDJSON exports have none) its id key
+        # alone, one keyed hash per reference rather than two
+        id_key = "coalesce(own.key, fhir_id_key(x.ref))"
+        keys = f"[fhir_url_key(x.ref), {id_key}]" if self._has_full_urls(con) else f"[{id_key}]"
+        own = (f"(select distinct _ref, resource_id as key from read_parquet({_lit(str(self.local))}) "
+               "where _ref is not null)")
         con.execute(f"""create or replace temp table {tag}_refs as
-        with r as (select ref, {keys} as keys from ({refs}) where coalesce(ref, '') <> ''),
+        with r as (select x.ref, list_filter({keys}, k -> k is not null) as keys from ({refs}) as x
+                   left join {own} as own on own._ref = x.ref where coalesce(x.ref, '') <> ''),
         hits as ({_first_hit('r', 'ref', tag)}),
         roles as (select ref, string_split(substr(value, 5), ',') as keys from hits
                   where kind = 'PractitionerRole' and starts_with(value, 'ref:')),
