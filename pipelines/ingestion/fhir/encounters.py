@@ -70,8 +70,8 @@ ENCOUNTERS = f"""
         nullif(enc.serviceProvider.identifier.value, '') as provider_ident,
         enc.length.value as length_value, coalesce(nullif(enc.length.unit, ''), nullif(enc.length.code, ''), 'min')
             as length_unit,
-        list_filter(enc.extension, x -> suffix(coalesce(x.url, ''), 'tddui-event-outside-service'))[1].valueBoolean
-            as outside
+        case when enc.extension is not null then list_filter(enc.extension, x -> suffix(coalesce(x.url, ''),
+            'tddui-event-outside-service'))[1].valueBoolean end as outside  -- the lambda only where there is a list
     from (select *, {TYPES} as types,
               case when len(enc.participant) = 1 then case when coalesce(enc.participant[1].individual.reference, '')
                                                                <> '' then [enc.participant[1].individual.reference]
@@ -212,7 +212,8 @@ def _resolved_sql(enc: str, tag: str, tables: dict[str, str] | None = None) -> s
             -- one participant (most events): its professional, else the list of the participants' (parts)
             case when len(e.participants) = 1 then p1.professional is null
                  else coalesce(pa.bad_participant, false) end as bad_participant,
-            case when len(e.participants) = 1 then list_filter([p1.professional], x -> x is not null)
+            case when len(e.participants) = 1 then case when p1.professional is null then []::VARCHAR[]
+                                                        else [p1.professional] end
                  else coalesce(pa.professionals, []) end as professionals
         from (select *, {ident_parts('ident')} as idm,
                   case when len(participants) = 1 then participants[1] end as single_participant from {enc}) as e
