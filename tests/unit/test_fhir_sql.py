@@ -93,3 +93,20 @@ def test_the_encounters_are_resolved_by_hash_joins():
     got = con.execute(f"select n, scrubbed, person, finess, professionals from ({sql}) order by n").fetchall()
     assert got == [(1, "3690000013/P-U1-EVN-1", "P-u1", "690000013", ["S-k1"]),
                    (2, "EV2", "P-L2", "690000013", ["S-k1"])]
+
+
+def test_one_thread_is_set_once_for_nested_blocks():
+    """Pass 1 holds DuckDB at one thread for all its steps (stage.one_thread): a step's own block inside it sets
+    nothing, the parts are still counted for the database's threads, and leaving the outer block restores them."""
+    from pipelines.ingestion.fhir.stage import one_thread, threads_of
+
+    con = duckdb.connect(config={"threads": 2})
+    setting = "select current_setting('threads')"
+    with one_thread(con):
+        assert con.execute(setting).fetchone()[0] == 1
+        assert threads_of(con) == 2
+        with one_thread(con):
+            assert con.execute(setting).fetchone()[0] == 1
+        assert con.execute(setting).fetchone()[0] == 1  # the inner block restored nothing
+    assert con.execute(setting).fetchone()[0] == 2
+    assert threads_of(con) == 2

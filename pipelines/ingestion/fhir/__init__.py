@@ -62,7 +62,7 @@ from pipelines.ingestion.fhir.keyed import installed
 from pipelines.ingestion.fhir.mapper import HANDLED, Mapped, Mapper
 from pipelines.ingestion.fhir.people import PEOPLE_TABLES
 from pipelines.ingestion.fhir.resolve import Resolved, index_rows_sql
-from pipelines.ingestion.fhir.stage import kind_counts_sql, write_objects
+from pipelines.ingestion.fhir.stage import kind_counts_sql, one_thread, write_objects
 
 SQL_TABLES = (*ENCOUNTER_TABLES, *PEOPLE_TABLES)  # the row files the DuckDB mapping writes itself
 
@@ -91,6 +91,7 @@ __all__ = [
     "linkid_table",
     "local_identifier",
     "map_file",
+    "one_thread",
     "organisation_finess",
     "ref_keys",
     "resources",

@@ -12,6 +12,7 @@ from pipelines.ingestion.fhir.stage import (
     encounters_sqls,
     objects_sql,
     on_own_cursor,
+    one_thread,
     part_encounters_sql,
     work_files,
 )
@@ -25,7 +26,7 @@ class EarlyTyping:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures, self.cursors, self.threads = None, [], [], None
+        self.pool, self.futures, self.cursors, self.held = None, [], [], None
 
     def __enter__(self):
         if self.staged.typed_early:  # a Bundle's: typed as it was cut
@@ -34,8 +35,8 @@ class EarlyTyping:
 
         sqls = work_files(self.staged.encounters,
                           [ENCOUNTERS.replace('{entries}', sql) for sql in encounters_sqls(self.staged)])
-        self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
-        self.con.execute("set threads = 1")
+        self.held = one_thread(self.con)
+        self.held.__enter__()
         self.cursors = [self.con.cursor() for _ in sqls]  # made here: the connection is not used by two threads
         self.pool = ThreadPoolExecutor(len(sqls))
         self.futures = [self.pool.submit(cursor.execute, sql) for cursor, sql in zip(self.cursors, sqls, strict=True)]
@@ -47,7 +48,7 @@ class EarlyTyping:
         self.pool.shutdown(wait=True)
         for cursor in self.cursors:
             cursor.close()
-        self.con.execute(f"set threads = {int(self.threads)}")
+        self.held.__exit__(None, None, None)
         self.staged.typed_early = exc[0] is None and all(f.exception() is None for f in self.futures)
 
 
@@ -58,7 +59,7 @@ class EarlyParts:
 
     def __init__(self, con, staged):
         self.con, self.staged = con, staged
-        self.pool, self.futures, self.threads = None, [], None
+        self.pool, self.futures, self.held = None, [], None
 
     def submit(self, k: int, path: Path, before: int) -> None:
         if self.pool is None:
@@ -69,8 +70,8 @@ class EarlyParts:
                 shutil.rmtree(folder, ignore_errors=True)
                 folder.mkdir(parents=True)
             # DuckDB on one thread per statement while the parts are read (stage.one_thread), restored by wait()
-            self.threads = self.con.execute("select current_setting('threads')").fetchone()[0]
-            self.con.execute("set threads = 1")
+            self.held = one_thread(self.con)
+            self.held.__enter__()
             self.pool = ThreadPoolExecutor(2)  # beside the cutting, on the other core
         self.futures.append(self.pool.submit(self._read, k, (path, before)))
 
@@ -84,5 +85,5 @@ class EarlyParts:
         if self.pool is None:
             return None
         self.pool.shutdown(wait=True)
-        self.con.execute(f"set threads = {int(self.threads)}")
+        self.held.__exit__(None, None, None)
         return next((f.exception() for f in self.futures if f.exception() is not None), None)

@@ -185,7 +185,9 @@ class Staged:
 
 
 def _threads(con) -> int:
-    return int(con.execute("select current_setting('threads')").fetchone()[0])
+    from pipelines.ingestion.fhir.stage import threads_of
+
+    return threads_of(con)
 
 
 def stage(con, path: Path, workdir: Path, name: str, on_part=None) -> Staged:

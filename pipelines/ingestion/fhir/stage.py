@@ -65,17 +65,33 @@ def on_own_cursor(con, *statements: str) -> None:
         cursor.close()
 
 
+_HELD: dict[int, int] = {}  # id(connection) → its database's threads while `one_thread` holds it at one
+
+
+def threads_of(con) -> int:
+    """The threads of the connection's database: while `one_thread` holds it at one, those it had before (what a
+    file's parts are counted for)."""
+    return _HELD.get(id(con)) or int(con.execute("select current_setting('threads')").fetchone()[0])
+
+
 @contextmanager
 def one_thread(con):
     """DuckDB on one thread per statement for the duration (its setting is the database's): statements run side by
     side, each on a cursor of its own, are then the only parallelism. A numbered read is one thread anyway, and
-    DuckDB's own workers beside them cost CPU (about twice the single-thread CPU for the same reads) for no time."""
-    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    DuckDB's own workers beside them cost CPU (about twice the single-thread CPU for the same reads) for no time.
+    Held already (an outer block: the whole of pass 1, load_fhir.index), it sets nothing: each change of the setting
+    relaunches DuckDB's workers, 20 to 35 ms of a run each time."""
+    if id(con) in _HELD:
+        yield
+        return
+    threads = int(con.execute("select current_setting('threads')").fetchone()[0])
     con.execute("set threads = 1")
+    _HELD[id(con)] = threads
     try:
         yield
     finally:
-        con.execute(f"set threads = {int(threads)}")
+        del _HELD[id(con)]
+        con.execute(f"set threads = {threads}")
 
 
 def side_by_side(con, statements: list[str]) -> None:
