@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 22
+HASH_CHUNK = 1 << 24  # sha256_of: few reads, each hashed without the GIL
 GZIP_NOTE = "gzip, "  # before the encoding of a file that came gzipped
 
 
@@ -19,9 +20,15 @@ class UnreadableFile(Exception):
 
 
 def sha256_of(path: Path) -> str:
-    """The file's SHA-256 (hex), read into one reused buffer (no fresh 4 MB block, and its page faults, per read)."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    """The file's SHA-256 (hex), read 16 MB at a time into one reused buffer: no fresh block (and its page faults) per
+    read, and few enough reads that a thread holding the GIL beside it (the FHIR scan) does not starve it
+    (`hashlib.file_digest`'s 256 KB reads took it from 0.5 s to 0.9 s on 509 MB)."""
+    digest, buffer = hashlib.sha256(), bytearray(HASH_CHUNK)
+    view = memoryview(buffer)
+    with path.open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
+    return digest.hexdigest()
 
 
 # magic numbers of the containers and encodings a landing file may come in
