@@ -14,7 +14,7 @@ from pipelines.ingestion.fhir.elements import NIR_SQL, scrub_nir
 from pipelines.ingestion.fhir.indexing import local_identifier_sql
 from pipelines.ingestion.fhir.stage import _lit
 
-TABLES = ("index", "refs", "logical", "idents", "scrub", "nir")
+TABLES = ("index", "used", "refs", "logical", "idents", "scrub", "nir")
 
 
 def _first_hit(source: str, by: str, tag: str) -> str:
@@ -44,9 +44,14 @@ class Resolved:
     def __init__(self, key: bytes, local: Path, everything: str):
         self.key, self.local, self.everything = key, local, everything
 
-    def _index_table(self, con, tag: str) -> None:
+    def _index_table(self, con, tag: str, needed: bool = True) -> None:
         """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: every
-        file's); a key given twice in a level keeps its last row (files in order, rows in file order)."""
+        file's); a key given twice in a level keeps its last row (files in order, rows in file order). Empty when
+        not `needed` (a file that refers to nothing: a referentiel of Patients, Practitioners, Organizations)."""
+        if not needed:
+            con.execute(f"create or replace temp table {tag}_index (k VARCHAR, level INTEGER, kind VARCHAR, "
+                        "value VARCHAR)")
+            return
         con.execute(f"""create or replace temp table {tag}_index as
         with rows as (select 0 as level, * from ({index_rows_sql([self.local])})
                       union all select 1 as level, * from ({self.everything})),
@@ -65,8 +70,9 @@ class Resolved:
         """The tables `<tag>_refs`, `_logical`, `_scrub` and `_nir` for the references (`ref` of each SQL query of
         `references`), the logical identifiers (JSON text, `identifier` of `logical`) and the identifiers to
         scrub (`ident` of `idents`) a file uses."""
-        self._index_table(con, tag)
         refs = " union ".join(f"select ref from ({q})" for q in references)
+        con.execute(f"create or replace temp table {tag}_used as select ref from ({refs}) where coalesce(ref, '') <> ''")
+        self._index_table(con, tag, needed=con.execute(f"select count(*) > 0 from {tag}_used").fetchone()[0])
         # a reference to one of the file's own resources (`Type/id`) takes the id key pass 1 computed for it
         # (indexing.write_index's `_ref`); the others are hashed (elements.ref_keys): a reference's URL key finds
         # only a resource given with a fullUrl, so without any in the index (NDJSON exports have none) its id key
@@ -76,8 +82,8 @@ class Resolved:
         own = (f"(select distinct _ref, resource_id as key from read_parquet({_lit(str(self.local))}) "
                "where _ref is not null)")
         con.execute(f"""create or replace temp table {tag}_refs as
-        with r as (select x.ref, list_filter({keys}, k -> k is not null) as keys from ({refs}) as x
-                   left join {own} as own on own._ref = x.ref where coalesce(x.ref, '') <> ''),
+        with r as (select x.ref, list_filter({keys}, k -> k is not null) as keys from {tag}_used as x
+                   left join {own} as own on own._ref = x.ref),
         hits as ({_first_hit('r', 'ref', tag)}),
         roles as (select ref, string_split(substr(value, 5), ',') as keys from hits
                   where kind = 'PractitionerRole' and starts_with(value, 'ref:')),
