@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import EXTENSIONS, Entry, FhirProblem
 from pipelines.ingestion.fhir.parts import BUNDLE_PART, BUNDLE_PARTS, Parts, cut, has_blank_lines, part_count
+from pipelines.ingestion.fhir.stage import threads_of
 from pipelines.ingestion.readers import open_bytes
 
 CHUNK = 8 << 20
@@ -185,8 +186,6 @@ class Staged:
 
 
 def _threads(con) -> int:
-    from pipelines.ingestion.fhir.stage import threads_of
-
     return threads_of(con)
 
 
