@@ -18,7 +18,7 @@ from pathlib import Path
 from pipelines.comptabilite import AccountSuffixSplit, AnalyticSplit, FileSplit, JournalSplit
 from pipelines.ingestion.fec import FecFile, FecProblem, add_repaired, load_lines, open_file
 from pipelines.ingestion.readers import quote_identifier
-from pipelines.ingestion.schema import header_key
+from pipelines.ingestion.schema import ROW_FILE, header_key
 from pipelines.ingestion.sql_values import literal as _text
 
 DEBIT_SIDE = ("D", "+1", "1", "+")
@@ -267,7 +267,7 @@ def write(con, path: Path, rel: str, workdir: Path, config, targets: dict[str, P
                    "fec_files": file_sql(table, fec, closing, rel, getattr(entity, "split", "none"))}
         written = {}
         for name, query in queries.items():
-            written[name] = con.execute(f"copy ({query}) to '{_path(targets[name])}' (format parquet)").fetchone()[0]
+            written[name] = con.execute(f"copy ({query}) to '{_path(targets[name])}' ({ROW_FILE})").fetchone()[0]
         unassigned, unbalanced = con.execute(
             f"select (select coalesce(sum(try_cast(amount as decimal(18, 2))), 0) from "
             f"read_parquet('{_path(targets['fec_unassigned'])}')), "

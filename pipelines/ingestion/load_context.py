@@ -12,6 +12,7 @@ import duckdb
 
 from pipelines.ingestion import sql_values, store
 from pipelines.ingestion.persons_met import PersonsMet
+from pipelines.ingestion.schema import ROW_FILE
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,7 @@ class Sink:
                       f"{sql_values.literal(str(self.lines))}, format = 'newline_delimited', columns = {{{types}}}, "
                       "maximum_object_size = 268435456)")
         try:
-            self.con.execute(f"copy (select {select}) to {sql_values.literal(str(self.path))} "
-                             "(format parquet, compression uncompressed)")
+            self.con.execute(f"copy (select {select}) to {sql_values.literal(str(self.path))} ({ROW_FILE})")
         finally:
             self.lines.unlink(missing_ok=True)
         return self.rows

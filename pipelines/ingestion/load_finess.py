@@ -8,6 +8,7 @@ import os
 
 from pipelines.ingestion import finess, store
 from pipelines.ingestion.load_context import LandingFile, LoadContext, quarantine_whole
+from pipelines.ingestion.schema import ROW_FILE
 
 log = logging.getLogger("serafin.ingestion")
 
@@ -28,7 +29,7 @@ def land(ctx: LoadContext, file: LandingFile) -> store.FileOutcome:
     try:
         rows = con.execute(f"select count(*) from {tmp}").fetchone()[0]
         target.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy {tmp} to '{str(pending).replace(chr(39), chr(39) * 2)}' (format parquet)")
+        con.execute(f"copy {tmp} to '{str(pending).replace(chr(39), chr(39) * 2)}' ({ROW_FILE})")
         fmt = "json" if finess.is_json(file.path) else "csv"
         with store.transaction(con):
             store.forget(con, ctx.raw, rel)

@@ -17,14 +17,13 @@ from pathlib import Path
 from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
 from pipelines.ingestion.fhir.stage import (
     CODEABLE,
-    ROW_FILE,
     _lit,
     copy_to,
     encounters_sqls,
     side_by_side,
     work_files,
 )
-from pipelines.ingestion.schema import TABLES
+from pipelines.ingestion.schema import ROW_FILE, TABLES
 
 ENCOUNTER_TABLES = ("activity", "stays", "fhir_unmapped_events")  # the row files this module writes
 WHEN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?)(Z|[+-][0-9]{2}:[0-9]{2})?$"
@@ -346,4 +345,4 @@ def empty(con, table: str, target: Path) -> int:
         "event_id", "finess_et", "status", "started_at", "other_type_codes"]
     select = ", ".join(f"cast(null as varchar) as {c}" for c in [*columns, "_file"])
     return con.execute(f"copy (select {select}, cast(null as bigint) as _line where false) to {_lit(str(target))} "
-                       "(format parquet)").fetchone()[0]
+                       f"({ROW_FILE})").fetchone()[0]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pipelines.ingestion.fhir.elements import IDNST_SYSTEM, INDEXED, INS_SYSTEMS, INS_TYPES
 from pipelines.ingestion.fhir.keyed import WHITESPACE
-from pipelines.ingestion.fhir.stage import ROW_FILE, _lit, _read_objects
+from pipelines.ingestion.fhir.stage import _lit, _read_objects
+from pipelines.ingestion.schema import ROW_FILE
 
 NIR_FULL = "[12378][0-9]{12}([0-9]{2})?"  # elements.NIR as a whole value (its look-arounds then always hold)
 ID_REFERENCE = r"[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}"  # a reference elements.REFERENCE reads whole as Type/id

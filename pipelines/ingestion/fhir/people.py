@@ -18,8 +18,8 @@ from pathlib import Path
 from pipelines.ingestion.fhir.elements import LINE_FACTOR, SEX
 from pipelines.ingestion.fhir.encounters import _case
 from pipelines.ingestion.fhir.indexing import local_identifier_sql
-from pipelines.ingestion.fhir.stage import ROW_FILE, _lit, _read_objects
-from pipelines.ingestion.schema import TABLES
+from pipelines.ingestion.fhir.stage import _lit, _read_objects
+from pipelines.ingestion.schema import ROW_FILE, TABLES
 
 PEOPLE_TABLES = ("persons", "needs")
 NO_LOCAL = "Patient without a local identifier (INS and NIR are never used as person ids)"

@@ -72,13 +72,14 @@ class Resolved:
         scrub (`ident` of `idents`) a file uses."""
         refs = " union ".join(f"select ref from ({q})" for q in references)
         con.execute(f"create or replace temp table {tag}_used as select ref from ({refs}) where coalesce(ref, '') <> ''")
-        self._index_table(con, tag, needed=con.execute(f"select count(*) > 0 from {tag}_used").fetchone()[0])
+        needed = con.execute(f"select count(*) > 0 from {tag}_used").fetchone()[0]
+        self._index_table(con, tag, needed)
         # a reference to one of the file's own resources (`Type/id`) takes the id key pass 1 computed for it
         # (indexing.write_index's `_ref`); the others are hashed (elements.ref_keys): a reference's URL key finds
         # only a resource given with a fullUrl, so without any in the index (NDJSON exports have none) its id key
         # alone, one keyed hash per reference rather than two
         id_key = "coalesce(own.key, fhir_id_key(x.ref))"
-        keys = f"[fhir_url_key(x.ref), {id_key}]" if self._has_full_urls(con) else f"[{id_key}]"
+        keys = f"[fhir_url_key(x.ref), {id_key}]" if needed and self._has_full_urls(con) else f"[{id_key}]"
         own = (f"(select distinct _ref, resource_id as key from read_parquet({_lit(str(self.local))}) "
                "where _ref is not null)")
         con.execute(f"""create or replace temp table {tag}_refs as

@@ -108,7 +108,6 @@ def side_by_side(con, statements: list[str]) -> None:
 
 
 WORK_FILE = "format parquet, compression uncompressed, write_bloom_filter false"  # read whole: no filter to probe
-ROW_FILE = WORK_FILE  # a row file too is read whole (by dbt's staging): its bloom filters were a twentieth of its writing
 
 
 def copy_to(sql: str, path: Path) -> str:
