@@ -110,3 +110,46 @@ def test_one_thread_is_set_once_for_nested_blocks():
         assert con.execute(setting).fetchone()[0] == 1  # the inner block restored nothing
     assert con.execute(setting).fetchone()[0] == 2
     assert threads_of(con) == 2
+
+
+SERAFIN_SYSTEM = "https://smt.esante.gouv.fr/terminologie-SERAFINPH"
+OTHER_SYSTEM = "http://example.org/actes"
+TYPES = [  # (case, Encounter.type as exported, its SERAFIN-PH code, its other codes), each worked out by hand
+    ("the usual type", [{"coding": [{"system": SERAFIN_SYSTEM, "code": "2.3.3.1"}]}], "2.3.3.1", None),
+    ("spaces in the export and the code", [{"coding": [{"system": SERAFIN_SYSTEM, "code": " 2.1 "}]}], "2.1", None),
+    ("a display", [{"coding": [{"system": SERAFIN_SYSTEM, "code": "2.1", "display": "Soins"}]}], "2.1", None),
+    ("the code before the system", [{"coding": [{"code": "2.2", "system": SERAFIN_SYSTEM}]}], "2.2", None),
+    ("a quote in the code", [{"coding": [{"system": SERAFIN_SYSTEM, "code": 'a"b'}]}], 'a"b', None),
+    ("a backslash in the code", [{"coding": [{"system": SERAFIN_SYSTEM, "code": "2.1\\x"}]}], "2.1\\x", None),
+    ("a code that is not ASCII", [{"coding": [{"system": SERAFIN_SYSTEM, "code": "2.1é"}]}], "2.1é", None),
+    ("a code ending as the type does", [{"coding": [{"system": SERAFIN_SYSTEM, "code": "2.1}]"}]}], "2.1}]", None),
+    ("an empty code", [{"coding": [{"system": SERAFIN_SYSTEM, "code": ""}]}], None, SERAFIN_SYSTEM + "#"),
+    ("another system", [{"coding": [{"system": OTHER_SYSTEM, "code": "Z9"}]}], None, OTHER_SYSTEM + "#Z9"),
+    ("the system in lower case", [{"coding": [{"system": SERAFIN_SYSTEM.lower(), "code": "2.4"}]}], "2.4", None),
+    ("two codings, SERAFIN-PH second", [{"coding": [{"system": OTHER_SYSTEM, "code": "Z9"},
+                                                    {"system": SERAFIN_SYSTEM, "code": "2.5"}]}], "2.5", None),
+    ("two CodeableConcepts", [{"text": "atelier"}, {"coding": [{"system": SERAFIN_SYSTEM, "code": "2.6"}]}], "2.6",
+     None),
+    ("a single CodeableConcept", {"coding": [{"system": SERAFIN_SYSTEM, "code": "2.7"}]}, "2.7", None),
+    ("a text alone", [{"text": "atelier"}], None, "atelier"),
+]
+
+
+def test_the_serafin_code_of_every_shape_of_type(tmp_path):
+    """The usual type (one coding of the guide's SERAFIN-PH system) is read from the reader's JSON text without
+    parsing it again (encounters.ONE_CODE); every other shape is parsed: each gives the code and the other codes
+    worked out by hand, whichever way it is read."""
+    from pipelines.ingestion.fhir.encounters import ENCOUNTERS, ONE_CODE, ONE_SERAFIN
+    from pipelines.ingestion.fhir.stage import part_encounters_sql
+
+    lines = tmp_path / "types.ndjson"
+    lines.write_text("".join(json.dumps({"resourceType": "Encounter", "id": f"e{k}", "type": type_}) + "\n"
+                             for k, (_, type_, _, _) in enumerate(TYPES)), encoding="utf-8")
+    sql = ENCOUNTERS.replace("{entries}", part_encounters_sql(False, (lines, 0)))
+    con = duckdb.connect()
+    got = con.execute(f"select serafin, other_type_codes from ({sql}) order by n").fetchall()
+    assert got == [(serafin, other) for _, _, serafin, other in TYPES]
+    # the first two are read without parsing (the reader writes them minified); a display is not
+    shortcut = con.execute(f"select {ONE_SERAFIN} from (select n, {ONE_CODE} as one "
+                           f"from ({part_encounters_sql(False, (lines, 0))})) order by n").fetchall()
+    assert [row[0] for row in shortcut[:3]] == ["2.3.3.1", "2.1", None]

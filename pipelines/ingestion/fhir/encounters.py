@@ -38,17 +38,31 @@ def _case(column: str, mapping: dict[str, str], otherwise: str = "null") -> str:
 # (typed as an array, parsed once; only what is not an array is parsed again, as one CodeableConcept)
 TYPES = (f"coalesce(json_transform(enc.type, {_lit(json.dumps([CODEABLE]))}), "
          f"[json_transform(enc.type, {_lit(json.dumps(CODEABLE))})])")
+# The usual type, one CodeableConcept of one SERAFIN-PH coding (the guide's system, a code), read from the reader's
+# JSON text without parsing it again: the reader writes it minified, keys in the export's order, so that type opens
+# with ONE_OPENING and ends with ONE_CLOSING, the code between them. Without a backslash every quote of the text is
+# JSON's own: a code without one is the code as written. Any other text (a display, another coding or system, an
+# escape, a single CodeableConcept) gives NULL, and the type is parsed (TYPES) and its codings looked through.
+ONE_OPENING = '[{"coding":[{"system":"https://smt.esante.gouv.fr/terminologie-SERAFINPH","code":"'
+ONE_CLOSING = '"}]}]'
+ONE_CODE = (f"case when prefix(enc.type, {_lit(ONE_OPENING)}) and suffix(enc.type, {_lit(ONE_CLOSING)}) "
+            f"and not contains(enc.type, '\\') then substr(enc.type, {len(ONE_OPENING) + 1}, "
+            f"strlen(enc.type) - {len(ONE_OPENING) + len(ONE_CLOSING)}) end")
+# the code of ONE_CODE (counted in bytes, taken in characters, cheaper: a code that is not ASCII takes a quote of
+# ONE_CLOSING with it, and is then parsed as any other type)
+ONE_SERAFIN = "case when one <> '' and not contains(one, '\"') then trim(one) end"
 _TEXTS = "list_filter(list_transform(coalesce(types, []), c -> c.text), x -> coalesce(x, '') <> '')"
 _OTHERS = ("array_to_string(list_transform(codings, c -> coalesce(c.system, '') || '#' || coalesce(c.code, '') "
            "|| case when coalesce(c.display, '') <> '' then ' ' || c.display else '' end), ' | ')")
 # flat columns but the participants (materialised once, scanned by each step after)
 ENCOUNTERS = f"""
-    select * exclude (codings, types),
+    select * exclude (codings, types, fast_serafin),
         -- the other codes: only an event without SERAFIN-PH coding needs them (CASE evaluates them for it alone)
         case when serafin is null then nullif(array_to_string(list_filter(
             [nullif({_OTHERS}, ''), nullif(array_to_string({_TEXTS}, ' | '), '')], x -> x is not null), ' | '), '')
         end as other_type_codes
-    from (select *, case when len(codings) = 1 then case when contains(lower(codings[1].system), 'serafin')
+    from (select *, case when fast_serafin is not null then fast_serafin
+                         when len(codings) = 1 then case when contains(lower(codings[1].system), 'serafin')
                                                           and codings[1].code <> '' then trim(codings[1].code) end
                          else trim(list_filter(codings, c -> contains(lower(c.system), 'serafin')
                                                              and c.code <> '')[1].code) end as serafin
@@ -60,9 +74,10 @@ ENCOUNTERS = f"""
         end as ident,
         coalesce(contains(lower(array_to_string(enc.meta.profile, ' ')), 'encounter-sejour'), false) as is_stay,
         nullif(enc.period.start, '') as start, enc.period."end" as finish, enc.status, enc.class.code as class_code,
-        case when len(types) = 1 then coalesce(types[1].coding, [])
+        case when fast_serafin is not null then []
+             when len(types) = 1 then coalesce(types[1].coding, [])
              else flatten(list_transform(coalesce(types, []), c -> coalesce(c.coding, []))) end as codings,
-        types,
+        types, fast_serafin,
         nullif(enc.subject.reference, '') as subject_ref, enc.subject.identifier as subject_ident,
         participants,
         nullif(enc.serviceProvider.reference, '') as provider_ref,
@@ -71,13 +86,15 @@ ENCOUNTERS = f"""
             as length_unit,
         case when enc.extension is not null then list_filter(enc.extension, x -> suffix(coalesce(x.url, ''),
             'tddui-event-outside-service'))[1].valueBoolean end as outside  -- the lambda only where there is a list
-    from (select *, {TYPES} as types,
+    from (select *, case when fast_serafin is null then {TYPES} end as types
+    from (select *, {ONE_SERAFIN} as fast_serafin
+    from (select *, {ONE_CODE} as one,
               case when len(enc.participant) = 1 then case when coalesce(enc.participant[1].individual.reference, '')
                                                                <> '' then [enc.participant[1].individual.reference]
                                                           else []::VARCHAR[] end
                    else list_filter(list_transform(enc.participant, p -> p.individual.reference),
                                     r -> coalesce(r, '') <> '') end as participants
-          from ({{entries}}))))"""
+          from ({{entries}}))))))"""
 
 
 def _when(column: str) -> str:
