@@ -23,7 +23,8 @@ PYTHON_KINDS = ("Patient", "Organization", "Consent")  # what the Python mapping
 def index(ctx: LoadContext, changed: list[tuple[Path, str]]) -> dict:
     """Pass 1 over the changed FHIR files (`(path, rel)`): each read once into its work files, the resources
     references point to written per file to an index work file; with the index row files of the unchanged FHIR
-    files, every FHIR file's index rows (`everything`: SQL over those files, never read into Python whole)."""
+    files, every FHIR file's index rows (`everything`: SQL over those files, never read into Python whole) and, for
+    each changed file, the other files' (`others`)."""
     files: dict[str, Path] = {}
     problems: dict[str, str] = {}
     staged: dict[str, fhir.Staged] = {}
@@ -42,10 +43,16 @@ def index(ctx: LoadContext, changed: list[tuple[Path, str]]) -> dict:
                 problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
     kept = [p for p in store.listed_row_files(ctx.con, ctx.raw).get("fhir_index", []) if p.exists()]
-    fresh = list(files.values())
-    everything = (f"select * from ({fhir.index_rows_sql(kept, [*files, *problems])}) union all "
-                  f"select f + {len(kept)} as f, * exclude (f) from ({fhir.index_rows_sql(fresh)})")
-    return {"files": files, "problems": problems, "everything": everything, "staged": staged}
+
+    def rows(fresh: list[Path]) -> str:
+        return (f"select * from ({fhir.index_rows_sql(kept, [*files, *problems])}) union all "
+                f"select f + {len(kept)} as f, * exclude (f) from ({fhir.index_rows_sql(fresh)})")
+
+    # each file's SQL mapping resolves through its own rows first, then the other files' (`others`: its own again
+    # would only double the keys to look through, and never be the first found)
+    others = {rel: rows([p for r, p in files.items() if r != rel]) for rel in files}
+    return {"files": files, "problems": problems, "everything": rows(list(files.values())), "others": others,
+            "staged": staged}
 
 
 def _python_index(ctx: LoadContext, local: Path, everything: str) -> fhir.Index:
@@ -80,7 +87,7 @@ def land(ctx: LoadContext, file: LandingFile, indexed: dict) -> store.FileOutcom
     fmt = "fhir-" + staged.layout
     try:
         out, sql_rows = fhir.map_file(ctx.con, staged, mapper, rel, {t: pending[t] for t in fhir.SQL_TABLES},
-                                      (local, indexed["everything"]))
+                                      (local, indexed["others"][rel]))
         fhir.write_index_row_file(ctx.con, local, pending["fhir_index"])  # the index work file, ids left out
         written = {**{t: sink.close() for t, sink in sinks.items()}, **sql_rows}
         return _commit(ctx, file, out, written, fmt, pending)

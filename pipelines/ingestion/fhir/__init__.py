@@ -136,7 +136,7 @@ def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, P
              index: tuple[Path, str]) -> tuple[Mapped, dict]:
     """Pass 2 over one staged file: its Encounters, Patients and QuestionnaireResponses in DuckDB to the row files
     `targets` (SQL_TABLES), its few other resources through `mapper` (whose emit writes their rows); `index`: the
-    file's index work file and every FHIR file's index rows (resolve.index_rows_sql). Returns what the mapper kept
+    file's index work file and the other FHIR files' index rows (resolve.index_rows_sql). Returns what the mapper kept
     (rejections, counts, with those of the SQL mapping) and the rows written per SQL table."""
     enc = load_encounters(con, staged)  # first: a line the JSON reader cannot type sends the file the slow way
     tag = f"fhir_{abs(hash(str(staged.objects))) % 10**9}"

@@ -20,7 +20,8 @@ TABLES = ("index", "used", "refs", "logical", "idents", "scrub", "nir")
 def _first_hit(source: str, by: str, tag: str) -> str:
     """The first of each row's keys (a `keys` list, by `by`) found in the index: this file's level first, then the
     others'; within a level, in the keys' order (elements.Index.resolve_keys)."""
-    return f"""select {by}, min_by(i.kind, [i.level, x.p]) as kind, min_by(i.value, [i.level, x.p]) as value
+    order = "i.level::BIGINT * 4294967296 + s.x.p"  # the level, then the key's place: a list as order is far slower
+    return f"""select {by}, min_by(i.kind, {order}) as kind, min_by(i.value, {order}) as value
         from (select {by}, unnest(list_transform(keys, (k, p) -> {{'k': k, 'p': p}})) as x from {source}) as s
         join {tag}_index as i on i.k = s.x.k group by {by}"""
 
@@ -39,10 +40,11 @@ def index_rows_sql(files: list[Path], left_out: list[str] = ()) -> str:
 
 class Resolved:
     """What a file's SQL mappings resolve through: the file's own index rows (`local`, a Parquet file of
-    indexing.write_index) and every FHIR file's (`everything`: index_rows_sql, this file's included)."""
+    indexing.write_index) and every other FHIR file's (`others`: index_rows_sql; this file's may be among them, never
+    found first)."""
 
-    def __init__(self, key: bytes, local: Path, everything: str):
-        self.key, self.local, self.everything = key, local, everything
+    def __init__(self, key: bytes, local: Path, others: str):
+        self.key, self.local, self.everything = key, local, others
 
     def _index_table(self, con, tag: str, needed: bool = True) -> None:
         """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: every
@@ -78,7 +80,7 @@ class Resolved:
         # (indexing.write_index's `_ref`); the others are hashed (elements.ref_keys): a reference's URL key finds
         # only a resource given with a fullUrl, so without any in the index (NDJSON exports have none) its id key
         # alone, one keyed hash per reference rather than two
-        id_key = "coalesce(own.key, fhir_id_key(x.ref))"
+        id_key = "case when own.key is not null then own.key else fhir_id_key(x.ref) end"  # (coalesce computes both)
         keys = f"[fhir_url_key(x.ref), {id_key}]" if needed and self._has_full_urls(con) else f"[{id_key}]"
         own = (f"(select distinct _ref, resource_id as key from read_parquet({_lit(str(self.local))}) "
                "where _ref is not null)")
