@@ -29,18 +29,23 @@ def index(ctx: LoadContext, changed: list[tuple[Path, str]]) -> dict:
     problems: dict[str, str] = {}
     staged: dict[str, fhir.Staged] = {}
     # DuckDB on one thread per statement for the whole of pass 1 (its reads run side by side, each on a cursor of its
-    # own): set once, rather than at every step of every file
+    # own): set once, rather than at every step of every file. A file's Encounters are typed beside the next file's
+    # pass 1 (each waited for after the last file)
+    typing: list = []
     with fhir.one_thread(ctx.con):
-        for number, (path, rel) in enumerate(changed):
-            if path.stat().st_size == 0:  # quarantined, not loaded as a file of no resources
-                problems[rel] = f"{rel} is empty (0 bytes): export it again"
-                continue
-            try:
-                staged[rel], files[rel] = fhir.index_file(ctx.con, path, ctx.key, ctx.workdir / "fhir",
-                                                          f"f{number}", rel)
-            except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
-                problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
-                problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
+        try:
+            for number, (path, rel) in enumerate(changed):
+                if path.stat().st_size == 0:  # quarantined, not loaded as a file of no resources
+                    problems[rel] = f"{rel} is empty (0 bytes): export it again"
+                    continue
+                try:
+                    staged[rel], files[rel] = fhir.index_file(ctx.con, path, ctx.key, ctx.workdir / "fhir",
+                                                              f"f{number}", rel, typing)
+                except (fhir.FhirProblem, ValueError, *finess.UNREADABLE) as exc:  # a cut, corrupt or empty file
+                    problem = str(exc) if isinstance(exc, fhir.FhirProblem) else finess.reading_problem(exc)
+                    problems[rel] = f"{rel} cannot be read whole ({problem}): nothing of it is loaded; export it again"
+        finally:
+            fhir.finish_typing(typing)
     # the other FHIR files' index rows (a changed file's old rows are left out: its new ones replace them)
     kept = [p for p in store.listed_row_files(ctx.con, ctx.raw).get("fhir_index", []) if p.exists()]
 

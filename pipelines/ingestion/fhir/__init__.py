@@ -84,6 +84,7 @@ __all__ = [
     "Mapper",
     "Staged",
     "esms_category_codes",
+    "finish_typing",
     "index_file",
     "index_rows_sql",
     "is_fhir_file",
@@ -102,11 +103,14 @@ __all__ = [
 ]
 
 
-def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) -> tuple[Staged, Path]:
+def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str,
+               typing: list | None = None) -> tuple[Staged, Path]:
     """Pass 1 over one file: it is staged (read once, its objects written: stage.objects_sql; a Bundle's, and its
     Encounters typed, part by part as it is cut: early.EarlyParts), and its index rows written by DuckDB to a
     work file in the columns of its `fhir_index` row file, returned, its Encounters typed meanwhile
-    (early.EarlyTyping) (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole)."""
+    (early.EarlyTyping) (FhirProblem, OSError or EOFError: the file cannot be read, it is rejected whole). Given a
+    list `typing`, the typing still running is added to it rather than waited for (the next file's pass 1 runs
+    beside it; the caller finishes it before pass 2: `finish_typing`)."""
     import duckdb
 
     from pipelines.ingestion.fhir.early import EarlyParts, EarlyTyping
@@ -127,9 +131,26 @@ def index_file(con, path: Path, key: bytes, workdir: Path, name: str, rel: str) 
         slow_path(con, staged)
         write_objects(con, staged)
     index = workdir / f"{name}.index.parquet"
-    with EarlyTyping(con, staged), installed(con, key):  # the Encounters typed beside the index
-        write_index(con, staged, rel, index)
+    early_typing = EarlyTyping(con, staged).start()  # the Encounters typed beside the index
+    try:
+        with installed(con, key):
+            write_index(con, staged, rel, index)
+    except BaseException:
+        early_typing.finish(ok=False)
+        raise
+    if typing is None:
+        early_typing.finish()
+    else:
+        typing.append(early_typing)
     return staged, index
+
+
+def finish_typing(typing: list) -> None:
+    """The typings index_file left running (its `typing` list) ended, the last begun first (each holds DuckDB at one
+    thread inside the one begun before it: stage.one_thread)."""
+    for early_typing in reversed(typing):
+        early_typing.finish()
+    typing.clear()
 
 
 def map_file(con, staged: Staged, mapper: Mapper, rel: str, targets: dict[str, Path],

@@ -28,7 +28,8 @@ class EarlyTyping:
         self.con, self.staged = con, staged
         self.pool, self.futures, self.cursors, self.held = None, [], [], None
 
-    def __enter__(self):
+    def start(self) -> EarlyTyping:
+        """The typing begun (on cursors of their own); `finish` waits for it."""
         if self.staged.typed_early:  # a Bundle's: typed as it was cut
             return self
         from concurrent.futures import ThreadPoolExecutor
@@ -42,14 +43,16 @@ class EarlyTyping:
         self.futures = [self.pool.submit(cursor.execute, sql) for cursor, sql in zip(self.cursors, sqls, strict=True)]
         return self
 
-    def __exit__(self, *exc) -> None:
+    def finish(self, ok: bool = True) -> None:
+        """The typing ended; the Encounters count as typed when it succeeded and `ok` (the work beside it did)."""
         if self.pool is None:
             return
         self.pool.shutdown(wait=True)
         for cursor in self.cursors:
             cursor.close()
         self.held.__exit__(None, None, None)
-        self.staged.typed_early = exc[0] is None and all(f.exception() is None for f in self.futures)
+        self.pool = None
+        self.staged.typed_early = ok and all(f.exception() is None for f in self.futures)
 
 
 class EarlyParts:
