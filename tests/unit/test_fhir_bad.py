@@ -389,3 +389,22 @@ def test_the_index_row_file_keeps_no_resource_id(tmp_path):
         text = con.execute(f"select string_agg(columns(*)::varchar, '|') from read_parquet('{path}')").fetchall()
         assert not any(s in str(text) for s in ("Patient/u1", "Practitioner/k1", "Organization/o1")), path
     assert [r[0] for r in _activity(con, "events.ndjson")] == ["EV1"]  # the reference to u1 resolved all the same
+
+
+def test_a_line_longer_than_the_readers_buffer(tmp_path):
+    """A resource of 36 MB (a Patient whose narrative is that long: FHIR allows it) is more than the JSON reader
+    holds at once (twice stage.MAX_OBJECT): the file is read line by line, as text, and gives what it would give
+    otherwise. By hand: the Patient's person row, the event before it and the event after it, on their lines."""
+    from pipelines.ingestion.fhir.stage import MAX_OBJECT
+
+    narrative = "x" * (36 << 20)
+    assert len(narrative) > 2 * MAX_OBJECT
+    big = {"resourceType": "Patient", "id": "u9", "identifier": [{"value": "LOC-9"}],
+           "text": {"status": "generated", "div": f"<div>{narrative}</div>"}}
+    con, outcomes = _land(tmp_path, {"big.ndjson": _lines(_event(1), big, _event(3, subject={"reference": "Patient/u9"}))})
+    assert outcomes["big.ndjson"].status == "loaded"
+    assert _activity(con, "big.ndjson") == [("EV1", _pid("LOC-1"), _pro("PRO1"), 1000),
+                                             ("EV3", _pid("LOC-9"), _pro("PRO1"), 3000)]
+    assert con.execute("select person_id, _line from raw.persons where _file = 'fhir/big.ndjson'").fetchall() == [
+        (_pid("LOC-9"), 2000)]
+    assert _rejections(con, "big.ndjson") == []
