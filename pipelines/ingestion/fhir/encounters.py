@@ -297,9 +297,10 @@ def _write_activity(con, ev: str, tag: str, rel: str, target: Path) -> int:
     suspects (map_encounters: every event that may give that many, every entry of a Bundle line)."""
     con.execute(f"create or replace temp table {tag}_over as select n, descr from "
                 f"({_activity_rows(f'{tag}_suspects', True)}) where rank >= {LINE_FACTOR}")
-    return con.execute(f"copy (select {_activity_columns()}, {_lit(rel)} as _file, n * {LINE_FACTOR} + rank "
-                       f"as _line from ({_activity_rows(ev)}) where rank < {LINE_FACTOR} order by _line) "
-                       f"to {_lit(str(target))} ({ROW_FILE})").fetchone()[0]
+    # the file's name added after the sort (a text of each row the sort would carry: a tenth of its work)
+    return con.execute(f"copy (select * exclude (_line), {_lit(rel)} as _file, _line from ("
+                       f"select {_activity_columns()}, n * {LINE_FACTOR} + rank as _line from ({_activity_rows(ev)}) "
+                       f"where rank < {LINE_FACTOR} order by _line)) to {_lit(str(target))} ({ROW_FILE})").fetchone()[0]
 
 
 def _write_stays(con, ev: str, rel: str, target: Path) -> int:
