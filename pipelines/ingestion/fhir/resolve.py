@@ -44,11 +44,11 @@ class Resolved:
     found first)."""
 
     def __init__(self, key: bytes, local: Path, others: str):
-        self.key, self.local, self.everything = key, local, others
+        self.key, self.local, self.others = key, local, others
 
     def _index_table(self, con, tag: str, needed: bool = True) -> None:
-        """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: every
-        file's); a key given twice in a level keeps its last row (files in order, rows in file order). Empty when
+        """`<tag>_index`: every key of the index, its resource type, value and level (0: this file, 1: the other
+        files'); a key given twice in a level keeps its last row (files in order, rows in file order). Empty when
         not `needed` (a file that refers to nothing: a referentiel of Patients, Practitioners, Organizations)."""
         if not needed:
             con.execute(f"create or replace temp table {tag}_index (k VARCHAR, level INTEGER, kind VARCHAR, "
@@ -56,16 +56,16 @@ class Resolved:
             return
         con.execute(f"""create or replace temp table {tag}_index as
         with rows as (select 0 as level, * from ({index_rows_sql([self.local])})
-                      union all select 1 as level, * from ({self.everything})),
+                      union all select 1 as level, * from ({self.others})),
         keys as (select level, f::BIGINT * 4294967296 + r as ord, resource_type, value,
                         unnest([resource_id, full_url]) as k from rows)
         select k, level, arg_max(resource_type, ord) as kind, arg_max(value, ord) as value
         from keys where coalesce(k, '') <> '' group by k, level""")
 
     def _has_full_urls(self, con) -> bool:
-        """Whether a resource of the index (this file's or any FHIR file's) was given with a fullUrl."""
+        """Whether a resource of the index (this file's or another FHIR file's) was given with a fullUrl."""
         return con.execute(f"select count(*) > 0 from (select full_url from ({index_rows_sql([self.local])}) "
-                           f"union all select full_url from ({self.everything})) where coalesce(full_url, '') <> ''"
+                           f"union all select full_url from ({self.others})) where coalesce(full_url, '') <> ''"
                            ).fetchone()[0]
 
     def prepare(self, con, tag: str, references: list[str], logical: list[str], idents: list[str]) -> None:
