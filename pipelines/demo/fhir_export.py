@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SERAFIN = "https://smt.esante.gouv.fr/terminologie-SERAFINPH"
+from pipelines.ingestion.fhir.elements import SERAFIN_SYSTEM as SERAFIN
+
 PROFILE = "https://interop.esante.gouv.fr/ig/fhir/tddui/StructureDefinition/"
 STATUS = {"realise": "finished", "annule": "cancelled", "planifie": "planned"}
 # the setting as the Encounter's class (v3 ActCode); school and work are the city's ordinary settings

@@ -22,6 +22,8 @@ EXTENSIONS = (".json", ".ndjson", ".jsonl")
 LINE_FACTOR = 1000  # a FHIR row's line: entry (or NDJSON line) × 1000 + its rank among the resource's rows
 
 IDNST_SYSTEM = "urn:oid:1.2.250.1.71.4.2.2"
+# the guide's code system of the SERAFIN-PH nomenclatures (an Encounter.type coding; any system naming SERAFIN is read)
+SERAFIN_SYSTEM = "https://smt.esante.gouv.fr/terminologie-SERAFINPH"
 # INS (NIR, NIA, test identities) and the NIR itself: never read as a person's identifier
 INS_SYSTEMS = {"urn:oid:1.2.250.1.213.1.4.8", "urn:oid:1.2.250.1.213.1.4.9", "urn:oid:1.2.250.1.213.1.4.10",
                "urn:oid:1.2.250.1.213.1.4.11", "urn:oid:1.2.250.1.213.1.4.2"}

@@ -14,7 +14,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipelines.ingestion.fhir.elements import EVENT_SETTING, LINE_FACTOR, LOCAL_ID_IN_SQL, STATUS, STAY_MODALITY
+from pipelines.ingestion.fhir.elements import (
+    EVENT_SETTING,
+    LINE_FACTOR,
+    LOCAL_ID_IN_SQL,
+    SERAFIN_SYSTEM,
+    STATUS,
+    STAY_MODALITY,
+)
 from pipelines.ingestion.fhir.stage import (
     CODEABLE,
     _lit,
@@ -43,7 +50,7 @@ TYPES = (f"coalesce(json_transform(enc.type, {_lit(json.dumps([CODEABLE]))}), "
 # with ONE_OPENING and ends with ONE_CLOSING, the code between them. Without a backslash every quote of the text is
 # JSON's own: a code without one is the code as written. Any other text (a display, another coding or system, an
 # escape, a single CodeableConcept) gives NULL, and the type is parsed (TYPES) and its codings looked through.
-ONE_OPENING = '[{"coding":[{"system":"https://smt.esante.gouv.fr/terminologie-SERAFINPH","code":"'
+ONE_OPENING = '[{"coding":[{"system":"' + SERAFIN_SYSTEM + '","code":"'
 ONE_CLOSING = '"}]}]'
 ONE_CODE = (f"case when prefix(enc.type, {_lit(ONE_OPENING)}) and suffix(enc.type, {_lit(ONE_CLOSING)}) "
             f"and not contains(enc.type, '\\') then substr(enc.type, {len(ONE_OPENING) + 1}, "
